@@ -1,0 +1,1 @@
+"""Mujun 亩均: per-mu industrial land performance, investment projects and inefficient land."""

@@ -1,0 +1,19 @@
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
+
+
+class LoginRequiredEverywhereMiddleware:
+    """Every page but log-in, language switching and static files needs a signed-in user."""
+
+    OPEN_PREFIXES = ("/accounts/login/", "/i18n/", "/static/", "/media/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if not request.user.is_authenticated and not path.startswith(self.OPEN_PREFIXES):
+            if path.startswith("/api/"):
+                return self.get_response(request)  # DRF answers 401/403 itself
+            return redirect_to_login(request.get_full_path(), reverse("login"))
+        return self.get_response(request)

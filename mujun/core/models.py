@@ -1,0 +1,34 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """A platform user. The role decides what may be edited; the region limits a county operator."""
+
+    class Role(models.TextChoices):
+        CITY_ADMIN = "city_admin", _("City administrator")
+        COUNTY_OPERATOR = "county_operator", _("County operator")
+        VIEWER = "viewer", _("Viewer")
+
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text=_("The county a county operator enters data for"),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_city_admin(self) -> bool:
+        return self.is_superuser or self.role == self.Role.CITY_ADMIN
+
+    @property
+    def can_edit(self) -> bool:
+        return self.is_city_admin or (self.role == self.Role.COUNTY_OPERATOR and self.region_id is not None)

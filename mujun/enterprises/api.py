@@ -1,0 +1,2 @@
+def register(router) -> None:
+    """Viewsets are registered here once the app's API exists."""

@@ -1,0 +1,78 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from mujun.engine.uscc import uscc_problem
+
+
+def validate_uscc(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    problem = uscc_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+class Enterprise(models.Model):
+    """An industrial enterprise, identified by its unified social credit code."""
+
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
+    )
+    name = models.CharField(_("name"), max_length=128, db_index=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="enterprises"
+    )
+    industry_code = models.CharField(_("industry (GB/T 4754)"), max_length=5, blank=True)
+    above_scale = models.BooleanField(_("above designated size"), default=False)
+    land_mu = models.FloatField(_("land held (mu)"), null=True, blank=True)
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("enterprises:enterprise_detail", args=[self.pk])
+
+
+class EnterpriseYear(models.Model):
+    """One enterprise's figures for one year: the evaluation's input row. Money in 万元, land in 亩."""
+
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="years"
+    )
+    year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    above_scale = models.BooleanField(_("above designated size"), default=False)
+    land_mu = models.FloatField(_("land used (mu)"))
+    tax = models.FloatField(_("taxes paid (10k yuan)"), null=True, blank=True)
+    value_added = models.FloatField(_("industrial value added (10k yuan)"), null=True, blank=True)
+    revenue = models.FloatField(_("revenue (10k yuan)"), null=True, blank=True)
+    energy_tce = models.FloatField(_("energy use (tce)"), null=True, blank=True)
+    emission_eq = models.FloatField(_("main pollutant emissions (t eq.)"), null=True, blank=True)
+    rd_expense = models.FloatField(_("R&D expense (10k yuan)"), null=True, blank=True)
+    employees = models.FloatField(_("average employees"), null=True, blank=True)
+    electricity_10k_kwh = models.FloatField(_("electricity use (10k kWh)"), null=True, blank=True)
+    land_acquired_on = models.DateField(_("land acquired on"), null=True, blank=True)
+    major_violation = models.BooleanField(_("major violation"), default=False)
+    coefficient = models.FloatField(_("correction coefficient"), default=1.0)
+    bonus = models.FloatField(_("bonus points"), default=0.0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["enterprise", "-year"]
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="unique_enterprise_year")]
+        verbose_name = _("enterprise year")
+        verbose_name_plural = _("enterprise years")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return self.enterprise.get_absolute_url()

@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Scheme(models.Model):
+    """An evaluation scheme: the county's rules for one year, kept as the TOML the engine reads."""
+
+    name = models.CharField(_("name"), max_length=128)
+    year = models.PositiveSmallIntegerField(_("year"))
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    preset = models.CharField(_("based on preset"), max_length=64, blank=True)
+    toml = models.TextField(_("scheme (TOML)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("scheme")
+        verbose_name_plural = _("schemes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation:scheme_detail", args=[self.pk])
+
+
+class Run(models.Model):
+    """One evaluation of a region's enterprises for a year under a scheme.
+
+    The run keeps the scheme text and the input rows it read, so it can be reproduced after either changes;
+    once published it is frozen.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        PUBLISHED = "published", _("Published")
+
+    name = models.CharField(_("name"), max_length=128)
+    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="runs")
+    scheme_toml = models.TextField(_("scheme as run"), blank=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    input_snapshot = models.FileField(_("input snapshot"), upload_to="runs/", blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["progress"])
+
+    class Meta:
+        ordering = ["-year", "-created_at"]
+        verbose_name = _("evaluation run")
+        verbose_name_plural = _("evaluation runs")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation:run_detail", args=[self.pk])
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Result(models.Model):
+    """One enterprise's outcome in a run. Written in bulk by the run, never edited."""
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="results")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        related_name="evaluation_results",
+    )
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)
+    group = models.CharField(_("group"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=16)
+    reason = models.CharField(_("reason"), max_length=128, blank=True)
+    total = models.FloatField(_("total score"), null=True)
+    rank = models.PositiveIntegerField(_("rank"), null=True)
+    grade = models.CharField(_("grade"), max_length=1, blank=True)
+    # {indicator id: {"value": …, "score": …}}; benchmark and weight live in run.summary per group.
+    indicators = models.JSONField(_("indicators"), default=dict)
+    policies = models.JSONField(_("policies"), default=dict)
+
+    class Meta:
+        ordering = ["run", "group", "rank"]
+        indexes = [
+            models.Index(fields=["run", "grade"]),
+            models.Index(fields=["run", "region"]),
+            models.Index(fields=["run", "group", "rank"]),
+        ]
+        constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="unique_run_enterprise")]
+        verbose_name = _("evaluation result")
+        verbose_name_plural = _("evaluation results")
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.run}"

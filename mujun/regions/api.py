@@ -1,0 +1,20 @@
+from rest_framework import serializers, viewsets
+
+from mujun.regions.filtersets import RegionFilterSet
+from mujun.regions.models import Region
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level", "parent"]
+
+
+class RegionViewSet(viewsets.ModelViewSet):
+    queryset = Region.objects.all()
+    serializer_class = RegionSerializer
+    filterset_class = RegionFilterSet
+
+
+def register(router) -> None:
+    router.register("regions", RegionViewSet)
