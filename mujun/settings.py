@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("MUJUN_DATA_DIR", BASE_DIR.parent / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("MUJUN_SECRET_KEY", "mujun-local-development-key-change-in-production")
 DEBUG = os.environ.get("MUJUN_DEBUG", "1") == "1"
