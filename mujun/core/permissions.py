@@ -1,6 +1,7 @@
+from django.db import transaction
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from mujun.core.scoping import can_edit_record
+from mujun.core.scoping import can_edit_record, require_edit
 
 
 class RegionScopedPermission(BasePermission):
@@ -13,3 +14,20 @@ class RegionScopedPermission(BasePermission):
 
     def has_object_permission(self, request, view, obj):
         return request.method in SAFE_METHODS or can_edit_record(request.user, obj)
+
+
+class RegionScopedWritesMixin:
+    """For model viewsets: a created or changed record must land in a region the user may edit.
+
+    ``RegionScopedPermission`` checks the record as it was; this checks it as it will be (an operator may
+    neither create a record in another county nor move one there). Raising inside the transaction undoes
+    the write, and DRF answers 403.
+    """
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            require_edit(self.request.user, serializer.save())
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            require_edit(self.request.user, serializer.save())

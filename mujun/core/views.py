@@ -2,6 +2,7 @@
 filterset, a table, a form and four one-line view classes."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -10,7 +11,9 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.exports import export_response, xlsx_response
+from mujun.core.imports import ImportFailed, problems_frame
+from mujun.core.scoping import can_edit_record, record_region, require_edit
 
 
 def home(request):
@@ -81,7 +84,8 @@ class ObjectEditView(View):
 
     def dispatch(self, request, *args, **kwargs):
         self.object = self.get_object()
-        if self.object.pk:
+        # A new record may already belong somewhere (a year added to an enterprise): check it up front.
+        if self.object.pk or record_region(self.object) is not None:
             require_edit(request.user, self.object)
         elif not request.user.can_edit:
             require_edit(request.user, None)
@@ -135,3 +139,99 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
             }
         )
     return rows
+
+
+class ObjectImportView(View):
+    """Upload a CSV or Excel workbook and import it all-or-nothing through an app's ``Importer``.
+
+    GET ``?template`` downloads an empty workbook with the headers; GET ``?problems`` downloads the
+    problems of the user's last failed import as a workbook.
+    """
+
+    importer_class = None
+    template_name = "core/import.html"
+    list_url_name = ""
+    shown_problems = 500  # the page shows the first ones; the download has them all
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.can_edit:
+            raise PermissionDenied(_("You may not import records."))
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def session_key(self) -> str:
+        return f"import-problems:{self.request.path}"
+
+    @property
+    def title(self) -> str:
+        return self.importer_class.title or _("Import %(models)s") % {
+            "models": self.importer_class.model._meta.verbose_name_plural
+        }
+
+    def get(self, request, **kwargs):
+        if "template" in request.GET:
+            return xlsx_response(
+                {"数据": self.importer_class.template_frame(), "列说明": self.importer_class.columns_frame()},
+                f"{self.title}.xlsx",
+            )
+        if "problems" in request.GET:
+            return xlsx_response(problems_frame(request.session.get(self.session_key, [])), f"{self.title}-problems.xlsx")
+        return self.render(self.importer_class.form_class())
+
+    def post(self, request, **kwargs):
+        form = self.importer_class.form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render(form)
+        options = {name: value for name, value in form.cleaned_data.items() if name != "file"}
+        upload = form.cleaned_data["file"]
+        importer = self.importer_class(request.user, **options)
+        try:
+            result = importer.run(upload, filename=upload.name)
+        except ImportFailed as failure:
+            request.session[self.session_key] = [
+                [p.row, p.header, p.field, p.zh, p.en] for p in failure.problems
+            ]
+            return self.render(form, problems=failure.problems)
+        request.session.pop(self.session_key, None)
+        return self.render(self.importer_class.form_class(), result=result)
+
+    def render(self, form, result=None, problems=None):
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "title": self.title,
+                "form": form,
+                "columns": self.importer_class.columns,
+                "result": result,
+                "problems": problems[: self.shown_problems] if problems else None,
+                "problem_count": len(problems) if problems else 0,
+                "list_url_name": self.list_url_name,
+            },
+        )
+
+
+class ObjectExportView(View):
+    """The list's records, filtered as on the list page, as an Excel download."""
+
+    queryset = None
+    filterset_class = None
+    columns: list = []
+    filename = ""
+
+    def get(self, request, **kwargs):
+        queryset = self.queryset.all()
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.GET, queryset=queryset, request=request)
+            # As the list page (FilterView, strict): invalid filters list nothing rather than everything.
+            queryset = filterset.qs if filterset.is_valid() else queryset.none()
+        filename = self.filename or f"{queryset.model._meta.verbose_name_plural}.xlsx"
+        return export_response(queryset, self.columns, filename)
+
+
+def combined_history(objects, limit: int = 50) -> list[dict]:
+    """The history of a record and its parts (an enterprise and its years), newest first; each row names
+    its record under ``object``."""
+    rows = [{**row, "object": obj} for obj in objects for row in history_rows(obj, limit)]
+    rows.sort(key=lambda row: row["date"], reverse=True)
+    return rows[:limit]

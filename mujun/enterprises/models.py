@@ -14,6 +14,13 @@ def validate_uscc(value: str) -> None:
         raise ValidationError(problem)
 
 
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when either is missing or the denominator is not positive."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
 class Enterprise(models.Model):
     """An industrial enterprise, identified by its unified social credit code."""
 
@@ -73,6 +80,35 @@ class EnterpriseYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.year}"
+
+    # Per-unit figures for display, as the spec defines them; the evaluation engine computes its own.
+    @property
+    def tax_per_mu(self) -> float | None:
+        return _ratio(self.tax, self.land_mu)
+
+    @property
+    def value_added_per_mu(self) -> float | None:
+        return _ratio(self.value_added, self.land_mu)
+
+    @property
+    def value_added_per_energy(self) -> float | None:
+        return _ratio(self.value_added, self.energy_tce)
+
+    @property
+    def value_added_per_emission(self) -> float | None:
+        return _ratio(self.value_added, self.emission_eq)
+
+    @property
+    def labour_productivity(self) -> float | None:
+        return _ratio(self.value_added, self.employees)
+
+    @property
+    def rd_share(self) -> float | None:
+        return _ratio(self.rd_expense, self.revenue)
+
+    @property
+    def tax_per_electricity(self) -> float | None:
+        return _ratio(self.tax, self.electricity_10k_kwh)
 
     def get_absolute_url(self) -> str:
         return self.enterprise.get_absolute_url()

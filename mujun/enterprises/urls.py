@@ -1,8 +1,15 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from mujun.enterprises import views
 
 app_name = "enterprises"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="enterprise_list"),
-    path("<int:pk>/", TemplateView.as_view(template_name="base.html"), name="enterprise_detail"),
+    path("", views.EnterpriseListView.as_view(), name="enterprise_list"),
+    path("add/", views.EnterpriseEditView.as_view(), name="enterprise_add"),
+    path("import/", views.EnterpriseImportView.as_view(), name="enterprise_import"),
+    path("export/", views.EnterpriseExportView.as_view(), name="enterprise_export"),
+    path("<int:pk>/", views.EnterpriseDetailView.as_view(), name="enterprise_detail"),
+    path("<int:pk>/edit/", views.EnterpriseEditView.as_view(), name="enterprise_edit"),
+    path("<int:enterprise_pk>/years/add/", views.EnterpriseYearEditView.as_view(), name="enterpriseyear_add"),
+    path("years/<int:pk>/edit/", views.EnterpriseYearEditView.as_view(), name="enterpriseyear_edit"),
 ]

@@ -29,6 +29,12 @@ class Scheme(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("evaluation:scheme_detail", args=[self.pk])
 
+    def parsed(self):
+        """The engine's view of the scheme; raises ``SchemeError`` when the text is not valid."""
+        from mujun.engine.scheme import parse_scheme
+
+        return parse_scheme(self.toml)
+
 
 class Run(models.Model):
     """One evaluation of a region's enterprises for a year under a scheme.
@@ -78,9 +84,25 @@ class Run(models.Model):
     def is_frozen(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.PUBLISHED, self.Status.FAILED)
+
+    @property
+    def has_results(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.PUBLISHED)
+
 
 class Result(models.Model):
     """One enterprise's outcome in a run. Written in bulk by the run, never edited."""
+
+    class Status(models.TextChoices):
+        EVALUATED = "evaluated", _("Evaluated")
+        EXEMPT = "exempt", _("Exempt (class T)")
+        OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+        INVALID = "invalid", _("Invalid data")
+
+    GRADES = ["A", "B", "C", "D", "T"]
 
     run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="results")
     enterprise = models.ForeignKey(
@@ -89,8 +111,8 @@ class Result(models.Model):
     )
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)
     group = models.CharField(_("group"), max_length=32, blank=True)
-    status = models.CharField(_("status"), max_length=16)
-    reason = models.CharField(_("reason"), max_length=128, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
     total = models.FloatField(_("total score"), null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
     grade = models.CharField(_("grade"), max_length=1, blank=True)
@@ -104,6 +126,8 @@ class Result(models.Model):
             models.Index(fields=["run", "grade"]),
             models.Index(fields=["run", "region"]),
             models.Index(fields=["run", "group", "rank"]),
+            models.Index(fields=["run", "total"]),
+            models.Index(fields=["run", "status"]),
         ]
         constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="unique_run_enterprise")]
         verbose_name = _("evaluation result")

@@ -1,10 +1,23 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from mujun.evaluation import views
 
 app_name = "evaluation"
 urlpatterns = [
-    path("runs/", TemplateView.as_view(template_name="base.html"), name="run_list"),
-    path("runs/<int:pk>/", TemplateView.as_view(template_name="base.html"), name="run_detail"),
-    path("schemes/", TemplateView.as_view(template_name="base.html"), name="scheme_list"),
-    path("schemes/<int:pk>/", TemplateView.as_view(template_name="base.html"), name="scheme_detail"),
+    path("runs/", views.RunListView.as_view(), name="run_list"),
+    path("runs/add/", views.RunCreateView.as_view(), name="run_add"),
+    path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
+    path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
+    path("runs/<int:pk>/results/", views.RunResultsView.as_view(), name="run_results"),
+    path("runs/<int:pk>/export/", views.run_export, name="run_export"),
+    path("runs/<int:pk>/policies/", views.run_policies, name="run_policies"),
+    path("runs/<int:pk>/policies/<str:grade>/", views.run_policy_export, name="run_policy_export"),
+    path("runs/<int:pk>/rerun/", views.run_rerun, name="run_rerun"),
+    path("runs/<int:pk>/publish/", views.run_publish, name="run_publish"),
+    path("runs/<int:pk>/reproduce/", views.run_reproduce, name="run_reproduce"),
+    path("runs/<int:pk>/delete/", views.RunDeleteView.as_view(), name="run_delete"),
+    path("schemes/", views.SchemeListView.as_view(), name="scheme_list"),
+    path("schemes/add/", views.SchemeEditView.as_view(), name="scheme_add"),
+    path("schemes/<int:pk>/", views.SchemeDetailView.as_view(), name="scheme_detail"),
+    path("schemes/<int:pk>/edit/", views.SchemeEditView.as_view(), name="scheme_edit"),
 ]

@@ -1,0 +1,435 @@
+"""Bulk import of records from CSV or Excel uploads, the same way for every app.
+
+An app describes its workbook once, as an :class:`Importer` subclass: the columns (English name, Chinese
+header, type, required, lookups such as a region by code or name) and a ``save`` method. The mechanism
+then reads the upload with :func:`mujun.engine.io.read_table` (Chinese or English headers, title rows
+above the header), checks EVERY row with Polars expressions over whole columns, and either raises
+:class:`ImportFailed` carrying every problem (row number as in the file, field, bilingual message) or
+writes everything inside one transaction with bulk operations that also write the change history.
+
+A county operator may only import rows of their county: rows naming another region, or updating a
+record that belongs to another region, are problems like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+from django import forms
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from mujun.core.scoping import editable_regions
+from mujun.engine import evaluation as engine_evaluation
+
+BATCH_SIZE = 1000
+QUERY_CHUNK = 2000  # keys per ``__in`` query: well under every database's parameter limit
+
+TEXT, NUMBER, INTEGER, BOOL, DATE, LOOKUP = "text", "number", "integer", "bool", "date", "lookup"
+KIND_LABELS = {
+    TEXT: _("text"),
+    NUMBER: _("number"),
+    INTEGER: _("whole number"),
+    BOOL: _("yes or no"),
+    DATE: _("date (YYYY-MM-DD)"),
+    LOOKUP: _("name or code"),
+}
+AMBIGUOUS = -1  # a lookup key that names more than one record
+# Numbers, yes/no and dates are typed exactly as the evaluation engine types its input, so that what the
+# platform imports the engine accepts. (The engine keeps these helpers private; they should become public.)
+ENGINE_COERCIONS = {
+    NUMBER: engine_evaluation._number,
+    INTEGER: engine_evaluation._number,
+    BOOL: engine_evaluation._boolean,
+    DATE: engine_evaluation._date,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an import workbook.
+
+    ``lookup`` (for kind ``lookup``) returns a mapping from the text users write to the id of the record it
+    names, :data:`AMBIGUOUS` for text naming several; the typed frame then holds the id.
+    ``validate`` checks one non-empty text value and returns a bilingual "中文 / English" problem or None.
+    ``default`` fills empty cells of the column when the file has it.
+    """
+
+    name: str
+    header: str
+    kind: str = TEXT
+    required: bool = False
+    positive: bool = False
+    max_length: int | None = None
+    lookup: Callable[[], dict[str, int]] | None = None
+    validate: Callable[[str], str | None] | None = None
+    default: object = None
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of one row of the file; ``row`` is the row number the user sees in the file."""
+
+    row: int
+    field: str
+    header: str
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        where_zh = f"第{self.row}行 {self.header}" if self.header else f"第{self.row}行"
+        where_en = f"row {self.row}, {self.field}" if self.field else f"row {self.row}"
+        return f"{where_zh}：{self.zh} / {where_en}: {self.en}"
+
+    @property
+    def message(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+class ImportFailed(Exception):
+    """The upload cannot be imported; nothing was stored. ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems[:20]))
+        self.problems = problems
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    counts: dict[str, Counts] = field(default_factory=dict)  # per model's verbose_name_plural
+
+
+@dataclass
+class Upserted:
+    counts: Counts
+    pks: dict[tuple, int]  # key values -> primary key, for every row written or found unchanged
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), help_text=_("CSV or Excel workbook (.csv, .xlsx, .xls); Chinese or English headers")
+    )
+
+
+def region_lookup() -> dict[str, int]:
+    """Regions by official code or by name ("吴兴区", "330502", a town's name)."""
+    from mujun.regions.models import Region
+
+    regions = list(Region.objects.values_list("pk", "code", "name"))
+    mapping: dict[str, int] = {}
+    for pk, _code, name in regions:
+        mapping[name] = AMBIGUOUS if name in mapping else pk
+    # A code is unique and wins over a name that happens to look like one.
+    mapping.update({code: pk for pk, code, _name in regions})
+    return mapping
+
+
+def _split(bilingual: str) -> tuple[str, str]:
+    zh, _sep, en = bilingual.partition(" / ")
+    return zh, en or zh
+
+
+def chunks(items: list, size: int = QUERY_CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Importer:
+    """Base of every app's importer. Subclasses set ``model``, ``columns`` and implement ``save``.
+
+    ``key`` names the column identifying an existing record (a field of ``model`` of the same name);
+    ``unique_together`` lists column groups that may appear only once in a file; ``region_column`` is
+    the lookup column whose region scopes the row, and ``record_region_field`` the path from ``model``
+    to the region of an existing record.
+    """
+
+    model = None
+    columns: list[Column] = []
+    key: str = ""
+    unique_together: list[tuple[str, ...]] = []
+    region_column = "region"
+    record_region_field = "region_id"
+    form_class = ImportForm
+    title = ""
+
+    def __init__(self, user, **options):
+        self.user = user
+        self.started = timezone.now()
+        # Values chosen in the form stand in for a column the file does not have, and for its empty cells.
+        self.defaults = {name: value for name, value in options.items() if value not in (None, "")}
+        self.present: set[str] = set()
+
+    # -- reading and checking ------------------------------------------------------------------------
+
+    @classmethod
+    def headers(cls) -> dict[str, str]:
+        return {c.name: c.header for c in cls.columns}
+
+    def read(self, source, filename: str | None = None) -> pl.DataFrame:
+        from mujun.engine.io import TableError, read_table
+
+        try:
+            return read_table(source, filename=filename, headers=self.headers())
+        except TableError as error:
+            zh, en = _split(str(error))
+            raise ImportFailed([Problem(1, "", "", zh, en)]) from error
+
+    def run(self, source, filename: str | None = None) -> ImportResult:
+        """Read, check every row, and store all rows or none."""
+        frame, problems = self.validate(self.read(source, filename))
+        if problems:
+            raise ImportFailed(problems)
+        try:
+            with transaction.atomic():
+                result = self.save(frame)
+        except IntegrityError as error:  # a concurrent edit slipped between checking and writing
+            raise ImportFailed([Problem(1, "", "", "数据库拒绝写入：" + str(error), "database refused: " + str(error))])
+        result.rows = frame.height
+        return result
+
+    def validate(self, raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
+        """The typed frame (one column per present column, ids for lookups, plus ``_row``) and every problem."""
+        if raw.height == 0:
+            return raw, [Problem(1, "", "", "文件中没有数据行", "the file has no data rows")]
+        header_row = int(raw["_row"].min()) - 1
+        problems: list[Problem] = []
+        frame = raw.select("_row", *[pl.col(c.name).cast(pl.Utf8) for c in self.columns if c.name in raw.columns])
+        frame = frame.with_columns(
+            pl.lit(str(value) if not isinstance(value, str) else value, pl.Utf8).alias(name)
+            for name, value in self.defaults.items()
+            if name in self.headers() and name not in frame.columns
+        )
+        self.present = set(frame.columns) - {"_row"}
+        for column in self.columns:
+            if column.required and column.name not in self.present:
+                problems.append(
+                    Problem(
+                        header_row,
+                        column.name,
+                        column.header,
+                        f"缺少必填列“{column.header}”",
+                        f"missing required column {column.name}",
+                    )
+                )
+        for column in self.columns:
+            if column.name in self.present:
+                values, column_problems = self._coerce(frame, column)
+                frame = frame.with_columns(values)
+                problems.extend(column_problems)
+        problems.extend(self._repeats(frame))
+        problems.extend(self._scoping(frame))
+        problems.extend(self.check(frame))
+        problems.sort(key=lambda p: (p.row, self._order(p.field)))
+        return frame, problems
+
+    def check(self, frame: pl.DataFrame) -> list[Problem]:
+        """Further checks of the typed frame (override); rows that already failed coercion hold nulls."""
+        return []
+
+    def save(self, frame: pl.DataFrame) -> ImportResult:
+        """Write the checked, typed frame (override); runs inside the import's transaction."""
+        raise NotImplementedError
+
+    def upsert(self, model, rows: list[dict], key: tuple[str, ...]) -> Upserted:
+        """Create or update ``model`` records from ``rows`` (dicts keyed by field attname) matched on ``key``.
+
+        Only records whose values change are written; created and changed records get a history entry
+        attributed to the importing user, all with one timestamp.
+        """
+        if not rows:
+            return Upserted(Counts(), {})
+        fields = [name for name in rows[0] if name not in key]
+        existing = _existing(model, rows, key)
+        counts = Counts()
+        to_create, to_update, changed_fields = [], [], set()
+        for row in rows:
+            obj = existing.get(tuple(row[name] for name in key))
+            if obj is None:
+                to_create.append(model(**row))
+                continue
+            changed = [name for name in fields if getattr(obj, name) != row[name]]
+            if not changed:
+                counts.unchanged += 1
+                continue
+            for name in changed:
+                setattr(obj, name, row[name])
+            changed_fields.update(changed)
+            to_update.append(obj)
+        history = {"default_user": self.user, "default_date": self.started, "default_change_reason": "import"}
+        created = bulk_create_with_history(to_create, model, batch_size=BATCH_SIZE, **history)
+        if to_update:
+            names = [model._meta.get_field(name).name for name in fields if name in changed_fields]
+            bulk_update_with_history(to_update, model, fields=names, batch_size=BATCH_SIZE, **history)
+        counts.created, counts.updated = len(created), len(to_update)
+        pks = {k: obj.pk for k, obj in existing.items()}
+        pks.update({tuple(getattr(obj, name) for name in key): obj.pk for obj in created})
+        return Upserted(counts, pks)
+
+    @classmethod
+    def template_frame(cls) -> pl.DataFrame:
+        """An empty sheet with the Chinese headers, for users to fill in."""
+        return pl.DataFrame(schema={c.header: pl.Utf8 for c in cls.columns})
+
+    @classmethod
+    def columns_frame(cls) -> pl.DataFrame:
+        """The template workbook's second sheet: what each column holds."""
+        return pl.DataFrame(
+            {
+                "表头 / header": [c.header for c in cls.columns],
+                "英文列名 / column": [c.name for c in cls.columns],
+                "类型 / type": [str(c.kind_label) for c in cls.columns],
+                "必填 / required": ["是" if c.required else "否" for c in cls.columns],
+            }
+        )
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def _order(self, name: str) -> int:
+        names = [c.name for c in self.columns]
+        return names.index(name) if name in names else -1
+
+    def _repeats(self, frame: pl.DataFrame) -> list[Problem]:
+        """Rows repeating an earlier row's key: which of the two is right is the user's call."""
+        problems = []
+        for keys in self.unique_together:
+            if not set(keys) <= self.present:
+                continue
+            column = self.column(keys[0])
+            others_zh = "、".join(self.column(k).header for k in keys[1:])
+            repeats = (
+                frame.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+                .with_columns(first=pl.col("_row").min().over(keys))
+                .filter(pl.col("_row") != pl.col("first"))
+            )
+            for row, first in repeats.select("_row", "first").iter_rows():
+                zh, en = f"与第{first}行重复", f"repeats row {first}"
+                if others_zh:
+                    zh, en = f"{zh}（{others_zh}相同）", f"{en} (same {', '.join(keys[1:])})"
+                problems.append(Problem(row, column.name, column.header, zh, en))
+        return problems
+
+    def _scoping(self, frame: pl.DataFrame) -> list[Problem]:
+        """A county operator's rows must name, and may only change records of, their own county."""
+        if self.user is None or self.user.is_city_admin:
+            return []
+        allowed = list(editable_regions(self.user).values_list("pk", flat=True))
+        problems = []
+        if self.region_column in self.present:
+            column = self.column(self.region_column)
+            outside = frame.filter(pl.col(column.name).is_not_null() & ~pl.col(column.name).is_in(allowed))
+            problems += [
+                Problem(row, column.name, column.header, "不在您可编辑的区域内", "is outside the regions you may edit")
+                for row in outside["_row"]
+            ]
+        if self.model is not None and self.key in self.present:
+            column = self.column(self.key)
+            keys = frame[self.key].drop_nulls().unique().to_list()
+            record_regions = {}
+            for chunk in chunks(keys):
+                record_regions.update(
+                    self.model._default_manager.filter(**{f"{self.key}__in": chunk}).values_list(
+                        self.key, self.record_region_field
+                    )
+                )
+            existing = frame.select(
+                "_row", pl.col(self.key).replace_strict(record_regions, default=None, return_dtype=pl.Int64).alias("r")
+            )
+            foreign = existing.filter(pl.col("r").is_not_null() & ~pl.col("r").is_in(allowed))
+            problems += [
+                Problem(
+                    row, column.name, column.header,
+                    "该记录已存在且属于您无权修改的区域", "the existing record belongs to a region you may not edit",
+                )
+                for row in foreign["_row"]
+            ]
+        return problems
+
+    def _coerce(self, frame: pl.DataFrame, column: Column) -> tuple[pl.Series, list[Problem]]:
+        """The column's typed values (aligned with ``frame``) and the problems of its cells."""
+        text = pl.col(column.name).str.strip_chars()
+        text = pl.when(text == "").then(None).otherwise(text)
+        default = self.defaults.get(column.name, column.default)
+        if default is not None:
+            text = text.fill_null(pl.lit(str(default)))
+        cells = frame.select("_row", text.alias("value"))
+        value = pl.col("value")
+        checks: list[tuple[pl.Expr, str, str]] = []  # (mask of bad cells, 中文, English)
+        if column.required:
+            checks.append((value.is_null(), "必填，不能为空", "is required"))
+        if column.kind in ENGINE_COERCIONS:
+            # The evaluation engine's typing, so a file the platform imports is one the engine accepts.
+            coercion = ENGINE_COERCIONS[column.kind]("value", pl.String)
+            typed = coercion.typed
+            checks.append((coercion.unparsed, coercion.zh, coercion.en))
+            if column.kind == INTEGER:
+                checks.append((typed.is_not_null() & (typed != typed.round(0)), "不是整数", "is not a whole number"))
+                typed = pl.when(typed == typed.round(0)).then(typed).cast(pl.Int64)
+            if column.positive:
+                checks.append((typed.is_not_null() & (typed <= 0), "必须大于0", "must be greater than 0"))
+        elif column.kind == TEXT:
+            typed = value
+            if column.max_length:
+                checks.append(
+                    (
+                        value.str.len_chars() > column.max_length,
+                        f"不能超过{column.max_length}个字符",
+                        f"must have at most {column.max_length} characters",
+                    )
+                )
+        elif column.kind == LOOKUP:
+            found = value.replace_strict(column.lookup(), default=None, return_dtype=pl.Int64)
+            checks.append((value.is_not_null() & found.is_null(), f"未找到“{column.header}”", "not found"))
+            checks.append((found == AMBIGUOUS, "名称不唯一，请填写代码", "names more than one record, give the code instead"))
+            typed = pl.when(found != AMBIGUOUS).then(found)
+        else:
+            raise ValueError(f"unknown column kind {column.kind!r}")
+        problems = [
+            Problem(row, column.name, column.header, zh, en)
+            for mask, zh, en in checks
+            for row in cells.filter(mask.fill_null(False))["_row"]
+        ]
+        if column.validate is not None:
+            verdicts = cells.filter(value.is_not_null()).with_columns(
+                problem=value.map_elements(column.validate, return_dtype=pl.Utf8)
+            )
+            for row, problem in verdicts.filter(pl.col("problem").is_not_null()).select("_row", "problem").iter_rows():
+                problems.append(Problem(row, column.name, column.header, *_split(problem)))
+        return cells.select(typed.alias(column.name)).to_series(), problems
+
+
+
+def _existing(model, rows: list[dict], key: tuple[str, ...]) -> dict[tuple, object]:
+    """The records of ``model`` whose ``key`` values appear in ``rows``, by key tuple."""
+    first, *rest = key
+    narrowing = {f"{name}__in": sorted({row[name] for row in rows}) for name in rest}
+    found = {}
+    for chunk in chunks(sorted({row[first] for row in rows})):
+        for obj in model._default_manager.filter(**{f"{first}__in": chunk}, **narrowing):
+            found[tuple(getattr(obj, name) for name in key)] = obj
+    return found
+
+
+def problems_frame(problems: list) -> pl.DataFrame:
+    """The problems of a failed import, as stored by the import view: [row, header, field, 中文, English]."""
+    return pl.DataFrame(
+        problems,
+        schema={"行号 / row": pl.Int64, "表头 / header": pl.Utf8, "列 / column": pl.Utf8, "问题": pl.Utf8, "problem": pl.Utf8},
+        orient="row",
+    )

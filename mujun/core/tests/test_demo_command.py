@@ -1,0 +1,61 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from mujun.core.models import User
+from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.evaluation.models import Result, Run, Scheme
+from mujun.regions.models import Region
+
+
+def demo(*args) -> str:
+    out = StringIO()
+    call_command("demo", "--no-serve", "--above", "60", "--below", "40", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_fills_an_empty_database_with_users_data_and_published_runs(client):
+    output = demo()
+
+    assert Region.objects.filter(level="county").count() == 5
+    assert Region.objects.get(code="330502100").parent.name == "吴兴区"
+    assert Enterprise.objects.count() == 100
+    assert Enterprise.objects.filter(region__level__in=["town", "park"]).count() == 100
+    assert EnterpriseYear.objects.filter(year=2024).count() == 100
+    assert set(EnterpriseYear.objects.values_list("year", flat=True).distinct()) == {2022, 2023, 2024}
+    assert Scheme.objects.count() == 2
+
+    runs = Run.objects.order_by("year")
+    assert [run.year for run in runs] == [2022, 2023, 2024]
+    assert all(run.status == Run.Status.PUBLISHED and run.published_at for run in runs)
+    assert runs[2].scheme.preset == "huangyan-2022" and runs[0].scheme.preset == "huangyan-2021"
+    latest = runs[2]
+    assert latest.results.count() == 100
+    assert set(latest.results.exclude(grade="").values_list("grade", flat=True)) >= {"A", "B", "C", "D"}
+
+    operator = User.objects.get(username="changxing")
+    assert operator.role == User.Role.COUNTY_OPERATOR and operator.region.name == "长兴县"
+    assert User.objects.get(username="admin").is_city_admin
+    assert User.objects.get(username="leader").role == User.Role.VIEWER
+    assert "mujun2026" in output and "leader" in output
+    assert client.login(username="leader", password="mujun2026")
+    assert client.get(latest.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_demo_keeps_existing_data_and_reset_starts_over():
+    demo()
+    regions = Region.objects.count()
+
+    output = demo()
+    assert "nothing loaded" in output
+    assert Enterprise.objects.count() == 100
+    assert Run.objects.count() == 3
+
+    demo("--reset")
+    assert Region.objects.count() == regions
+    assert Enterprise.objects.count() == 100
+    assert Run.objects.count() == 3
+    assert Result.objects.count() == 300

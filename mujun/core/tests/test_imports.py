@@ -1,0 +1,102 @@
+"""The generic import mechanism: typing and checking of every column kind, all-or-nothing writing."""
+
+import datetime
+
+import polars as pl
+import pytest
+
+from mujun.core.imports import BOOL, DATE, INTEGER, LOOKUP, NUMBER, Column, ImportFailed, Importer, region_lookup
+from mujun.core.exports import ExportColumn, queryset_frame, workbook_bytes
+
+
+class Kinds(Importer):
+    columns = [
+        Column("label", "名称", required=True, max_length=4),
+        Column("amount", "金额", NUMBER, positive=True),
+        Column("count", "数量", INTEGER, default=0),
+        Column("flag", "标志", BOOL),
+        Column("day", "日期", DATE),
+        Column("region", "区域", LOOKUP, lookup=region_lookup),
+    ]
+
+
+def frame(**columns):
+    size = len(next(iter(columns.values())))
+    return pl.DataFrame({"_row": list(range(2, size + 2)), **columns}, schema_overrides={"_row": pl.Int64})
+
+
+def test_values_are_typed(city_admin, regions):
+    typed, problems = Kinds(city_admin).validate(
+        frame(
+            label=["a", " b "],
+            amount=["1,200.5", "3"],
+            count=["7", ""],
+            flag=["是", "FALSE"],
+            day=["2023-01-31 00:00:00", "44927"],
+            region=["330502", "南浔区"],
+        )
+    )
+    assert problems == []
+    assert typed.drop("_row").rows() == [
+        ("a", 1200.5, 7, True, datetime.date(2023, 1, 31), regions.wuxing.pk),
+        ("b", 3.0, 0, False, datetime.date(2023, 1, 1), regions.nanxun.pk),
+    ]
+
+
+def test_every_bad_cell_is_a_problem(city_admin, regions):
+    _typed, problems = Kinds(city_admin).validate(
+        frame(
+            label=["", "toolong"],
+            amount=["-1", "abc"],
+            count=["1.5", "x"],
+            flag=["maybe", "1"],
+            day=["2023-13-01", "2023/2/3"],
+            region=["nowhere", "330503100"],
+        )
+    )
+    assert [str(p) for p in problems] == [
+        "第2行 名称：必填，不能为空 / row 2, label: is required",
+        "第2行 金额：必须大于0 / row 2, amount: must be greater than 0",
+        "第2行 数量：不是整数 / row 2, count: is not a whole number",
+        "第2行 标志：应为 是/否 / row 2, flag: must be 是/否, true/false or 1/0",
+        "第2行 日期：不是日期（应为 YYYY-MM-DD） / row 2, day: is not a date (expected YYYY-MM-DD)",
+        "第2行 区域：未找到“区域” / row 2, region: not found",
+        "第3行 名称：不能超过4个字符 / row 3, label: must have at most 4 characters",
+        "第3行 金额：不是数字 / row 3, amount: is not a number",
+        "第3行 数量：不是数字 / row 3, count: is not a number",
+    ]
+
+
+def test_operator_rows_outside_their_county_are_problems(operator_wuxing, regions):
+    _typed, problems = Kinds(operator_wuxing).validate(frame(label=["a", "b"], region=["织里镇", "练市镇"]))
+    assert [str(p) for p in problems] == ["第3行 区域：不在您可编辑的区域内 / row 3, region: is outside the regions you may edit"]
+
+
+def test_a_form_choice_stands_in_for_a_missing_column(city_admin, regions):
+    typed, problems = Kinds(city_admin, count=2023).validate(frame(label=["a"]))
+    assert problems == [] and typed["count"].to_list() == [2023]
+
+
+def test_save_failure_stores_nothing(city_admin, regions, monkeypatch):
+    from mujun.regions.models import Region
+
+    class Broken(Kinds):
+        def save(self, frame):
+            Region.objects.create(code="999", name="临时", level="town", parent=regions.wuxing)
+            raise ImportFailed([])
+
+    importer = Broken(city_admin)
+    monkeypatch.setattr(importer, "read", lambda source, filename=None: frame(label=["a"]))
+    with pytest.raises(ImportFailed):
+        importer.run(b"")
+    assert not Region.objects.filter(code="999").exists()
+
+
+def test_export_frame_writes_yes_no_and_dates(regions, make_enterprise):
+    from mujun.enterprises.models import Enterprise
+
+    make_enterprise(1, above_scale=True, established_on=datetime.date(2020, 5, 1))
+    columns = [ExportColumn("name", "企业名称"), ExportColumn("above_scale", "是否规上"), ExportColumn("established_on", "成立日期")]
+    exported = queryset_frame(Enterprise.objects.all(), columns)
+    assert exported.rows() == [("企业1", "是", datetime.date(2020, 5, 1))]
+    assert workbook_bytes({"企业": exported})[:2] == b"PK"  # a zip container: .xlsx

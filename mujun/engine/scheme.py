@@ -1,0 +1,559 @@
+"""Evaluation schemes: a county's rules for one year, read from TOML (see spec/evaluation.md, "Scheme").
+
+``parse_scheme`` validates the whole file and reports every problem at once, each in Chinese and English
+and naming the group, the indicator and the field, so whoever edits a scheme can fix it in one pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+GRADES = ("A", "B", "C", "D")
+POLICY_GRADES = ("A", "B", "C", "D", "T")
+BENCHMARK_KINDS = ("ratio_of_sums", "mean", "median")
+MISSING_MODES = ("zero", "group_mean_score")
+GRADING_METHODS = ("share", "threshold")
+
+# Columns of the input that hold text, flags or dates; an indicator cannot divide by them.
+NON_NUMERIC_COLUMNS = frozenset(
+    {"uscc", "name", "region", "above_scale", "established_on", "land_acquired_on", "major_violation"}
+)
+# Output columns an indicator or policy must not shadow.
+RESERVED_OUTPUT_COLUMNS = frozenset({"uscc", "name", "region", "group", "status", "reason", "total", "rank", "grade"})
+
+PRESETS: dict[str, str] = {
+    "huangyan-2022": "Huangyan district 2022 (黄岩区2022年度)",
+    "huangyan-2021": "Huangyan district 2021 (黄岩区2021年度)",
+}
+PRESET_DIR = Path(__file__).with_name("presets")
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class SchemeError(ValueError):
+    """A scheme that cannot be used; ``problems`` lists every reason, each "中文 / English"."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Scope:
+    below_scale_min_land_mu: float = 3.0
+    new_enterprise_years: int = 2
+    new_land_years: int = 3
+
+
+@dataclass(frozen=True)
+class Grading:
+    """``share``: A–D are shares of the group (summing to 1); ``threshold``: A–C are minimum totals."""
+
+    method: Literal["share", "threshold"]
+    A: float
+    B: float
+    C: float
+    D: float | None = None
+
+    def cumulative_shares(self) -> tuple[Decimal, Decimal, Decimal]:
+        """Exact decimal shares of A, A+B and A+B+C (0.2 + 0.4 is 0.6 here, not 0.6000000000000001)."""
+        a, b, c = (Decimal(repr(share)) for share in (self.A, self.B, self.C))
+        return a, a + b, a + b + c
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str
+    numerator: str
+    denominator: str | None
+    weight: float
+    benchmark: float | str
+    cap: float | None = None
+    missing: Literal["zero", "group_mean_score"] = "zero"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    label: str
+    above_scale: bool
+    grading: Grading
+    indicators: tuple[Indicator, ...]
+    force_d_on_major_violation: bool = False
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str
+    year: int
+    scope: Scope
+    groups: tuple[Group, ...]
+    policies: dict[str, dict[str, float | str | bool]] = field(default_factory=dict)
+
+    def indicator_ids(self) -> list[str]:
+        """Every indicator id of every group, in order of first appearance (groups may share one)."""
+        return list(dict.fromkeys(ind.id for group in self.groups for ind in group.indicators))
+
+    def policy_keys(self) -> list[str]:
+        return list(dict.fromkeys(key for grade in POLICY_GRADES for key in self.policies.get(grade, {})))
+
+
+def required_columns(scheme: Scheme) -> set[str]:
+    """The input columns the scheme's indicators name."""
+    return {column for group in scheme.groups for ind in group.indicators for column in ind.columns}
+
+
+# --- validation -------------------------------------------------------------------------------------
+
+FIELD_NAMES_ZH = {
+    "name": "名称",
+    "year": "年度",
+    "scope": "评价范围",
+    "groups": "分组",
+    "policies": "差别化政策",
+    "below_scale_min_land_mu": "规下企业最小用地面积",
+    "new_enterprise_years": "新设企业年限",
+    "new_land_years": "新供地年限",
+    "id": "编号",
+    "label": "名称",
+    "above_scale": "是否规上",
+    "grading": "分档",
+    "method": "分档方法",
+    "force_d_on_major_violation": "重大违法违规定为D档",
+    "indicators": "指标",
+    "numerator": "分子",
+    "denominator": "分母",
+    "weight": "权重",
+    "benchmark": "基准值",
+    "cap": "上限倍数",
+    "missing": "缺失值处理",
+    **{grade: f"{grade}档" for grade in POLICY_GRADES},
+}
+
+
+@dataclass(frozen=True)
+class _Where:
+    zh: str
+    en: str
+
+    @staticmethod
+    def group(group_id: str) -> _Where:
+        return _Where(f"分组 {group_id} ", f"group {group_id}")
+
+    def indicator(self, indicator_id: str) -> _Where:
+        return _Where(f"{self.zh}指标 {indicator_id} ", f"{self.en}, indicator {indicator_id}")
+
+
+_SCHEME = _Where("方案", "scheme")
+
+
+class _Checker:
+    """Collects problems while reading the TOML and returns safe defaults so reading can go on."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, where: _Where, field_name: str, zh: str, en: str) -> None:
+        field_zh = FIELD_NAMES_ZH.get(field_name, field_name)
+        self.problems.append(f"{where.zh}的{field_zh}{zh} / {where.en}: {field_name} {en}")
+
+    def unknown_keys(self, where: _Where, table: dict, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                self.problems.append(f"{where.zh}有未知的设置项 {key} / {where.en}: unknown setting {key}")
+
+    def table(self, where: _Where, table: dict, key: str) -> dict:
+        value = table.get(key, {})
+        if not isinstance(value, dict):
+            self.add(where, key, "必须是表", "must be a table")
+            return {}
+        return value
+
+    def number(
+        self,
+        where: _Where,
+        table: dict,
+        key: str,
+        *,
+        default: float | None = None,
+        required: bool = True,
+        minimum: float | None = None,
+        positive: bool = False,
+    ) -> float | None:
+        if key not in table:
+            if required and default is None:
+                self.add(where, key, "缺失", "is missing")
+            return default
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.add(where, key, "不是数字", "is not a number")
+            return default
+        value = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            self.add(where, key, "不是有限数字", "is not a finite number")
+            return default
+        if positive and value <= 0:
+            self.add(where, key, "必须大于0", "must be greater than 0")
+        elif minimum is not None and value < minimum:
+            self.add(where, key, f"不能小于{minimum:g}", f"must not be less than {minimum:g}")
+        return value
+
+    def integer(self, where: _Where, table: dict, key: str, *, default: int, minimum: int = 0) -> int:
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(where, key, "必须是整数", "must be a whole number")
+            return default
+        if value < minimum:
+            self.add(where, key, f"不能小于{minimum}", f"must not be less than {minimum}")
+        return value
+
+    def text(self, where: _Where, table: dict, key: str, *, default: str | None = None) -> str | None:
+        if key not in table:
+            if default is None:
+                self.add(where, key, "缺失", "is missing")
+            return default
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            self.add(where, key, "必须是非空文本", "must be non-empty text")
+            return default
+        return value.strip()
+
+    def identifier(self, where: _Where, table: dict, key: str) -> str | None:
+        value = self.text(where, table, key)
+        if value is not None and not _IDENTIFIER.match(value):
+            self.add(
+                where, key, "只能由英文字母、数字和下划线组成", "must consist of ASCII letters, digits and underscores"
+            )
+        return value
+
+    def boolean(self, where: _Where, table: dict, key: str, *, default: bool | None = None) -> bool | None:
+        if key not in table:
+            if default is None:
+                self.add(where, key, "缺失", "is missing")
+            return default
+        value = table[key]
+        if not isinstance(value, bool):
+            self.add(where, key, "必须是 true 或 false", "must be true or false")
+            return default
+        return value
+
+
+def parse_scheme(text: str) -> Scheme:
+    """Read and validate a scheme; raises SchemeError listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SchemeError([f"方案不是有效的TOML：{error} / scheme is not valid TOML: {error}"]) from None
+    check = _Checker()
+    check.unknown_keys(_SCHEME, data, {"name", "year", "scope", "groups", "policies"})
+    name = check.text(_SCHEME, data, "name") or ""
+    year = data.get("year")
+    if isinstance(year, bool) or not isinstance(year, int):
+        check.add(_SCHEME, "year", "必须是整数年份", "must be a whole year such as 2022")
+        year = 0
+    elif not 1949 <= year <= 2200:
+        check.add(_SCHEME, "year", "超出合理范围", "is out of range")
+
+    scope = _parse_scope(check, check.table(_SCHEME, data, "scope"))
+    groups = _parse_groups(check, data.get("groups"))
+    policies = _parse_policies(check, check.table(_SCHEME, data, "policies"), groups)
+    if check.problems:
+        raise SchemeError(check.problems)
+    return Scheme(name=name, year=year, scope=scope, groups=groups, policies=policies)
+
+
+def _parse_scope(check: _Checker, table: dict) -> Scope:
+    where = _Where("评价范围", "scope")
+    check.unknown_keys(where, table, {"below_scale_min_land_mu", "new_enterprise_years", "new_land_years"})
+    defaults = Scope()
+    return Scope(
+        below_scale_min_land_mu=check.number(
+            where, table, "below_scale_min_land_mu", default=defaults.below_scale_min_land_mu, minimum=0
+        ),
+        new_enterprise_years=check.integer(where, table, "new_enterprise_years", default=defaults.new_enterprise_years),
+        new_land_years=check.integer(where, table, "new_land_years", default=defaults.new_land_years),
+    )
+
+
+def _parse_groups(check: _Checker, raw: Any) -> tuple[Group, ...]:
+    if not isinstance(raw, list) or not raw:
+        check.add(_SCHEME, "groups", "缺失：至少需要一个 [[groups]]", "are missing: at least one [[groups]] is needed")
+        return ()
+    groups: list[Group] = []
+    definitions: dict[str, tuple[str, str | None, str]] = {}  # indicator id -> numerator, denominator, group
+    for position, table in enumerate(raw, start=1):
+        if not isinstance(table, dict):
+            check.add(_SCHEME, "groups", f"第{position}项必须是表", f"entry {position} must be a table")
+            continue
+        group_id = table.get("id") if isinstance(table.get("id"), str) else f"#{position}"
+        where = _SCHEME.group(group_id)
+        check.unknown_keys(
+            where, table, {"id", "label", "above_scale", "grading", "force_d_on_major_violation", "indicators"}
+        )
+        group_id = check.identifier(where, table, "id") or group_id
+        label = check.text(where, table, "label", default=group_id)
+        above_scale = check.boolean(where, table, "above_scale")
+        grading = _parse_grading(check, where, table.get("grading"))
+        force_d = check.boolean(where, table, "force_d_on_major_violation", default=False)
+        indicators = _parse_indicators(check, where, table.get("indicators"), group_id, definitions)
+        groups.append(Group(group_id, label, bool(above_scale), grading, indicators, force_d))
+
+    seen_ids: set[str] = set()
+    seen_scale: dict[bool, str] = {}
+    for group, table in zip(groups, [t for t in raw if isinstance(t, dict)], strict=True):
+        where = _SCHEME.group(group.id)
+        if group.id in seen_ids:
+            check.add(where, "id", "重复", "is repeated")
+        seen_ids.add(group.id)
+        if isinstance(table.get("above_scale"), bool):
+            if group.above_scale in seen_scale:
+                check.add(
+                    where,
+                    "above_scale",
+                    f"与分组 {seen_scale[group.above_scale]} 相同：每类企业只能属于一个分组",
+                    f"is the same as in group {seen_scale[group.above_scale]}: each kind of enterprise "
+                    "belongs to one group",
+                )
+            seen_scale[group.above_scale] = group.id
+    return tuple(groups)
+
+
+def _parse_grading(check: _Checker, where: _Where, raw: Any) -> Grading:
+    fallback = Grading("share", 0.2, 0.4, 0.35, 0.05)
+    if not isinstance(raw, dict):
+        check.add(where, "grading", "缺失或不是表", "is missing or not a table")
+        return fallback
+    where = _Where(f"{where.zh}分档", f"{where.en}, grading")
+    method = raw.get("method")
+    if method not in GRADING_METHODS:
+        check.add(where, "method", "必须是 share 或 threshold", "must be share or threshold")
+        return fallback
+    if method == "share":
+        check.unknown_keys(where, raw, {"method", *GRADES})
+        shares = {}
+        for grade in GRADES:
+            share = check.number(where, raw, grade, required=grade != "D", minimum=0)
+            if share is not None and share > 1:
+                check.add(where, grade, "不能大于1", "must not be greater than 1")
+            shares[grade] = share
+        known = [Decimal(repr(shares[grade])) for grade in GRADES if shares[grade] is not None]
+        total = sum(known, Decimal(0))
+        if shares["D"] is None:
+            if shares["A"] is not None and shares["B"] is not None and shares["C"] is not None:
+                if total > 1:
+                    check.add(where, "A", "至D档比例之和超过1", "to C shares add up to more than 1")
+                shares["D"] = float(Decimal(1) - total)
+        elif len(known) == 4 and total != 1:
+            check.add(where, "A", f"至D档比例之和为{total}，应为1", f"to D shares add up to {total}, not 1")
+        return Grading("share", *(shares[grade] or 0.0 for grade in GRADES))
+    check.unknown_keys(where, raw, {"method", "A", "B", "C"})
+    minimums = {grade: check.number(where, raw, grade) for grade in ("A", "B", "C")}
+    if None not in minimums.values() and not minimums["A"] >= minimums["B"] >= minimums["C"]:
+        check.add(where, "A", "至C档最低分必须依次不增", "to C minimums must not increase from A to C")
+    return Grading("threshold", *(minimums[grade] or 0.0 for grade in ("A", "B", "C")))
+
+
+def _parse_indicators(
+    check: _Checker,
+    where: _Where,
+    raw: Any,
+    group_id: str,
+    definitions: dict[str, tuple[str, str | None, str]],
+) -> tuple[Indicator, ...]:
+    if not isinstance(raw, list) or not raw:
+        check.add(where, "indicators", "缺失：至少需要一个指标", "are missing: at least one indicator is needed")
+        return ()
+    indicators: list[Indicator] = []
+    seen: set[str] = set()
+    for position, table in enumerate(raw, start=1):
+        if not isinstance(table, dict):
+            check.add(where, "indicators", f"第{position}项必须是表", f"entry {position} must be a table")
+            continue
+        indicator_id = table.get("id") if isinstance(table.get("id"), str) else f"#{position}"
+        here = where.indicator(indicator_id)
+        check.unknown_keys(
+            here, table, {"id", "label", "numerator", "denominator", "weight", "benchmark", "cap", "missing"}
+        )
+        indicator_id = check.identifier(here, table, "id") or indicator_id
+        if indicator_id in seen:
+            check.add(here, "id", "在本分组中重复", "is repeated in this group")
+        seen.add(indicator_id)
+        if indicator_id in RESERVED_OUTPUT_COLUMNS:
+            check.add(here, "id", "与输出列重名", "clashes with an output column")
+        label = check.text(here, table, "label", default=indicator_id)
+        numerator = check.text(here, table, "numerator")
+        denominator = check.text(here, table, "denominator", default="") or None
+        for key, column in (("numerator", numerator), ("denominator", denominator)):
+            if column in NON_NUMERIC_COLUMNS:
+                check.add(here, key, f"{column} 不是数值列", f"{column} is not a numeric column")
+        weight = check.number(here, table, "weight", minimum=0)
+        benchmark = _parse_benchmark(check, here, table)
+        cap = check.number(here, table, "cap", required=False, positive=True)
+        missing = table.get("missing", "zero")
+        if missing not in MISSING_MODES:
+            check.add(here, "missing", "必须是 zero 或 group_mean_score", "must be zero or group_mean_score")
+            missing = "zero"
+        previous = definitions.get(indicator_id)
+        if previous is not None and previous[2] != group_id and previous[:2] != (numerator, denominator):
+            check.add(
+                here,
+                "numerator",
+                f"、分母与分组 {previous[2]} 的同名指标不一致",
+                f"and denominator differ from the indicator of the same id in group {previous[2]}",
+            )
+        definitions.setdefault(indicator_id, (numerator, denominator, group_id))
+        indicators.append(
+            Indicator(indicator_id, label, numerator or "", denominator, weight or 0.0, benchmark, cap, missing)
+        )
+    return tuple(indicators)
+
+
+def _parse_benchmark(check: _Checker, where: _Where, table: dict) -> float | str:
+    value = table.get("benchmark")
+    if isinstance(value, str):
+        if value not in BENCHMARK_KINDS:
+            check.add(
+                where,
+                "benchmark",
+                "必须是正数或 ratio_of_sums、mean、median 之一",
+                "must be a positive number or one of ratio_of_sums, mean, median",
+            )
+            return "ratio_of_sums"
+        return value
+    number = check.number(where, table, "benchmark", positive=True)
+    return 1.0 if number is None else number
+
+
+def _parse_policies(
+    check: _Checker, table: dict, groups: tuple[Group, ...]
+) -> dict[str, dict[str, float | str | bool]]:
+    where = _Where("差别化政策", "policies")
+    check.unknown_keys(where, table, set(POLICY_GRADES))
+    indicator_columns = {
+        f"{ind.id}_{suffix}" for group in groups for ind in group.indicators for suffix in ("value", "score")
+    }
+    kinds: dict[str, tuple[type, str]] = {}
+    policies: dict[str, dict[str, float | str | bool]] = {}
+    for grade in POLICY_GRADES:
+        if grade not in table:
+            continue
+        values = table[grade]
+        here = _Where(f"{grade}档政策", f"policies.{grade}")
+        if not isinstance(values, dict):
+            check.add(where, grade, "必须是表", "must be a table")
+            continue
+        policies[grade] = {}
+        for key, value in values.items():
+            if not _IDENTIFIER.match(key) or key in RESERVED_OUTPUT_COLUMNS or key in indicator_columns:
+                check.problems.append(
+                    f"{here.zh}的名称 {key} 不可用作列名 / {here.en}: {key} cannot be used as a column name"
+                )
+            if isinstance(value, bool):
+                kind = bool
+            elif isinstance(value, (int, float)):
+                kind, value = float, float(value)
+            elif isinstance(value, str):
+                kind = str
+            else:
+                check.add(here, key, "必须是数字、文本或 true/false", "must be a number, text or true/false")
+                continue
+            if key in kinds and kinds[key][0] is not kind:
+                check.add(
+                    here,
+                    key,
+                    f"类型与{kinds[key][1]}档不同",
+                    f"has a different type than in grade {kinds[key][1]}",
+                )
+            kinds.setdefault(key, (kind, grade))
+            policies[grade][key] = value
+    return policies
+
+
+def load_scheme(path: str | Path) -> Scheme:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SchemeError([f"无法读取方案文件 {path}：{error} / cannot read scheme file {path}: {error}"]) from None
+    return parse_scheme(text)
+
+
+def preset_toml(preset_id: str) -> str:
+    if preset_id not in PRESETS:
+        raise SchemeError(
+            [f"没有名为 {preset_id} 的预设方案 / there is no preset scheme {preset_id}; "
+             f"presets: {', '.join(PRESETS)}"]
+        )
+    return (PRESET_DIR / f"{preset_id}.toml").read_text(encoding="utf-8")
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _inline_table(pairs: dict[str, Any]) -> str:
+    return "{ " + ", ".join(f"{key} = {_toml_value(value)}" for key, value in pairs.items()) + " }"
+
+
+def scheme_to_toml(scheme: Scheme) -> str:
+    """The scheme as TOML that ``parse_scheme`` reads back to an equal scheme."""
+    lines = [
+        f"name = {_toml_value(scheme.name)}",
+        f"year = {scheme.year}",
+        "",
+        "[scope]",
+        f"below_scale_min_land_mu = {_toml_value(scheme.scope.below_scale_min_land_mu)}",
+        f"new_enterprise_years = {scheme.scope.new_enterprise_years}",
+        f"new_land_years = {scheme.scope.new_land_years}",
+    ]
+    for group in scheme.groups:
+        grading = {"method": group.grading.method, "A": group.grading.A, "B": group.grading.B, "C": group.grading.C}
+        if group.grading.method == "share":
+            grading["D"] = group.grading.D
+        lines += [
+            "",
+            "[[groups]]",
+            f"id = {_toml_value(group.id)}",
+            f"label = {_toml_value(group.label)}",
+            f"above_scale = {_toml_value(group.above_scale)}",
+            f"grading = {_inline_table(grading)}",
+            f"force_d_on_major_violation = {_toml_value(group.force_d_on_major_violation)}",
+        ]
+        for ind in group.indicators:
+            lines += [
+                "",
+                "  [[groups.indicators]]",
+                f"  id = {_toml_value(ind.id)}",
+                f"  label = {_toml_value(ind.label)}",
+                f"  numerator = {_toml_value(ind.numerator)}",
+            ]
+            if ind.denominator is not None:
+                lines.append(f"  denominator = {_toml_value(ind.denominator)}")
+            lines += [f"  weight = {_toml_value(ind.weight)}", f"  benchmark = {_toml_value(ind.benchmark)}"]
+            if ind.cap is not None:
+                lines.append(f"  cap = {_toml_value(ind.cap)}")
+            lines.append(f"  missing = {_toml_value(ind.missing)}")
+    for grade in POLICY_GRADES:
+        if grade in scheme.policies:
+            lines += ["", f"[policies.{grade}]"]
+            lines += [f"{key} = {_toml_value(value)}" for key, value in scheme.policies[grade].items()]
+    return "\n".join(lines) + "\n"

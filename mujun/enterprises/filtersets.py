@@ -1,0 +1,50 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.regions.models import Region
+
+
+class InRegionFilter(django_filters.ModelChoiceFilter):
+    """A region and everything under it: choosing a county lists its towns' records too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Region.objects.all())
+        kwargs.setdefault("label", _("region"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value.descendant_ids()})
+
+
+class EnterpriseFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Name or credit code"))
+    region = InRegionFilter(field_name="region_id")
+    above_scale = django_filters.BooleanFilter(label=_("above designated size"))
+    industry = django_filters.CharFilter(
+        field_name="industry_code", lookup_expr="startswith", label=_("industry code starts with")
+    )
+    land_mu = django_filters.RangeFilter(label=_("land held (mu)"))
+
+    class Meta:
+        model = Enterprise
+        fields = ["q", "region", "above_scale", "industry", "land_mu"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(uscc__startswith=value.upper()))
+
+
+class EnterpriseYearFilterSet(django_filters.FilterSet):
+    region = InRegionFilter(field_name="enterprise__region_id")
+    year = django_filters.NumberFilter()
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    uscc = django_filters.CharFilter(field_name="enterprise__uscc", label=_("unified social credit code"))
+    above_scale = django_filters.BooleanFilter()
+
+    class Meta:
+        model = EnterpriseYear
+        fields = ["region", "year", "enterprise", "uscc", "above_scale"]

@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mujun.core.forms import ScopedModelForm
+from mujun.enterprises.models import Enterprise, EnterpriseYear
+
+
+def _positive(value):
+    if value is not None and value <= 0:
+        raise forms.ValidationError(_("Must be greater than 0."))
+    return value
+
+
+class EnterpriseForm(ScopedModelForm):
+    class Meta:
+        model = Enterprise
+        fields = ["uscc", "name", "region", "industry_code", "above_scale", "land_mu", "established_on"]
+        widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_uscc(self):
+        return self.cleaned_data["uscc"].strip().upper()
+
+    def clean_land_mu(self):
+        return _positive(self.cleaned_data.get("land_mu"))
+
+
+class EnterpriseYearForm(ScopedModelForm):
+    """One year's figures of an enterprise fixed by the page (the enterprise is not a choice)."""
+
+    class Meta:
+        model = EnterpriseYear
+        exclude = ["enterprise"]
+        widgets = {"land_acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_land_mu(self):
+        return _positive(self.cleaned_data.get("land_mu"))
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        # The unique (enterprise, year) constraint is not checked by the form, the enterprise being no field.
+        taken = EnterpriseYear.objects.filter(enterprise_id=self.instance.enterprise_id, year=year)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This enterprise already has figures for %(year)s.") % {"year": year})
+        return year

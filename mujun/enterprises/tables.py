@@ -1,0 +1,16 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from mujun.enterprises.models import Enterprise
+
+
+class EnterpriseTable(tables.Table):
+    name = tables.Column(linkify=True)
+    region = tables.Column(linkify=True)
+    above_scale = tables.BooleanColumn(verbose_name=_("above designated size"))
+    land_mu = tables.Column(attrs={"td": {"class": "text-end"}})
+
+    class Meta:
+        model = Enterprise
+        fields = ["name", "uscc", "region", "industry_code", "above_scale", "land_mu", "established_on"]
+        order_by = "name"

@@ -1,0 +1,252 @@
+"""Importing the evaluation input table: all rows or none, every problem named by row and field."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from mujun.core.imports import ImportFailed
+from mujun.enterprises.imports import EnterpriseImporter
+from mujun.enterprises.models import Enterprise, EnterpriseYear
+
+HEADERS_ZH = ["统一社会信用代码", "企业名称", "所属区域", "是否规上", "用地面积(亩)", "实缴税金(万元)", "工业增加值(万元)", "成立日期"]
+HEADERS_EN = ["uscc", "name", "region", "above_scale", "land_mu", "tax", "value_added", "established_on"]
+
+
+def workbook(rows, headers=HEADERS_ZH, title="湖州市2023年度工业企业亩均效益评价数据") -> bytes:
+    """An .xlsx as counties send it: a title row above the header row."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    if title:
+        sheet.append([title])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, headers=HEADERS_EN) -> bytes:
+    lines = [",".join(headers)] + [",".join("" if v is None else str(v) for v in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def run(user, data: bytes, filename="data.xlsx", **options):
+    return EnterpriseImporter(user, **options).run(io.BytesIO(data), filename=filename)
+
+
+def problems_of(user, data: bytes, filename="data.xlsx", **options) -> list[str]:
+    with pytest.raises(ImportFailed) as failure:
+        run(user, data, filename, **options)
+    return [str(p) for p in failure.value.problems]
+
+
+@pytest.fixture
+def rows(uscc):
+    return [
+        [uscc(1), "湖州丝绸有限公司", "吴兴区", "是", 50, 1200.5, 8000, "2010-05-01"],
+        [uscc(2), "织里童装有限公司", "330502100", "否", "12.5", 30, 200, None],
+        [uscc(3), "南浔木业有限公司", "南浔区", "1", 20, "", 900, datetime.date(2021, 3, 15)],  # a date cell
+    ]
+
+
+def test_excel_with_title_row_and_chinese_headers_creates_enterprises_and_year(city_admin, regions, rows, uscc):
+    result = run(city_admin, workbook(rows), year=2023)
+
+    assert result.rows == 3
+    assert [c.created for c in result.counts.values()] == [3, 3]
+    silk = Enterprise.objects.get(uscc=uscc(1))
+    assert (silk.name, silk.region, silk.above_scale, silk.land_mu) == ("湖州丝绸有限公司", regions.wuxing, True, 50)
+    assert str(silk.established_on) == "2010-05-01"
+    assert Enterprise.objects.get(uscc=uscc(2)).region == regions.zhili  # a town by its code
+    figures = EnterpriseYear.objects.get(enterprise=silk, year=2023)
+    assert (figures.tax, figures.value_added, figures.land_mu, figures.coefficient, figures.bonus) == (
+        1200.5, 8000, 50, 1.0, 0.0,
+    )
+    assert EnterpriseYear.objects.get(enterprise__uscc=uscc(3)).tax is None  # an empty cell is no figure
+    assert Enterprise.objects.get(uscc=uscc(3)).established_on == datetime.date(2021, 3, 15)
+
+
+def test_csv_with_english_headers_and_year_column(city_admin, regions, rows, uscc):
+    data = csv_bytes([[*row, 2022] for row in rows], HEADERS_EN + ["year"])
+    run(city_admin, data, filename="data.csv")
+    assert set(EnterpriseYear.objects.values_list("year", flat=True)) == {2022}
+    assert Enterprise.objects.get(uscc=uscc(2)).land_mu == 12.5
+
+
+def test_import_updates_existing_enterprises_and_records_history(city_admin, regions, rows, uscc, make_enterprise):
+    existing = make_enterprise(1, name="旧名称", land_mu=40)
+    run(city_admin, workbook(rows), year=2023)
+    rows[0][5] = 1300
+    result = run(city_admin, workbook(rows), year=2023)
+
+    existing.refresh_from_db()
+    assert existing.name == "湖州丝绸有限公司" and existing.land_mu == 50
+    assert Enterprise.objects.count() == 3
+    enterprise_counts, year_counts = result.counts.values()
+    assert (enterprise_counts.created, enterprise_counts.updated, enterprise_counts.unchanged) == (0, 0, 3)
+    assert (year_counts.created, year_counts.updated, year_counts.unchanged) == (0, 1, 2)
+    assert EnterpriseYear.objects.get(enterprise=existing, year=2023).tax == 1300
+    latest = existing.history.first()
+    assert latest.history_user == city_admin and latest.history_type == "~"
+    assert latest.prev_record.name == "旧名称"
+
+
+def test_earlier_year_does_not_overwrite_the_enterprise(city_admin, regions, rows, uscc):
+    run(city_admin, workbook(rows), year=2023)
+    rows[0][1] = "改名前的名称"
+    run(city_admin, workbook(rows), year=2021)
+    assert Enterprise.objects.get(uscc=uscc(1)).name == "湖州丝绸有限公司"
+    assert EnterpriseYear.objects.filter(enterprise__uscc=uscc(1)).count() == 2
+
+
+def test_missing_year_is_a_problem(city_admin, regions, rows):
+    assert problems_of(city_admin, workbook(rows)) == ["第2行 年度：缺少必填列“年度” / row 2, year: missing required column year"]
+
+
+def test_year_column_is_checked(city_admin, regions, rows):
+    data = workbook([[*row, year] for row, year in zip(rows, [2023, 23, None])], HEADERS_ZH + ["年度"])
+    assert problems_of(city_admin, data) == [
+        "第4行 年度：应在1990至2100之间 / row 4, year: must be between 1990 and 2100",
+        "第5行 年度：必填，不能为空 / row 5, year: is required",
+    ]
+
+
+BAD_CELLS = [
+    # (column index, bad value, field named in the problem, part of the message)
+    (0, "91330500MA0000001X", "统一社会信用代码", "check character"),
+    (0, "123", "统一社会信用代码", "18 characters"),
+    (4, 0, "用地面积(亩)", "must be greater than 0"),
+    (4, -3, "用地面积(亩)", "must be greater than 0"),
+    (4, None, "用地面积(亩)", "is required"),
+    (5, "十二万", "实缴税金(万元)", "is not a number"),
+    (2, "火星区", "所属区域", "not found"),
+    (3, "maybe", "是否规上", "must be 是/否"),
+    (7, "去年", "成立日期", "is not a date"),
+]
+
+
+@pytest.mark.parametrize(("index", "value", "header", "message"), BAD_CELLS)
+def test_bad_cell_is_named_by_row_and_field_and_nothing_is_stored(
+    city_admin, regions, rows, make_enterprise, index, value, header, message
+):
+    existing = make_enterprise(2, name="原有企业", land_mu=7)
+    rows[1][index] = value
+    problems = problems_of(city_admin, workbook(rows), year=2023)
+
+    assert len(problems) == 1
+    assert problems[0].startswith(f"第4行 {header}：")  # title row 1, header row 2, data from row 3
+    assert message in problems[0] and "row 4, " in problems[0]
+    assert Enterprise.objects.count() == 1 and EnterpriseYear.objects.count() == 0
+    existing.refresh_from_db()
+    assert (existing.name, existing.land_mu) == ("原有企业", 7)
+
+
+def test_every_problem_is_listed_at_once(city_admin, regions, rows, uscc):
+    rows[0][4] = "abc"
+    rows[2][0] = rows[1][0]
+    rows[2][2] = "未知镇"
+    problems = problems_of(city_admin, workbook(rows, title=None), year=2023)
+    assert problems == [
+        "第2行 用地面积(亩)：不是数字 / row 2, land_mu: is not a number",
+        "第4行 统一社会信用代码：与第3行重复（年度相同） / row 4, uscc: repeats row 3 (same year)",
+        "第4行 所属区域：未找到“所属区域” / row 4, region: not found",
+    ]
+    assert not Enterprise.objects.exists()
+
+
+def test_missing_required_column(city_admin, regions, rows):
+    headers = [h for h in HEADERS_ZH if h != "用地面积(亩)"]
+    data = workbook([row[:4] + row[5:] for row in rows], headers)
+    problems = problems_of(city_admin, data, year=2023)
+    assert problems == ["第2行 用地面积(亩)：缺少必填列“用地面积(亩)” / row 2, land_mu: missing required column land_mu"]
+
+
+def test_ambiguous_region_name_asks_for_the_code(city_admin, regions, rows):
+    from mujun.regions.models import Region
+
+    Region.objects.create(code="330503101", name="织里镇", level="town", parent=regions.nanxun)
+    rows[0][2] = "织里镇"
+    problems = problems_of(city_admin, workbook(rows), year=2023)
+    assert problems == ["第3行 所属区域：名称不唯一，请填写代码 / row 3, region: names more than one record, give the code instead"]
+
+
+def test_operator_may_only_import_rows_of_their_county(operator_wuxing, regions, rows, make_enterprise, uscc):
+    make_enterprise(9, region=regions.nanxun, name="南浔老企业")
+    rows.append([uscc(9), "南浔老企业", "吴兴区", "否", 5, 1, 1, None])  # moving it into 吴兴区 is not theirs
+    problems = problems_of(operator_wuxing, workbook(rows), year=2023)
+    assert problems == [
+        "第5行 所属区域：不在您可编辑的区域内 / row 5, region: is outside the regions you may edit",
+        "第6行 统一社会信用代码：该记录已存在且属于您无权修改的区域 / row 6, uscc: the existing record belongs to a region you may not edit",
+    ]
+    assert Enterprise.objects.count() == 1 and Enterprise.objects.get().region == regions.nanxun
+
+
+def test_operator_imports_own_county_including_towns(operator_wuxing, regions, rows):
+    result = run(operator_wuxing, workbook(rows[:2]), year=2023)
+    assert result.rows == 2
+    assert EnterpriseYear.objects.first().history.first().history_user == operator_wuxing
+
+
+def test_ten_thousand_rows_import_in_seconds(city_admin, regions, uscc):
+    import time
+
+    rows = [[uscc(n), f"企业{n}", "吴兴区" if n % 2 else "南浔区", "否", 3 + n % 50, n % 97, n % 301, None] for n in range(10_000)]
+    data = csv_bytes(rows)
+    started = time.perf_counter()
+    result = run(city_admin, data, filename="big.csv", year=2023)
+    assert time.perf_counter() - started < 20
+    assert result.rows == 10_000 and EnterpriseYear.objects.count() == 10_000
+    assert Enterprise.history.model.objects.count() == 10_000
+
+
+# -- the page -------------------------------------------------------------------------------------------
+
+
+def upload(client, data: bytes, filename="data.xlsx", **fields):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("enterprises:enterprise_import"), {"file": SimpleUploadedFile(filename, data), **fields}
+    )
+
+
+def test_import_page_reports_counts(client_as, city_admin, regions, rows):
+    response = upload(client_as(city_admin), workbook(rows), year=2023)
+    assert response.status_code == 200
+    assert 'id="import-result"' in response.content.decode()
+    assert Enterprise.objects.count() == 3
+
+
+def test_import_page_shows_problem_table_and_offers_it_as_excel(client_as, city_admin, regions, rows):
+    client = client_as(city_admin)
+    rows[2][4] = -1
+    response = upload(client, workbook(rows), year=2023)
+    page = response.content.decode()
+    assert 'id="import-problems"' in page and "<td>5</td>" in page
+    assert "必须大于0 / must be greater than 0" in page
+    assert not Enterprise.objects.exists()
+
+    download = client.get(reverse("enterprises:enterprise_import") + "?problems")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.content)).active
+    assert [cell.value for cell in sheet[2]] == [5, "用地面积(亩)", "land_mu", "必须大于0", "must be greater than 0"]
+
+
+def test_template_workbook_has_the_headers(client_as, city_admin):
+    response = client_as(city_admin).get(reverse("enterprises:enterprise_import") + "?template")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[:3] == ["年度", "统一社会信用代码", "企业名称"] and "用地面积(亩)" in headers
+
+
+def test_import_page_lists_the_columns(client_as, operator_wuxing):
+    page = client_as(operator_wuxing).get(reverse("enterprises:enterprise_import")).content.decode()
+    assert "<code>land_mu</code>" in page and 'type="file"' in page
+
+
+def test_viewer_may_not_import(client_as, viewer, rows):
+    assert upload(client_as(viewer), workbook(rows), year=2023).status_code == 403
+    assert client_as(viewer).get(reverse("enterprises:enterprise_import")).status_code == 403

@@ -1,0 +1,96 @@
+from django.shortcuts import get_object_or_404
+
+from mujun.core.exports import ExportColumn
+from mujun.core.views import (
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectExportView,
+    ObjectImportView,
+    ObjectListView,
+    combined_history,
+)
+from mujun.enterprises.filtersets import EnterpriseFilterSet
+from mujun.enterprises.forms import EnterpriseForm, EnterpriseYearForm
+from mujun.enterprises.imports import EnterpriseImporter
+from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.enterprises.tables import EnterpriseTable
+
+
+class EnterpriseListView(ObjectListView):
+    model = Enterprise
+    table_class = EnterpriseTable
+    filterset_class = EnterpriseFilterSet
+    queryset = Enterprise.objects.select_related("region")
+    add_url_name = "enterprises:enterprise_add"
+    import_url_name = "enterprises:enterprise_import"
+    export_url_name = "enterprises:enterprise_export"
+
+
+class EnterpriseDetailView(ObjectDetailView):
+    model = Enterprise
+    template_name = "enterprises/enterprise_detail.html"
+
+    def get_object(self):
+        return get_object_or_404(Enterprise.objects.select_related("region__parent"), pk=self.kwargs["pk"])
+
+    def get_extra_context(self, obj):
+        years = list(obj.years.order_by("-year"))
+        return {
+            "years": years,
+            "history": combined_history([obj, *years]),
+            "history_objects": True,
+            **evaluation_context(obj),
+        }
+
+
+def evaluation_context(enterprise) -> dict:
+    """The enterprise's grades over the years, provided by the evaluation app.
+
+    Contract with the evaluation app: ``mujun.evaluation.views.enterprise_evaluation_context(enterprise)``
+    returns a dict merged into the page's context, and the page includes
+    ``evaluation/_enterprise_evaluation.html``.
+    """
+    try:
+        from mujun.evaluation.views import enterprise_evaluation_context
+    except ImportError:  # the evaluation pages are not there yet
+        return {}
+    return {"show_evaluation": True, **enterprise_evaluation_context(enterprise)}
+
+
+class EnterpriseEditView(ObjectEditView):
+    model = Enterprise
+    form_class = EnterpriseForm
+
+
+class EnterpriseYearEditView(ObjectEditView):
+    model = EnterpriseYear
+    form_class = EnterpriseYearForm
+
+    def get_object(self):
+        if "pk" in self.kwargs:
+            return get_object_or_404(EnterpriseYear.objects.select_related("enterprise__region"), pk=self.kwargs["pk"])
+        return EnterpriseYear(enterprise=get_object_or_404(Enterprise, pk=self.kwargs["enterprise_pk"]))
+
+
+class EnterpriseImportView(ObjectImportView):
+    importer_class = EnterpriseImporter
+    list_url_name = "enterprises:enterprise_list"
+
+
+# The import workbook's headers, so that an exported list can be edited and imported again.
+EXPORT_COLUMNS = [
+    ExportColumn("uscc", "统一社会信用代码"),
+    ExportColumn("name", "企业名称"),
+    ExportColumn("region__name", "所属区域"),
+    ExportColumn("region__code", "区域代码"),
+    ExportColumn("industry_code", "行业代码"),
+    ExportColumn("above_scale", "是否规上"),
+    ExportColumn("land_mu", "用地面积(亩)"),
+    ExportColumn("established_on", "成立日期"),
+]
+
+
+class EnterpriseExportView(ObjectExportView):
+    queryset = Enterprise.objects.all()
+    filterset_class = EnterpriseFilterSet
+    columns = EXPORT_COLUMNS

@@ -1,0 +1,54 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from mujun.evaluation.models import Result, Run, Scheme
+from mujun.regions.models import Region
+
+
+class SchemeFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+
+    class Meta:
+        model = Scheme
+        fields = ["q", "year", "region"]
+
+
+class RunFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+    status = django_filters.ChoiceFilter(choices=Run.Status.choices, label=_("status"))
+
+    class Meta:
+        model = Run
+        fields = ["q", "year", "region", "scheme", "status"]
+
+
+class ResultFilterSet(django_filters.FilterSet):
+    """Results of one run (API: of any run, by ``run``)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Enterprise name or code"))
+    region = django_filters.ModelChoiceFilter(queryset=Region.objects.all(), label=_("region"))
+    group = django_filters.CharFilter(label=_("group"))
+    grade = django_filters.ChoiceFilter(choices=[(g, g) for g in Result.GRADES], label=_("grade"))
+    status = django_filters.ChoiceFilter(choices=Result.Status.choices, label=_("status"))
+
+    class Meta:
+        model = Result
+        fields = ["run", "q", "region", "group", "grade", "status"]
+
+    def __init__(self, *args, run: Run | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if run is None:
+            return
+        # Within one run, offer only what occurs in it (from its summary, not from the results).
+        del self.filters["run"]
+        summary = run.summary or {}
+        self.filters["region"].queryset = Region.objects.filter(pk__in=[r["id"] for r in summary.get("regions", [])])
+        self.filters["group"] = django_filters.ChoiceFilter(
+            field_name="group", label=_("group"),
+            choices=[(gid, g["label"]) for gid, g in summary.get("groups", {}).items()],
+        )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(enterprise__name__icontains=value) | Q(enterprise__uscc__startswith=value.upper()))

@@ -1,0 +1,13 @@
+"""Background work of the evaluation app (django-tasks; the worker is ``mujun db_worker``)."""
+
+from django_tasks import task
+
+
+@task()
+def evaluate_run(run_id: int) -> str:
+    """Evaluate one run and store its results; the run records progress, outcome and any failure."""
+    from mujun.evaluation.models import Run
+    from mujun.evaluation.services import execute_run
+
+    run = Run.objects.select_related("scheme", "region").get(pk=run_id)
+    return execute_run(run).status

@@ -1,0 +1,351 @@
+"""Pages of the evaluation: schemes, runs with their progress and results, exports, the enterprise block."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from mujun.core.exports import xlsx_response
+from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectListView
+from mujun.engine.scheme import PRESETS, SchemeError, preset_toml
+from mujun.evaluation import charts, services
+from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
+from mujun.evaluation.forms import RunForm, SchemeForm
+from mujun.evaluation.models import Result, Run, Scheme
+from mujun.evaluation.tables import ResultTable, RunTable, SchemeTable, grade_badge
+from mujun.evaluation.tasks import evaluate_run
+
+# --------------------------------------------------------------------------------------------------
+# Schemes
+
+
+class SchemeListView(ObjectListView):
+    model = Scheme
+    table_class = SchemeTable
+    filterset_class = SchemeFilterSet
+    queryset = Scheme.objects.select_related("region").annotate(run_count=Count("runs")).order_by("-year", "name")
+    template_name = "evaluation/scheme_list.html"
+    add_url_name = ""  # schemes start from a preset or a copy, offered on the page
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "presets": PRESETS}
+
+
+class SchemeDetailView(ObjectDetailView):
+    model = Scheme
+    template_name = "evaluation/scheme_detail.html"
+
+    def get_extra_context(self, obj):
+        try:
+            parsed, problems = obj.parsed(), []
+        except SchemeError as exc:
+            parsed, problems = None, exc.problems
+        return {
+            "scheme": parsed,
+            "problems": problems,
+            "runs": obj.runs.select_related("region").order_by("-created_at")[:20],
+            "can_add": self.request.user.can_edit,
+        }
+
+
+class SchemeEditView(ObjectEditView):
+    """Edit a scheme's TOML; a new scheme starts from ``?preset=<id>`` or ``?copy=<scheme pk>``."""
+
+    model = Scheme
+    form_class = SchemeForm
+    template_name = "evaluation/scheme_edit.html"
+
+    def get_object(self):
+        scheme = super().get_object()
+        if scheme.pk:
+            return scheme
+        preset, copy = self.request.GET.get("preset"), self.request.GET.get("copy")
+        if preset in PRESETS:
+            scheme.preset, scheme.toml = preset, preset_toml(preset)
+        elif copy:
+            source = get_object_or_404(Scheme, pk=copy)
+            scheme.preset, scheme.toml, scheme.region = source.preset, source.toml, source.region
+        else:
+            first = next(iter(PRESETS))
+            scheme.preset, scheme.toml = first, preset_toml(first)
+        if not self.request.user.is_city_admin:
+            scheme.region = self.request.user.region
+        return scheme
+
+    def render(self, form):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "object": self.object, "model_name": self.model._meta.verbose_name, "presets": PRESETS},
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Runs
+
+
+class RunListView(ObjectListView):
+    model = Run
+    table_class = RunTable
+    filterset_class = RunFilterSet
+    queryset = Run.objects.select_related("region", "scheme", "created_by")
+    add_url_name = "evaluation:run_add"
+
+
+class RunCreateView(View):
+    template_name = "evaluation/run_add.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.can_edit:
+            raise PermissionDenied(_("You may not create evaluation runs."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        initial = {}
+        if "scheme" in request.GET:
+            initial["scheme"] = request.GET["scheme"]
+        return self.render(RunForm(initial=initial, user=request.user))
+
+    def post(self, request):
+        form = RunForm(request.POST, user=request.user)
+        if not form.is_valid():
+            return self.render(form)
+        run = form.save(commit=False)
+        require_edit(request.user, run.region)
+        run.created_by = request.user
+        run.save()
+        start_run(run)
+        messages.success(request, _("Run %(run)s started.") % {"run": run})
+        return HttpResponseRedirect(run.get_absolute_url())
+
+    def render(self, form):
+        return render(self.request, self.template_name, {"form": form})
+
+
+def start_run(run: Run) -> None:
+    """Queue the run's evaluation; the worker (or, in tests, the immediate backend) carries it out."""
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.PENDING, progress=0)
+    evaluate_run.enqueue(run.pk)
+    run.refresh_from_db()
+
+
+def run_actions(user, run: Run) -> dict:
+    """What the user may do with the run now, as the page offers it and the views enforce it."""
+    editable = can_edit_record(user, run)
+    return {
+        "can_rerun": editable and not run.is_frozen and run.is_finished,
+        "can_delete": editable and not run.is_frozen,
+        "can_publish": user.is_city_admin and run.status == Run.Status.DONE,
+        "can_reproduce": editable and run.has_results and bool(run.input_snapshot),
+    }
+
+
+class RunDetailView(ObjectDetailView):
+    model = Run
+    template_name = "evaluation/run_detail.html"
+
+    def get_object(self):
+        return get_object_or_404(Run.objects.select_related("scheme", "region", "created_by"), pk=self.kwargs["pk"])
+
+    def get_extra_context(self, run):
+        summary = run.summary or {}
+        grades = summary.get("grades", {})
+        return {
+            "run": run,
+            "grade_cards": [(g, grades.get(g, 0), grade_badge(g)) for g in Result.GRADES],
+            "statuses": [(Result.Status(s).label, n) for s, n in summary.get("statuses", {}).items() if s in Result.Status.values],
+            "groups": summary.get("groups", {}),
+            "chart": charts.grade_distribution(summary) if run.has_results else "",
+            "policy_lists": services.policy_lists(run) if run.has_results else [],
+            **run_actions(self.request.user, run),
+        }
+
+
+def run_progress(request, pk):
+    """The progress fragment the run page polls; once the run is finished the page reloads itself."""
+    run = get_object_or_404(Run, pk=pk)
+    if run.is_finished and request.htmx:
+        return HttpResponseClientRefresh()
+    return render(request, "evaluation/_run_progress.html", {"run": run})
+
+
+def _editable_run(request, pk, *, unfrozen: bool) -> Run:
+    run = get_object_or_404(Run, pk=pk)
+    require_edit(request.user, run)
+    if unfrozen and run.is_frozen:
+        raise PermissionDenied(_("A published run is frozen."))
+    return run
+
+
+@require_POST
+def run_rerun(request, pk):
+    run = _editable_run(request, pk, unfrozen=True)
+    if not run.is_finished:
+        messages.warning(request, _("The run is still in progress."))
+    else:
+        start_run(run)
+        messages.success(request, _("Run %(run)s started again.") % {"run": run})
+    return HttpResponseRedirect(run.get_absolute_url())
+
+
+@require_POST
+def run_publish(request, pk):
+    run = get_object_or_404(Run, pk=pk)
+    if not request.user.is_city_admin:
+        raise PermissionDenied(_("Only a city administrator publishes runs."))
+    if run.status != Run.Status.DONE:
+        messages.error(request, _("Only a finished run can be published."))
+    else:
+        run.status, run.published_at = Run.Status.PUBLISHED, timezone.now()
+        run.save()
+        messages.success(request, _("Run %(run)s published; it can no longer be changed.") % {"run": run})
+    return HttpResponseRedirect(run.get_absolute_url())
+
+
+@require_POST
+def run_reproduce(request, pk):
+    run = get_object_or_404(Run, pk=pk)
+    if not run_actions(request.user, run)["can_reproduce"]:
+        raise PermissionDenied(_("This run cannot be reproduced."))
+    outcome = services.reproduce_run(run)
+    if outcome.identical:
+        messages.success(
+            request,
+            _("Reproduced: evaluating the stored input with the stored scheme gives identical results "
+              "for all %(count)d enterprises.") % {"count": outcome.compared},
+        )
+    else:
+        messages.error(
+            request,
+            _("Not reproducible: %(differing)d of %(count)d results differ.") % {"differing": outcome.differing, "count": outcome.compared}
+            + " " + "; ".join(outcome.examples),
+        )
+    return HttpResponseRedirect(run.get_absolute_url())
+
+
+class RunDeleteView(View):
+    def dispatch(self, request, pk):
+        self.run = _editable_run(request, pk, unfrozen=True)
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk):
+        return render(request, "evaluation/run_confirm_delete.html", {"run": self.run})
+
+    def post(self, request, pk):
+        name = str(self.run)
+        if self.run.input_snapshot:
+            self.run.input_snapshot.delete(save=False)
+        self.run.delete()
+        messages.success(request, _("Deleted %(object)s.") % {"object": name})
+        return HttpResponseRedirect(reverse("evaluation:run_list"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+
+
+class RunResultsView(ObjectListView):
+    """A run's results: filterable, sortable, paginated; counted once (by the table's paginator)."""
+
+    model = Result
+    table_class = ResultTable
+    filterset_class = ResultFilterSet
+    template_name = "evaluation/run_results.html"
+    paginate_by = None  # the ListView must not paginate (and count) a second time
+    table_pagination = {"per_page": 50}
+
+    def dispatch(self, request, *args, **kwargs):
+        self.run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.run.results.select_related("enterprise", "region")
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "run": self.run}
+
+    def get_table_kwargs(self):
+        groups = (self.run.summary or {}).get("groups", {})
+        return {"group_labels": {gid: g["label"] for gid, g in groups.items()}}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(run=self.run, title=_("Results of %(run)s") % {"run": self.run}, add_url_name="", import_url_name="")
+        return ctx
+
+
+def run_export(request, pk):
+    """The run's results (as filtered on the results page) as an Excel workbook."""
+    run = get_object_or_404(Run, pk=pk)
+    if not run.has_results:
+        raise Http404(_("The run has no results."))
+    filterset = ResultFilterSet(request.GET, queryset=run.results.all(), run=run)
+    queryset = filterset.qs if filterset.is_valid() else run.results.all()
+    sheets = {_("Results"): services.results_export_frame(run, queryset), _("Summary"): services.summary_export_frame(run)}
+    return xlsx_response(sheets, f"{run.name}.xlsx")
+
+
+def run_policies(request, pk):
+    run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=pk)
+    lists = services.policy_lists(run) if run.has_results else []
+    return render(request, "evaluation/run_policies.html", {"run": run, "policy_lists": lists})
+
+
+def run_policy_export(request, pk, grade):
+    """One differentiated-policy list: the enterprises of a grade with its policies (or one of them,
+    ``?policy=<key>``), e.g. the D-class list with the electricity surcharge for the power company."""
+    run = get_object_or_404(Run, pk=pk)
+    key = request.GET.get("policy") or None
+    try:
+        frame = services.policy_export_frame(run, grade, key)
+    except KeyError:
+        raise Http404(_("The scheme has no such policy list.")) from None
+    suffix = f"-{key}" if key else ""
+    return xlsx_response({f"{grade}": frame}, f"{run.name}-{grade}{suffix}.xlsx")
+
+
+# --------------------------------------------------------------------------------------------------
+# The enterprise page's evaluation block
+
+
+def enterprise_evaluation_context(enterprise) -> dict:
+    """An enterprise's grades over the years (published runs first) and, for the first of those runs,
+    each indicator's value, benchmark, weight and score. For ``evaluation/_enterprise_evaluation.html``."""
+    results = list(
+        Result.objects.filter(enterprise=enterprise)
+        .select_related("run")
+        .order_by(
+            Case(When(run__status=Run.Status.PUBLISHED, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            "-run__year",
+            "-run__created_at",
+        )
+    )
+    history = []
+    for result in results:
+        group = (result.run.summary or {}).get("groups", {}).get(result.group, {})
+        history.append(
+            {
+                "result": result,
+                "run": result.run,
+                "year": result.run.year,
+                "group": group.get("label", result.group),
+                "ranked_of": group.get("evaluated"),
+                "grade_badge": grade_badge(result.grade),
+            }
+        )
+    latest = results[0] if results else None
+    indicators = []
+    if latest is not None:
+        group = (latest.run.summary or {}).get("groups", {}).get(latest.group, {})
+        for indicator in group.get("indicators", []):
+            outcome = (latest.indicators or {}).get(indicator["id"]) or {}
+            indicators.append({**indicator, "value": outcome.get("value"), "score": outcome.get("score")})
+    return {"evaluation_history": history, "evaluation_latest": latest, "evaluation_indicators": indicators}
