@@ -51,12 +51,14 @@ def machine() -> str:
 def prepare_environment(args) -> str:
     """Point Django at the benchmark database before it is set up; returns a description of it."""
     data_dir = Path(tempfile.mkdtemp(prefix="mujun-bench-"))
+    (data_dir / "static").mkdir()  # WhiteNoise (DEBUG off) expects STATIC_ROOT
     os.environ["MUJUN_DATA_DIR"] = str(data_dir)  # SQLite file and run snapshots
+    print(f"data directory: {data_dir}", flush=True)
     os.environ["MUJUN_DEBUG"] = "0"  # as in production: no query log, no debug templates
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mujun.settings")
     url = os.environ.get("DATABASE_URL")
     if not url:
-        return f"SQLite file in {data_dir}"
+        return "SQLite file in a temporary directory"
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if name in PROTECTED_DATABASES:

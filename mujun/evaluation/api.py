@@ -6,6 +6,7 @@ from mujun.core.scoping import can_edit_region
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.evaluation.forms import validate_scheme_text
 from mujun.evaluation.models import Result, Run, Scheme
+from mujun.evaluation.services import start_run
 
 
 class SchemeSerializer(serializers.ModelSerializer):
@@ -31,9 +32,7 @@ class SchemeSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SchemeViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
-):
+class SchemeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Schemes: read, create, edit. A scheme is never deleted: runs keep referring to it."""
 
     queryset = Scheme.objects.select_related("region")
@@ -48,11 +47,29 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = [
-            "id", "name", "scheme", "year", "region", "status", "progress", "message", "summary",
-            "created_by", "created_at", "finished_at", "published_at",
+            "id",
+            "name",
+            "scheme",
+            "year",
+            "region",
+            "status",
+            "progress",
+            "message",
+            "summary",
+            "created_by",
+            "created_at",
+            "finished_at",
+            "published_at",
         ]
         read_only_fields = [
-            "status", "progress", "message", "summary", "created_by", "created_at", "finished_at", "published_at",
+            "status",
+            "progress",
+            "message",
+            "summary",
+            "created_by",
+            "created_at",
+            "finished_at",
+            "published_at",
         ]
 
     def validate(self, attrs):
@@ -74,10 +91,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = RunFilterSet
 
     def perform_create(self, serializer):
-        from mujun.evaluation.views import start_run
-
-        run = serializer.save(created_by=self.request.user)
-        start_run(run)
+        start_run(serializer.save(created_by=self.request.user))
 
 
 class ResultSerializer(serializers.ModelSerializer):
@@ -87,8 +101,20 @@ class ResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = Result
         fields = [
-            "id", "run", "enterprise", "uscc", "enterprise_name", "region", "group", "status", "reason",
-            "total", "rank", "grade", "indicators", "policies",
+            "id",
+            "run",
+            "enterprise",
+            "uscc",
+            "enterprise_name",
+            "region",
+            "group",
+            "status",
+            "reason",
+            "total",
+            "rank",
+            "grade",
+            "indicators",
+            "policies",
         ]
 
 

@@ -45,7 +45,8 @@ class ResultFilterSet(django_filters.FilterSet):
         summary = run.summary or {}
         self.filters["region"].queryset = Region.objects.filter(pk__in=[r["id"] for r in summary.get("regions", [])])
         self.filters["group"] = django_filters.ChoiceFilter(
-            field_name="group", label=_("group"),
+            field_name="group",
+            label=_("group"),
             choices=[(gid, g["label"]) for gid, g in summary.get("groups", {}).items()],
         )
 

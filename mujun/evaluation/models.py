@@ -61,13 +61,18 @@ class Run(models.Model):
     input_snapshot = models.FileField(_("input snapshot"), upload_to="runs/", blank=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["progress"])
+    # Progress changes every few seconds, the summary is derived from the results and the scheme text from
+    # the scheme (which has its own history): none of them is a change anybody made.
+    history = HistoricalRecords(excluded_fields=["progress", "summary", "scheme_toml"])
 
     class Meta:
         ordering = ["-year", "-created_at"]
@@ -106,7 +111,9 @@ class Result(models.Model):
 
     run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="results")
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE,
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
         related_name="evaluation_results",
     )
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)

@@ -12,13 +12,18 @@ import dataclasses
 import io
 import logging
 import math
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
+import polars.selectors as cs
+import xlsxwriter
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.functions import Cast
+from django.http import FileResponse
 from django.utils import timezone
 
 from mujun.engine import evaluation as engine
@@ -26,9 +31,11 @@ from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.scheme import Scheme, parse_scheme, required_columns
 from mujun.enterprises.models import EnterpriseYear
 from mujun.evaluation.models import Result, Run
+from mujun.evaluation.tasks import evaluate_run
 from mujun.regions.models import Region
 
 logger = logging.getLogger("mujun.evaluation")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 BATCH_SIZE = 5_000
 # Progress (%) reached after each stage; writing the results fills the rest.
@@ -167,18 +174,22 @@ def evaluate_snapshot(frame: pl.DataFrame, scheme: Scheme) -> RunOutput:
         members = result.filter(pl.col("group") == group.id)
         if members.is_empty() or not group.indicators:
             continue
-        values = members.select(
-            pl.struct(
-                *(
-                    pl.struct(
-                        _finite(f"{ind.id}_value").cast(pl.Float64).alias("value"),
-                        _finite(f"{ind.id}_score").cast(pl.Float64).alias("score"),
-                    ).alias(ind.id)
-                    for ind in group.indicators
+        values = (
+            members.select(
+                pl.struct(
+                    *(
+                        pl.struct(
+                            _finite(f"{ind.id}_value").cast(pl.Float64).alias("value"),
+                            _finite(f"{ind.id}_score").cast(pl.Float64).alias("score"),
+                        ).alias(ind.id)
+                        for ind in group.indicators
+                    )
                 )
             )
-        ).to_series().to_list()
-        for position, value in zip(members["_pos"].to_list(), values):
+            .to_series()
+            .to_list()
+        )
+        for position, value in zip(members["_pos"].to_list(), values, strict=True):
             indicators[position] = value
 
     rows = result.select(
@@ -243,9 +254,7 @@ def build_summary(run_output: RunOutput, scheme: Scheme, frame: pl.DataFrame) ->
     per_group: dict[str, dict[str, int]] = {}
     for group, grade, count in graded.group_by("group", "grade").len().sort("group", "grade").iter_rows():
         per_group.setdefault(group, {})[grade] = count
-    evaluated = dict(
-        rows.filter(pl.col("status") == Result.Status.EVALUATED).group_by("group").len().iter_rows()
-    )
+    evaluated = dict(rows.filter(pl.col("status") == Result.Status.EVALUATED).group_by("group").len().iter_rows())
     groups = {}
     for group in scheme.groups:
         benchmarks = evaluation.benchmarks.get(group.id, {})
@@ -297,9 +306,7 @@ def build_summary(run_output: RunOutput, scheme: Scheme, frame: pl.DataFrame) ->
 
 def _grading_limits(grading) -> dict:
     return {
-        grade: getattr(grading, grade)
-        for grade in ("A", "B", "C", "D")
-        if getattr(grading, grade, None) is not None
+        grade: getattr(grading, grade) for grade in ("A", "B", "C", "D") if getattr(grading, grade, None) is not None
     }
 
 
@@ -320,8 +327,16 @@ def load_snapshot(run: Run) -> pl.DataFrame:
         return pl.read_parquet(handle)
 
 
+def start_run(run: Run) -> None:
+    """Queue the run's evaluation; the worker (or, in tests, the immediate backend) carries it out."""
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.PENDING, progress=0)
+    evaluate_run.enqueue(run.pk)
+    run.refresh_from_db()
+
+
 def execute_run(run: Run) -> Run:
     """Evaluate the run's region and year under its scheme and store everything; never raises."""
+    started = time.monotonic()
     run.status, run.progress, run.message, run.finished_at = Run.Status.RUNNING, 0, "", None
     run.save()
     try:
@@ -336,8 +351,7 @@ def execute_run(run: Run) -> Run:
         frame = build_input(run.region, run.year)
         if frame.is_empty():
             raise RunError(
-                f"{run.region} {run.year}年没有企业数据 / no enterprise figures stored for "
-                f"{run.region} in {run.year}"
+                f"{run.region} {run.year}年没有企业数据 / no enterprise figures stored for {run.region} in {run.year}"
             )
         run.scheme_toml = scheme_text
         _save_snapshot(run, frame)
@@ -357,6 +371,7 @@ def execute_run(run: Run) -> Run:
             else ""
         )
         run.save()
+        logger.info("evaluation run %s: %d enterprises in %.1f s", run.pk, frame.height, time.monotonic() - started)
     except Exception as exc:  # the run records why it failed; the worker keeps going
         logger.exception("evaluation run %s failed", run.pk)
         Result.objects.filter(run=run).delete()
@@ -393,67 +408,73 @@ def reproduce_run(run: Run) -> Reproduction:
     output = evaluate_snapshot(frame, scheme_for_run(run.scheme_toml, run.year))
     fresh = {
         row[0]: (*row, indicators)
-        for row, indicators in zip(output.rows.select(_COMPARED_FIELDS).rows(), output.indicators)
+        for row, indicators in zip(output.rows.select(_COMPARED_FIELDS).rows(), output.indicators, strict=True)
     }
-    stored = {
-        row[0]: row for row in run.results.order_by().values_list(*_COMPARED_FIELDS, "indicators").iterator(5000)
-    }
+    stored = {row[0]: row for row in run.results.order_by().values_list(*_COMPARED_FIELDS, "indicators").iterator(5000)}
     differing = sorted(pk for pk in fresh.keys() | stored.keys() if fresh.get(pk) != stored.get(pk))
     examples = []
     for pk in differing[:10]:
         before, after = stored.get(pk), fresh.get(pk)
-        examples.append(f"enterprise {pk}: stored {before[1:7] if before else None} → now {after[1:7] if after else None}")
-    return Reproduction(
-        identical=not differing, compared=len(fresh), differing=len(differing), examples=examples
-    )
+        examples.append(
+            f"enterprise {pk}: stored {before[1:7] if before else None} → now {after[1:7] if after else None}"
+        )
+    return Reproduction(identical=not differing, compared=len(fresh), differing=len(differing), examples=examples)
 
 
 # --------------------------------------------------------------------------------------------------
 # Export
 
 
+_RESULT_LOOKUPS = {
+    "uscc": ("enterprise__uscc", pl.Utf8),
+    "name": ("enterprise__name", pl.Utf8),
+    "region": ("region__name", pl.Utf8),
+    "group": ("group", pl.Utf8),
+    "status": ("status", pl.Utf8),
+    "reason": ("reason", pl.Utf8),
+    "total": ("total", pl.Float64),
+    "rank": ("rank", pl.Int64),
+    "grade": ("grade", pl.Utf8),
+    "indicators_json": ("indicators_json", pl.Utf8),
+}
+
+
 def results_frame(run: Run, queryset=None) -> pl.DataFrame:
-    """Stored results as a table in the engine's output layout (one indicator value/score pair per
-    indicator of all groups), read column-wise without building model instances."""
+    """Stored results as a table in the engine's output layout (a value and a score column for each
+    indicator of all groups, then the policy columns), read in one query without model instances."""
     queryset = run.results.all() if queryset is None else queryset
-    lookups = {
-        "uscc": "enterprise__uscc",
-        "name": "enterprise__name",
-        "region": "region__name",
-        "group": "group",
-        "status": "status",
-        "reason": "reason",
-        "total": "total",
-        "rank": "rank",
-        "grade": "grade",
-        "indicators_json": "indicators_json",
-    }
-    rows = list(
+    rows = (
+        # The JSON as text: Polars decodes it for all rows at once, faster than Django row by row.
         queryset.annotate(indicators_json=Cast("indicators", models.TextField()))
         .order_by("group", models.F("rank").asc(nulls_last=True), "enterprise__uscc")
-        .values_list(*lookups.values())
+        .values_list(*(lookup for lookup, _ in _RESULT_LOOKUPS.values()))
     )
-    schema = {
-        "uscc": pl.Utf8, "name": pl.Utf8, "region": pl.Utf8, "group": pl.Utf8, "status": pl.Utf8,
-        "reason": pl.Utf8, "total": pl.Float64, "rank": pl.Int64, "grade": pl.Utf8, "indicators_json": pl.Utf8,
-    }
-    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    frame = pl.DataFrame(list(rows), schema={c: t for c, (_, t) in _RESULT_LOOKUPS.items()}, orient="row")
 
-    indicator_ids = list(dict.fromkeys(ind["id"] for g in run.summary.get("groups", {}).values() for ind in g["indicators"]))
+    groups = run.summary.get("groups", {}).values()
+    indicator_ids = list(dict.fromkeys(ind["id"] for group in groups for ind in group["indicators"]))
     pair = pl.Struct({"value": pl.Float64, "score": pl.Float64})
     decoded = pl.col("indicators_json").str.json_decode(pl.Struct({i: pair for i in indicator_ids}))
-    columns = []
-    for indicator in indicator_ids:
-        columns += [
-            decoded.struct.field(indicator).struct.field("value").alias(f"{indicator}_value"),
-            decoded.struct.field(indicator).struct.field("score").alias(f"{indicator}_score"),
-        ]
-    if indicator_ids:
-        frame = frame.with_columns(columns)
-    ordered = ["uscc", "name", "region", "group", "status", "reason",
-               *(c for i in indicator_ids for c in (f"{i}_value", f"{i}_score")), "total", "rank", "grade"]
-    frame = frame.select(ordered)
-    return frame.with_columns(policy_columns(run.summary.get("policies", {})))
+    return (
+        frame.with_columns(decoded.alias("_indicators") if indicator_ids else pl.lit(None).alias("_indicators"))
+        .select(
+            "uscc",
+            "name",
+            "region",
+            "group",
+            "status",
+            "reason",
+            *(
+                pl.col("_indicators").struct.field(indicator).struct.field(part).alias(f"{indicator}_{part}")
+                for indicator in indicator_ids
+                for part in ("value", "score")
+            ),
+            "total",
+            "rank",
+            "grade",
+        )
+        .with_columns(policy_columns(run.summary.get("policies", {})))
+    )
 
 
 def policy_columns(policies: dict[str, dict]) -> list[pl.Expr]:
@@ -497,6 +518,38 @@ def summary_export_frame(run: Run) -> pl.DataFrame:
     return table.rename({c: engine.SUMMARY_HEADERS.get(c, c) for c in table.columns})
 
 
+def write_workbook(sheets: dict[str, pl.DataFrame], target) -> None:
+    """Write frames as sheets of an .xlsx fast enough for 100,000-row results: xlsxwriter in constant-memory
+    mode (rows go straight to disk), one typed write per non-empty cell, widths from Polars column
+    statistics; bold frozen header row as in mujun.core.exports."""
+    with xlsxwriter.Workbook(target, {"constant_memory": True}) as workbook:
+        header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        for name, frame in sheets.items():
+            sheet = workbook.add_worksheet(name[:31])
+            frame = frame.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
+            widths = frame.select(
+                pl.col(c).cast(pl.Utf8).str.len_bytes().max().fill_null(0).alias(c) for c in frame.columns
+            ).row(0)
+            for index, (column, width) in enumerate(zip(frame.columns, widths, strict=True)):
+                sheet.set_column(index, index, min(max(width, len(column.encode()), 4) * 0.9 + 2, 60))
+            sheet.freeze_panes(1, 0)
+            sheet.write_row(0, 0, frame.columns, header_format)
+            writers = [sheet.write_number if dtype.is_numeric() else sheet.write_string for dtype in frame.dtypes]
+            string_frame = frame.with_columns((~cs.numeric()).cast(pl.Utf8))
+            for row_number, row in enumerate(string_frame.iter_rows(), start=1):
+                for column, (write, value) in enumerate(zip(writers, row, strict=True)):
+                    if value is not None and value != "":
+                        write(row_number, column, value)
+
+
+def xlsx_download(sheets: dict[str, pl.DataFrame], filename: str) -> FileResponse:
+    """The workbook as a download, written to a temporary file and streamed from there."""
+    handle = tempfile.TemporaryFile()
+    write_workbook(sheets, handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
 def results_export_frame(run: Run, queryset=None) -> pl.DataFrame:
     return display_frame(run, results_frame(run, queryset))
 
@@ -516,7 +569,12 @@ def policy_lists(run: Run) -> list[PolicyList]:
     lists = []
     for grade, values in run.summary.get("policies", {}).items():
         lists.append(PolicyList(grade, None, None, counts.get(grade, 0)))
-        lists += [PolicyList(grade, key, value, counts.get(grade, 0)) for key, value in values.items()]
+        # A zero surcharge or a false restriction asks nothing of anybody: no list for it.
+        lists += [
+            PolicyList(grade, key, value, counts.get(grade, 0))
+            for key, value in values.items()
+            if value not in (0, False, "")
+        ]
     return lists
 
 

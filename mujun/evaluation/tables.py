@@ -42,7 +42,9 @@ class ResultTable(tables.Table):
 
     rank = tables.Column()
     name = tables.Column(
-        accessor="enterprise__name", verbose_name=_("enterprise"), order_by=("enterprise__name",),
+        accessor="enterprise__name",
+        verbose_name=_("enterprise"),
+        order_by=("enterprise__name",),
         linkify=lambda record: record.enterprise.get_absolute_url(),
     )
     uscc = tables.Column(accessor="enterprise__uscc", verbose_name=_("unified social credit code"), orderable=False)

@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from mujun.core.exports import xlsx_response
 from mujun.core.scoping import can_edit_record, require_edit
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 from mujun.engine.scheme import PRESETS, SchemeError, preset_toml
@@ -21,7 +21,6 @@ from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFil
 from mujun.evaluation.forms import RunForm, SchemeForm
 from mujun.evaluation.models import Result, Run, Scheme
 from mujun.evaluation.tables import ResultTable, RunTable, SchemeTable, grade_badge
-from mujun.evaluation.tasks import evaluate_run
 
 # --------------------------------------------------------------------------------------------------
 # Schemes
@@ -110,8 +109,9 @@ class RunCreateView(View):
 
     def get(self, request):
         initial = {}
-        if "scheme" in request.GET:
-            initial["scheme"] = request.GET["scheme"]
+        scheme = Scheme.objects.filter(pk=request.GET.get("scheme") or None).first()
+        if scheme is not None:
+            initial.update(scheme=scheme.pk, year=scheme.year)
         return self.render(RunForm(initial=initial, user=request.user))
 
     def post(self, request):
@@ -122,19 +122,12 @@ class RunCreateView(View):
         require_edit(request.user, run.region)
         run.created_by = request.user
         run.save()
-        start_run(run)
+        services.start_run(run)
         messages.success(request, _("Run %(run)s started.") % {"run": run})
         return HttpResponseRedirect(run.get_absolute_url())
 
     def render(self, form):
         return render(self.request, self.template_name, {"form": form})
-
-
-def start_run(run: Run) -> None:
-    """Queue the run's evaluation; the worker (or, in tests, the immediate backend) carries it out."""
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.PENDING, progress=0)
-    evaluate_run.enqueue(run.pk)
-    run.refresh_from_db()
 
 
 def run_actions(user, run: Run) -> dict:
@@ -146,6 +139,20 @@ def run_actions(user, run: Run) -> dict:
         "can_publish": user.is_city_admin and run.status == Run.Status.DONE,
         "can_reproduce": editable and run.has_results and bool(run.input_snapshot),
     }
+
+
+# The engine's per-region summary (mujun.engine.evaluation.summarise), as the run page labels it.
+REGION_SUMMARY_COLUMNS = [
+    ("region", _lazy("region")),
+    ("enterprises", _lazy("Enterprises")),
+    ("evaluated", _lazy("Evaluated")),
+    *((grade, grade) for grade in Result.GRADES),
+    ("out_of_scope", _lazy("Out of scope")),
+    ("invalid", _lazy("Invalid data")),
+    ("land_mu", _lazy("Land evaluated (mu)")),
+    ("tax", _lazy("Tax (10k yuan)")),
+    ("tax_per_mu", _lazy("Tax per mu")),
+]
 
 
 class RunDetailView(ObjectDetailView):
@@ -161,9 +168,15 @@ class RunDetailView(ObjectDetailView):
         return {
             "run": run,
             "grade_cards": [(g, grades.get(g, 0), grade_badge(g)) for g in Result.GRADES],
-            "statuses": [(Result.Status(s).label, n) for s, n in summary.get("statuses", {}).items() if s in Result.Status.values],
+            "statuses": [
+                (Result.Status(s).label, n) for s, n in summary.get("statuses", {}).items() if s in Result.Status.values
+            ],
             "groups": summary.get("groups", {}),
             "chart": charts.grade_distribution(summary) if run.has_results else "",
+            "region_columns": REGION_SUMMARY_COLUMNS,
+            "region_rows": [
+                [row.get(key) for key, _ in REGION_SUMMARY_COLUMNS] for row in summary.get("region_table", [])
+            ],
             "policy_lists": services.policy_lists(run) if run.has_results else [],
             **run_actions(self.request.user, run),
         }
@@ -191,7 +204,7 @@ def run_rerun(request, pk):
     if not run.is_finished:
         messages.warning(request, _("The run is still in progress."))
     else:
-        start_run(run)
+        services.start_run(run)
         messages.success(request, _("Run %(run)s started again.") % {"run": run})
     return HttpResponseRedirect(run.get_absolute_url())
 
@@ -219,14 +232,19 @@ def run_reproduce(request, pk):
     if outcome.identical:
         messages.success(
             request,
-            _("Reproduced: evaluating the stored input with the stored scheme gives identical results "
-              "for all %(count)d enterprises.") % {"count": outcome.compared},
+            _(
+                "Reproduced: evaluating the stored input with the stored scheme gives identical results "
+                "for all %(count)d enterprises."
+            )
+            % {"count": outcome.compared},
         )
     else:
         messages.error(
             request,
-            _("Not reproducible: %(differing)d of %(count)d results differ.") % {"differing": outcome.differing, "count": outcome.compared}
-            + " " + "; ".join(outcome.examples),
+            _("Not reproducible: %(differing)d of %(count)d results differ.")
+            % {"differing": outcome.differing, "count": outcome.compared}
+            + " "
+            + "; ".join(outcome.examples),
         )
     return HttpResponseRedirect(run.get_absolute_url())
 
@@ -289,8 +307,11 @@ def run_export(request, pk):
         raise Http404(_("The run has no results."))
     filterset = ResultFilterSet(request.GET, queryset=run.results.all(), run=run)
     queryset = filterset.qs if filterset.is_valid() else run.results.all()
-    sheets = {_("Results"): services.results_export_frame(run, queryset), _("Summary"): services.summary_export_frame(run)}
-    return xlsx_response(sheets, f"{run.name}.xlsx")
+    sheets = {
+        _("Results"): services.results_export_frame(run, queryset),
+        _("Summary"): services.summary_export_frame(run),
+    }
+    return services.xlsx_download(sheets, f"{run.name}.xlsx")
 
 
 def run_policies(request, pk):
@@ -309,7 +330,7 @@ def run_policy_export(request, pk, grade):
     except KeyError:
         raise Http404(_("The scheme has no such policy list.")) from None
     suffix = f"-{key}" if key else ""
-    return xlsx_response({f"{grade}": frame}, f"{run.name}-{grade}{suffix}.xlsx")
+    return services.xlsx_download({grade: frame}, f"{run.name}-{grade}{suffix}.xlsx")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from rest_framework import serializers, viewsets
 
+from mujun.core.permissions import RegionScopedWritesMixin
 from mujun.regions.filtersets import RegionFilterSet
 from mujun.regions.models import Region
 
@@ -10,7 +11,7 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "level", "parent"]
 
 
-class RegionViewSet(viewsets.ModelViewSet):
+class RegionViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
     filterset_class = RegionFilterSet

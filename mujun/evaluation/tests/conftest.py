@@ -128,10 +128,22 @@ def county_data(regions, make_enterprises):
 def finished_run(city_admin, regions, scheme, county_data):
     """A city-wide run carried out by the immediate task backend."""
     from mujun.evaluation.models import Run
-    from mujun.evaluation.views import start_run
+    from mujun.evaluation.services import start_run
 
     run = Run.objects.create(name="湖州市2024", scheme=scheme, year=YEAR, region=regions["city"], created_by=city_admin)
     start_run(run)
     run.refresh_from_db()
     assert run.status == Run.Status.DONE, run.message
     return run
+
+
+def workbook_rows(response) -> list[tuple]:
+    """The first sheet of a downloaded workbook, header row first, as openpyxl reads it."""
+    from io import BytesIO
+
+    import openpyxl
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content = b"".join(response.streaming_content)
+    return list(openpyxl.load_workbook(BytesIO(content), read_only=True).worksheets[0].iter_rows(values_only=True))

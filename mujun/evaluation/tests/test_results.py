@@ -1,7 +1,5 @@
 from html import unescape
-from io import BytesIO
 
-import openpyxl
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +8,7 @@ from django.urls import reverse
 from mujun.engine.evaluation import result_headers
 from mujun.engine.scheme import parse_scheme
 from mujun.evaluation.models import Result, Run
+from mujun.evaluation.tests.conftest import workbook_rows
 from mujun.evaluation.views import enterprise_evaluation_context
 
 
@@ -68,16 +67,16 @@ def test_results_page_queries_do_not_grow_with_rows(client_as, viewer, finished_
     client.get(url)  # session, content types
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "evaluation_result" in q["sql"]]
+    counts = [
+        q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() and "evaluation_result" in q["sql"]
+    ]
     assert len(counts) == 1  # the paginator counts once
     assert len(queries.captured_queries) <= 10
 
 
 def test_results_export_opens_with_chinese_headers_and_the_filtered_rows(client_as, viewer, finished_run):
     client = client_as(viewer)
-    response = client.get(reverse("evaluation:run_export", args=[finished_run.pk]))
-    assert response.status_code == 200
-    rows = list(openpyxl.load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    rows = workbook_rows(client.get(reverse("evaluation:run_export", args=[finished_run.pk])))
     header, body = rows[0], rows[1:]
     headers = result_headers(parse_scheme(finished_run.scheme_toml))
     for column in ("uscc", "name", "region", "total", "rank", "grade", "tax_per_mu_value", "tax_per_mu_score"):
@@ -90,8 +89,7 @@ def test_results_export_opens_with_chinese_headers_and_the_filtered_rows(client_
         expected = stored[row[uscc_at]]
         assert row[total_at] == (None if expected is None else round(expected, 2))
 
-    only_d = client.get(reverse("evaluation:run_export", args=[finished_run.pk]), {"grade": "D"})
-    body = list(openpyxl.load_workbook(BytesIO(only_d.content)).active.iter_rows(values_only=True))[1:]
+    body = workbook_rows(client.get(reverse("evaluation:run_export", args=[finished_run.pk]), {"grade": "D"}))[1:]
     assert {row[uscc_at] for row in body} == set(
         finished_run.results.filter(grade="D").values_list("enterprise__uscc", flat=True)
     )
@@ -107,10 +105,23 @@ def test_run_page_shows_grade_counts(client_as, viewer, finished_run):
 def test_enterprise_block_shows_grades_over_runs_and_the_indicator_table(city_admin, finished_run, county_data):
     enterprise = county_data["wuxing"][0]
     later = Run.objects.create(
-        name="草稿", scheme=finished_run.scheme, year=finished_run.year, region=finished_run.region,
-        status=Run.Status.DONE, summary=finished_run.summary,
+        name="草稿",
+        scheme=finished_run.scheme,
+        year=finished_run.year,
+        region=finished_run.region,
+        status=Run.Status.DONE,
+        summary=finished_run.summary,
     )
-    Result.objects.create(run=later, enterprise=enterprise, region=finished_run.region, group="above", status="evaluated", grade="B", rank=9, total=50)
+    Result.objects.create(
+        run=later,
+        enterprise=enterprise,
+        region=finished_run.region,
+        group="above",
+        status="evaluated",
+        grade="B",
+        rank=9,
+        total=50,
+    )
     Run.objects.filter(pk=finished_run.pk).update(status=Run.Status.PUBLISHED)
 
     context = enterprise_evaluation_context(enterprise)

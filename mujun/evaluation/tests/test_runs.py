@@ -10,7 +10,7 @@ from mujun.engine.scheme import parse_scheme
 from mujun.enterprises.models import EnterpriseYear
 from mujun.evaluation import services
 from mujun.evaluation.models import Result, Run
-from mujun.evaluation.tests.conftest import SCHEME_TOML, YEAR
+from mujun.evaluation.tests.conftest import SCHEME_TOML, YEAR, workbook_rows
 
 
 def engine_frame(years) -> pl.DataFrame:
@@ -41,11 +41,10 @@ def test_run_end_to_end_matches_the_engine(client_as, city_admin, regions, schem
     assert run.name.startswith("湖州市 2024")
 
     expected = evaluate(
-        engine_frame(EnterpriseYear.objects.select_related("enterprise__region__parent").order_by("enterprise_id")), parse_scheme(SCHEME_TOML)
+        engine_frame(EnterpriseYear.objects.select_related("enterprise__region__parent").order_by("enterprise_id")),
+        parse_scheme(SCHEME_TOML),
     ).result
-    stored = {
-        r.enterprise.uscc: r for r in run.results.select_related("enterprise", "region")
-    }
+    stored = {r.enterprise.uscc: r for r in run.results.select_related("enterprise", "region")}
     assert len(stored) == expected.height == 30
     for row in expected.iter_rows(named=True):
         result = stored[row["uscc"]]
@@ -96,7 +95,7 @@ def test_progress_fragment_polls_until_the_run_is_finished(client_as, viewer, fi
 
 
 def test_run_without_data_fails_with_a_clear_message(city_admin, regions, scheme):
-    from mujun.evaluation.views import start_run
+    from mujun.evaluation.services import start_run
 
     run = Run.objects.create(name="空", scheme=scheme, year=YEAR, region=regions["nanxun"], created_by=city_admin)
     start_run(run)
@@ -123,7 +122,10 @@ def test_operator_runs_only_their_own_county(client_as, operator_wuxing, regions
 def test_viewer_cannot_create_runs(client_as, viewer, regions, scheme):
     client = client_as(viewer)
     assert client.get(reverse("evaluation:run_add")).status_code == 403
-    assert client.post(reverse("evaluation:run_add"), {"scheme": scheme.pk, "region": regions["city"].pk}).status_code == 403
+    assert (
+        client.post(reverse("evaluation:run_add"), {"scheme": scheme.pk, "region": regions["city"].pk}).status_code
+        == 403
+    )
     api = client.post("/api/evaluation/runs/", {"scheme": scheme.pk, "region": regions["city"].pk})
     assert api.status_code == 403
     assert not Run.objects.exists()
@@ -181,14 +183,7 @@ def test_reproduce_gives_identical_results_and_notices_a_change(client_as, city_
 
 @pytest.mark.parametrize("grade", ["D", "A"])
 def test_policy_list_holds_exactly_the_grade(client_as, viewer, finished_run, grade):
-    from io import BytesIO
-
-    import openpyxl
-
-    response = client_as(viewer).get(reverse("evaluation:run_policy_export", args=[finished_run.pk, grade]))
-    assert response.status_code == 200
-    sheet = openpyxl.load_workbook(BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = workbook_rows(client_as(viewer).get(reverse("evaluation:run_policy_export", args=[finished_run.pk, grade])))
     header, body = rows[0], rows[1:]
     expected = set(finished_run.results.filter(grade=grade).values_list("enterprise__uscc", flat=True))
     assert expected and {row[0] for row in body} == expected
@@ -200,14 +195,10 @@ def test_policy_list_holds_exactly_the_grade(client_as, viewer, finished_run, gr
 
 
 def test_single_policy_list_and_the_policy_page(client_as, viewer, finished_run):
-    from io import BytesIO
-
-    import openpyxl
-
     client = client_as(viewer)
     page = client.get(reverse("evaluation:run_policies", args=[finished_run.pk])).content.decode()
     assert "electricity_surcharge_yuan_per_kwh" in page and "water_surcharge_yuan_per_t" in page
     url = reverse("evaluation:run_policy_export", args=[finished_run.pk, "D"]) + "?policy=water_surcharge_yuan_per_t"
-    header = next(openpyxl.load_workbook(BytesIO(client.get(url).content)).active.iter_rows(values_only=True))
+    header = workbook_rows(client.get(url))[0]
     assert "water_surcharge_yuan_per_t" in header and "electricity_surcharge_yuan_per_kwh" not in header
     assert client.get(reverse("evaluation:run_policy_export", args=[finished_run.pk, "B"])).status_code == 404

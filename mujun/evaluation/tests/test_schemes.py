@@ -97,7 +97,14 @@ def test_viewer_cannot_edit_schemes(client_as, viewer, scheme):
 
 def test_scheme_detail_shows_the_parsed_rules(client_as, viewer, scheme):
     page = unescape(client_as(viewer).get(scheme.get_absolute_url()).content.decode())
-    for text in ("规上企业", "规下企业", "亩均税收", "ratio_of_sums", "electricity_surcharge_yuan_per_kwh", "tax / land_mu"):
+    for text in (
+        "规上企业",
+        "规下企业",
+        "亩均税收",
+        "ratio_of_sums",
+        "electricity_surcharge_yuan_per_kwh",
+        "tax / land_mu",
+    ):
         assert text in page
     lists = client_as(viewer).get(reverse("evaluation:scheme_list"))
     assert scheme.name in lists.content.decode()
