@@ -15,8 +15,10 @@ Peak memory is each subprocess's own maximum resident set size (``os.wait4``).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -117,7 +119,9 @@ WITH src AS (
     FROM scoped
 ), raw AS (
     SELECT *,
-        greatest(value_added_per_emission_value / 4929.81, 0) * 10 AS emission_raw
+        -- DuckDB's greatest() skips nulls: keep a missing value missing for the group-mean rule.
+        CASE WHEN value_added_per_emission_value IS NOT NULL THEN
+            greatest(value_added_per_emission_value / 4929.81, 0) * 10 END AS emission_raw
     FROM valued
 ), emission_mean AS (
     SELECT avg(emission_raw) AS emission_mean_score FROM raw WHERE status = 'evaluated' AND above_scale
@@ -187,17 +191,32 @@ ORDER BY row_number
 """
 
 
+# Linux keeps a process's peak memory across fork and exec, so a command forked straight from this
+# process (which holds the generated input) would report this process's peak. A small launcher forks
+# and execs the command instead and reports the command's own figures.
+LAUNCHER = """
+import json, os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"seconds": time.perf_counter() - started, "max_rss_kib": usage.ru_maxrss,
+                  "exit": os.waitstatus_to_exitcode(status)}))
+"""
+
+
 def run_measured(command: list[str]) -> tuple[float, float]:
-    """Wall time (s) and the process's own peak resident memory (MiB) of a subprocess."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    errors = process.stderr.read().decode(errors="replace")
-    if process.returncode != 0:
-        raise SystemExit(f"{command[:4]} failed ({process.returncode}):\n{errors}")
-    return elapsed, usage.ru_maxrss / 1024  # kilobytes on Linux
+    """Wall time (s) and peak resident memory (MiB) of a command run as a subprocess."""
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], cwd=REPOSITORY, capture_output=True, text=True, check=False
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {"exit": done.returncode}
+    if report["exit"] != 0:
+        raise SystemExit(f"{command[:4]} failed ({report['exit']}):\n{done.stderr}")
+    return report["seconds"], report["max_rss_kib"] / 1024
 
 
 def main() -> None:
@@ -206,7 +225,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is reported")
     parser.add_argument("--workdir", type=Path, help="folder for the CSV files (default: a temporary one)")
     args = parser.parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="mujun-bench-"))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="mujun-engine-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     scheme = parse_scheme(preset_toml("huangyan-2022"))
 
@@ -224,8 +243,9 @@ def main() -> None:
         timings.append(time.perf_counter() - started)
     result = evaluation.result
     print(f"evaluate (typed, in process): best {min(timings):.3f} s of {', '.join(f'{t:.3f}' for t in timings)}")
-    print("  statuses: " + ", ".join(f"{s} {n:,}" for s, n in result.group_by("status").len().sort("status").iter_rows()))
-    print("  grades:   " + ", ".join(f"{g} {n:,}" for g, n in result.group_by("grade").len().sort("grade").iter_rows()))
+    for column in ("status", "grade"):
+        counts = result.group_by(column).len().sort(column, nulls_last=True).iter_rows()
+        print(f"  {column}: " + ", ".join(f"{value} {count:,}" for value, count in counts))
 
     input_csv = workdir / "input.csv"
     frame.write_csv(input_csv)
@@ -236,7 +256,8 @@ def main() -> None:
     duck_script = textwrap.dedent(
         f"""
         import duckdb
-        duckdb.sql({DUCKDB_SQL.format(input=input_csv, output=workdir / 'duckdb.csv')!r})
+        duckdb.execute("SET enable_progress_bar = false")
+        duckdb.execute({DUCKDB_SQL.format(input=input_csv, output=workdir / 'duckdb.csv')!r})
         """
     )
     duck = [sys.executable, "-c", duck_script]
@@ -251,6 +272,8 @@ def main() -> None:
     same_grades = (ours["grade"].fill_null("") == theirs["grade"].fill_null("")).sum()
     total_gap = (ours["total"].cast(pl.Float64) - theirs["total"].cast(pl.Float64)).abs().max()
     print(f"DuckDB agrees on {same_grades:,} of {ours.height:,} grades; largest total difference {total_gap}")
+    if args.workdir is None:
+        shutil.rmtree(workdir)
 
 
 if __name__ == "__main__":

@@ -50,15 +50,15 @@ def machine() -> str:
 
 def prepare_environment(args) -> str:
     """Point Django at the benchmark database before it is set up; returns a description of it."""
-    data_dir = Path(tempfile.mkdtemp(prefix="mujun-bench-"))
-    (data_dir / "static").mkdir()  # WhiteNoise (DEBUG off) expects STATIC_ROOT
+    data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="mujun-bench-"))
+    (data_dir / "static").mkdir(parents=True, exist_ok=True)  # WhiteNoise (DEBUG off) expects STATIC_ROOT
     os.environ["MUJUN_DATA_DIR"] = str(data_dir)  # SQLite file and run snapshots
     print(f"data directory: {data_dir}", flush=True)
     os.environ["MUJUN_DEBUG"] = "0"  # as in production: no query log, no debug templates
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mujun.settings")
     url = os.environ.get("DATABASE_URL")
     if not url:
-        return "SQLite file in a temporary directory"
+        return "SQLite file in " + (args.data_dir or "a temporary directory")
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     if name in PROTECTED_DATABASES:
@@ -195,25 +195,30 @@ def page_requests(run) -> list[tuple[str, dict]]:
     ]
 
 
-def bench_page(n_enterprises: int, years: tuple[int, ...], rounds: int, lines: list[str]) -> None:
+def bench_page(n_enterprises: int, years: tuple[int, ...], rounds: int, reuse: bool, lines: list[str]) -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
 
-    from mujun.evaluation.models import Result
+    from mujun.enterprises.models import EnterpriseYear
+    from mujun.evaluation.models import Result, Run
 
-    empty_database()
-    lines.append(f"**(b) results page with {n_enterprises:,} enterprises × {len(years)} years stored**")
-    regions = load(n_enterprises, years, lines)
-    runs = []
-    for year in years:
-        run, seconds, stages = run_year(regions, year)
-        runs.append(run)
-        lines.append(f"- run {year}: {seconds:.1f} s ({stages.describe()})")
-    lines.append(f"- results stored: {Result.objects.count():,} in {len(runs)} runs")
+    if reuse and Run.objects.filter(status=Run.Status.DONE).exists():
+        lines.append(
+            f"**(b) results page with {EnterpriseYear.objects.count():,} enterprise-years stored** "
+            "(database of an earlier run reused)"
+        )
+    else:
+        empty_database()
+        lines.append(f"**(b) results page with {n_enterprises:,} enterprises × {len(years)} years stored**")
+        regions = load(n_enterprises, years, lines)
+        for year in years:
+            run, seconds, stages = run_year(regions, year)
+            lines.append(f"- run {year}: {seconds:.1f} s ({stages.describe()})")
+    lines.append(f"- results stored: {Result.objects.count():,} in {Run.objects.count()} runs")
 
-    run = runs[-1]
-    user = get_user_model().objects.create_user("bench-viewer", password="bench-viewer-pw", role="viewer")
+    run = Run.objects.filter(status=Run.Status.DONE).order_by("-year", "-pk").first()
+    user, _ = get_user_model().objects.get_or_create(username="bench-viewer", defaults={"role": "viewer"})
     client = Client()
     client.force_login(user)
     url = reverse("evaluation:run_results", args=[run.pk])
@@ -241,9 +246,9 @@ def bench_page(n_enterprises: int, years: tuple[int, ...], rounds: int, lines: l
     )
 
 
-def write_readme(vendor: str, command: str, lines: list[str]) -> None:
-    """Replace (or add) this vendor's block in the web-benchmark section of bench/README.md."""
-    start, end = f"<!-- bench_web {vendor} -->", f"<!-- /bench_web {vendor} -->"
+def write_readme(key: str, command: str, lines: list[str]) -> None:
+    """Replace (or add at the end) the block of figures named ``key`` (database vendor and benchmark)."""
+    start, end = f"<!-- bench_web {key} -->", f"<!-- /bench_web {key} -->"
     block = "\n".join([start, f"`{command}`", "", *lines, end])
     text = README.read_text() if README.exists() else "# Benchmarks\n"
     if start in text:
@@ -261,6 +266,10 @@ def main() -> None:
     parser.add_argument("--page-years", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=4, help="rounds over the request kinds (16 kinds each)")
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--data-dir", help="SQLite: keep the database in this directory (default: a new temporary one)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="page: time the pages of a database an earlier --only page run built"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(REPOSITORY))
@@ -274,26 +283,29 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("select sqlite_version()" if vendor == "sqlite" else "show server_version")
         version = cursor.fetchone()[0]
-    lines = [
+    header = (
         f"{dt.date.today().isoformat()} · {machine()} · {vendor} {version} ({database}) · "
-        f"Python {platform.python_version()}, Django {django.get_version()}",
-        "",
-    ]
-    print(lines[0], flush=True)
-    if args.only in (None, "run"):
-        bench_run(args.run_enterprises, lines)
-        print("\n".join(lines[2:]), flush=True)
-    if args.only in (None, "page"):
-        mark = len(lines)
-        lines.append("")
-        years = tuple(range(2025 - args.page_years, 2025))
-        bench_page(args.page_enterprises, years, args.rounds, lines)
-        print("\n".join(lines[mark:]), flush=True)
-    if args.write_readme:
-        url = os.environ.get("DATABASE_URL")
-        prefix = f"DATABASE_URL={url} " if url else ""
-        flags = " ".join(sys.argv[1:]).replace("--write-readme", "").strip()
-        write_readme(vendor, f"{prefix}uv run python bench/bench_web.py {flags}".strip(), lines)
+        f"Python {platform.python_version()}, Django {django.get_version()}"
+    )
+    print(header, flush=True)
+    url = os.environ.get("DATABASE_URL")
+    command = " ".join(
+        [*([f"DATABASE_URL={url}"] if url else []), "uv run python bench/bench_web.py", *sys.argv[1:]]
+    ).replace(" --write-readme", "")
+    benchmarks = {
+        "run": lambda lines: bench_run(args.run_enterprises, lines),
+        "page": lambda lines: bench_page(
+            args.page_enterprises, tuple(range(2025 - args.page_years, 2025)), args.rounds, args.reuse, lines
+        ),
+    }
+    for kind, bench in benchmarks.items():
+        if args.only not in (None, kind):
+            continue
+        lines: list[str] = []
+        bench(lines)
+        print("\n".join(lines), flush=True)
+        if args.write_readme:
+            write_readme(f"{vendor} {kind}", command, [header, "", *lines])
 
 
 if __name__ == "__main__":

@@ -57,6 +57,12 @@ def _error(lines: list[str] | str) -> None:
         print(line, file=sys.stderr)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(writes: list[tuple[Path, Callable[[str], None]]]) -> None:
     """Write every file to a temporary sibling, then rename them all: all files appear or none."""
     temporaries: list[tuple[str, Path]] = []
@@ -64,6 +70,7 @@ def _write_atomically(writes: list[tuple[Path, Callable[[str], None]]]) -> None:
         for target, write in writes:
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
             os.close(handle)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; the result is not
             temporaries.append((temporary, target))
             write(temporary)
         for temporary, target in temporaries:

@@ -8,6 +8,7 @@ a second. ``summarise`` gives the per-region counts and sums of a result.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,12 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from mujun.engine.io import INPUT_COLUMNS, ROW_COLUMN
-from mujun.engine.scheme import GRADES, POLICY_GRADES, Group, Indicator, Scheme, required_columns
+from mujun.engine.scheme import GRADES, Group, Indicator, Scheme, required_columns
 from mujun.engine.uscc import uscc_problem, uscc_valid_expr
 
 EVALUATED, EXEMPT, OUT_OF_SCOPE, INVALID = "evaluated", "exempt", "out_of_scope", "invalid"
 STATUSES = (EVALUATED, EXEMPT, OUT_OF_SCOPE, INVALID)
 EXEMPT_GRADE = "T"
+GRADE_LETTERS = (*GRADES, EXEMPT_GRADE)
 INVALID_COLUMN = "_invalid"
 
 TEXT_COLUMNS = ("uscc", "name", "region")
@@ -105,45 +107,13 @@ def _quote(raw: object) -> str:
     return f"「{str(raw).replace(' / ', '/')}」"
 
 
-@dataclass(frozen=True)
-class _Coercion:
-    """How a column is typed: the typed expression and where a non-empty cell did not parse."""
-
-    typed: pl.Expr
-    unparsed: pl.Expr | None
-    zh: str
-    en: str
+def _strip(text: pl.Expr) -> pl.Expr:
+    stripped = text.str.strip_chars()
+    return pl.when(stripped != "").then(stripped)
 
 
-def _blank_to_null(column: str) -> pl.Expr:
-    text = pl.col(column).str.strip_chars()
-    return pl.when(text != "").then(text)
-
-
-def _number(column: str, dtype: pl.DataType) -> _Coercion:
-    zh, en = "不是数字", "is not a number"
-    if dtype.is_numeric():
-        return _Coercion(pl.col(column).cast(pl.Float64).fill_nan(None), None, zh, en)
-    if dtype != pl.String:
-        return _Coercion(pl.col(column).cast(pl.Float64, strict=False), pl.lit(False), zh, en)
-    text = _blank_to_null(column)
-    parsed = text.cast(pl.Float64, strict=False)
-    # Thousands separators (1,234.5) are common in exported spreadsheets; only retried where needed.
-    parsed = pl.coalesce(parsed, text.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False))
-    finite = pl.when(parsed.is_finite()).then(parsed)
-    return _Coercion(finite, text.is_not_null() & finite.is_null(), zh, en)
-
-
-def _boolean(column: str, dtype: pl.DataType) -> _Coercion:
-    zh, en = "应为 是/否", "must be 是/否, true/false or 1/0"
-    if dtype == pl.Boolean:
-        return _Coercion(pl.col(column), None, zh, en)
-    if dtype.is_numeric():
-        typed = pl.col(column).replace_strict({1: True, 0: False}, default=None, return_dtype=pl.Boolean)
-        return _Coercion(typed, pl.col(column).is_not_null() & typed.is_null(), zh, en)
-    text = _blank_to_null(column).str.to_lowercase()
-    typed = text.replace_strict(TRUE_FALSE, default=None, return_dtype=pl.Boolean)
-    return _Coercion(typed, text.is_not_null() & typed.is_null(), zh, en)
+def _finite(number: pl.Expr) -> pl.Expr:
+    return pl.when(number.is_finite()).then(number)
 
 
 def _excel_serial_date(serial: pl.Expr) -> pl.Expr:
@@ -151,53 +121,168 @@ def _excel_serial_date(serial: pl.Expr) -> pl.Expr:
     return pl.when(in_range).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=serial.floor().cast(pl.Int64)))
 
 
-def _date(column: str, dtype: pl.DataType) -> _Coercion:
-    zh, en = "不是日期（应为 YYYY-MM-DD）", "is not a date (expected YYYY-MM-DD)"
-    if dtype == pl.Date:
-        return _Coercion(pl.col(column), None, zh, en)
-    if isinstance(dtype, pl.Datetime):
-        return _Coercion(pl.col(column).dt.date(), None, zh, en)
-    if dtype.is_numeric():
-        typed = _excel_serial_date(pl.col(column).cast(pl.Float64))
-        return _Coercion(typed, pl.col(column).is_not_null() & typed.is_null(), zh, en)
-    text = _blank_to_null(column)
-    # "2021-03-01", "2021-3-1" and Excel's "2021-03-01 00:00:00"; then 2021/03/01; then a serial number.
-    typed = pl.coalesce(
-        text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False),
-        text.str.slice(0, 10).str.to_date("%Y/%m/%d", strict=False),
-        _excel_serial_date(text.cast(pl.Float64, strict=False)),
+def _careful_date(text: pl.Expr) -> pl.Expr:
+    day = _strip(text).str.slice(0, 10)  # Excel's "2021-03-01 00:00:00" as text
+    return pl.coalesce(
+        day.str.to_date("%Y-%m-%d", strict=False),
+        day.str.to_date("%Y/%m/%d", strict=False),
+        _excel_serial_date(_strip(text).cast(pl.Float64, strict=False)),
     )
-    return _Coercion(typed, text.is_not_null() & typed.is_null(), zh, en)
 
 
-def _text(column: str, dtype: pl.DataType) -> _Coercion:
-    source = pl.col(column) if dtype == pl.String else pl.col(column).cast(pl.String)
-    text = source.str.strip_chars()
-    return _Coercion(pl.when(text != "").then(text), None, "", "")
+@dataclass(frozen=True)
+class _Kind:
+    """How the text of one kind of column becomes typed.
+
+    ``fast`` reads the common spelling over the whole column; ``careful`` reads every accepted spelling
+    (spaces around, thousands separators, 2021/3/1, Excel serial dates, 是/否 in any case …) and runs
+    only on a column where ``fast`` left cells unread, so clean files pay for the cheap pass alone.
+    """
+
+    dtype: pl.DataType
+    is_native: Callable[[pl.DataType], bool]
+    native: Callable[[pl.Expr], pl.Expr]
+    fast: Callable[[pl.Expr], pl.Expr]
+    careful: Callable[[pl.Expr], pl.Expr]
+    zh: str
+    en: str
+
+    def unread(self, typed: pl.Expr) -> pl.Expr:
+        return typed.is_null()
 
 
-def _coercions(frame: pl.DataFrame, scheme: Scheme) -> dict[str, _Coercion]:
-    schema = frame.schema
-    kinds = {
-        **dict.fromkeys(TEXT_COLUMNS, _text),
-        **dict.fromkeys(BOOLEAN_COLUMNS, _boolean),
-        **dict.fromkeys(DATE_COLUMNS, _date),
-        **dict.fromkeys(NUMBER_COLUMNS, _number),
-        **dict.fromkeys(required_columns(scheme), _number),
+class _NumberKind(_Kind):
+    def unread(self, typed: pl.Expr) -> pl.Expr:
+        return ~typed.is_finite().fill_null(False)  # "nan" and "inf" parse, but are no figures
+
+
+NUMBER = _NumberKind(
+    pl.Float64,
+    lambda dtype: dtype.is_numeric(),
+    lambda column: column.cast(pl.Float64).fill_nan(None),
+    lambda text: text.cast(pl.Float64, strict=False),
+    lambda text: _finite(_strip(text).str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)),
+    "不是数字",
+    "is not a number",
+)
+BOOLEAN = _Kind(
+    pl.Boolean,
+    lambda dtype: dtype == pl.Boolean,
+    lambda column: column,
+    lambda text: text.replace_strict(TRUE_FALSE, default=None, return_dtype=pl.Boolean),
+    lambda text: _strip(text).str.to_lowercase().replace_strict(TRUE_FALSE, default=None, return_dtype=pl.Boolean),
+    "应为 是/否",
+    "must be 是/否, true/false or 1/0",
+)
+DATE = _Kind(
+    pl.Date,
+    lambda dtype: dtype == pl.Date or isinstance(dtype, pl.Datetime),
+    lambda column: column.cast(pl.Date),
+    lambda text: text.str.to_date("%Y-%m-%d", strict=False),
+    _careful_date,
+    "不是日期（应为 YYYY-MM-DD）",
+    "is not a date (expected YYYY-MM-DD)",
+)
+
+
+@dataclass(frozen=True)
+class Coercion:
+    """The engine's typing of one column, for other importers that must accept what the engine accepts.
+
+    ``typed``: the typed values; ``unparsed``: true where a non-empty cell could not be read, with the
+    problem as ``zh`` / ``en``.
+    """
+
+    typed: pl.Expr
+    unparsed: pl.Expr
+    zh: str
+    en: str
+
+
+COERCION_KINDS = {"number": NUMBER, "boolean": BOOLEAN, "date": DATE}
+
+
+def coercion(kind: str, column: str, dtype: pl.DataType = pl.String) -> Coercion:
+    """How ``column`` of ``dtype`` is typed as a number, boolean (是/否 …) or date, as ``prepare`` does."""
+    spec = COERCION_KINDS[kind]
+    if spec.is_native(dtype):
+        return Coercion(spec.native(pl.col(column)), pl.lit(False), spec.zh, spec.en)
+    text = pl.col(column) if dtype == pl.String else pl.col(column).cast(pl.String)
+    typed = spec.careful(text)
+    return Coercion(typed, _strip(text).is_not_null() & spec.unread(typed), spec.zh, spec.en)
+
+
+# The names mujun.core.imports used before ``coercion`` was public.
+def _number(column: str, dtype: pl.DataType = pl.String) -> Coercion:
+    return coercion("number", column, dtype)
+
+
+def _boolean(column: str, dtype: pl.DataType = pl.String) -> Coercion:
+    return coercion("boolean", column, dtype)
+
+
+def _date(column: str, dtype: pl.DataType = pl.String) -> Coercion:
+    return coercion("date", column, dtype)
+
+
+def _column_kinds(scheme: Scheme) -> dict[str, _Kind]:
+    return {
+        **dict.fromkeys(BOOLEAN_COLUMNS, BOOLEAN),
+        **dict.fromkeys(DATE_COLUMNS, DATE),
+        **dict.fromkeys(NUMBER_COLUMNS, NUMBER),
+        **dict.fromkeys(sorted(required_columns(scheme)), NUMBER),
     }
-    return {column: kind(column, schema[column]) for column, kind in kinds.items() if column in schema}
 
 
-def _absent_column(column: str) -> pl.Expr:
-    if column in TEXT_COLUMNS:
-        dtype = pl.String
-    elif column in BOOLEAN_COLUMNS:
-        dtype = pl.Boolean
-    elif column in DATE_COLUMNS:
-        dtype = pl.Date
-    else:
-        dtype = pl.Float64
-    return pl.lit(None, dtype=dtype).alias(column)
+def _as_text(frame_schema: pl.Schema, column: str) -> pl.Expr:
+    return pl.col(column) if frame_schema[column] == pl.String else pl.col(column).cast(pl.String)
+
+
+def _unread_flag(column: str) -> str:
+    return f"_unread|{column}"
+
+
+def _type_columns(frame: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, dict[str, _Kind]]:
+    """Typed columns (absent optional ones as nulls) and an ``_unread|<column>`` flag per parsed column."""
+    schema = frame.schema
+    kinds = {column: kind for column, kind in _column_kinds(scheme).items() if column in schema}
+    parsed = {column: kind for column, kind in kinds.items() if not kind.is_native(schema[column])}
+    fast = []
+    for column, kind in kinds.items():
+        if column in parsed:
+            text = _as_text(schema, column)
+            typed = kind.fast(text)
+            fast += [typed.alias(column), (text.is_not_null() & kind.unread(typed)).alias(_unread_flag(column))]
+        else:
+            fast.append(kind.native(pl.col(column)).alias(column))
+    absent = [
+        pl.lit(None, dtype=kind.dtype).alias(column)
+        for column, kind in _column_kinds(scheme).items()
+        if column not in schema
+    ]
+    text_columns = [
+        _strip(_as_text(schema, column)).alias(column) if column in schema else pl.lit(None, pl.String).alias(column)
+        for column in TEXT_COLUMNS
+    ]
+    typed = frame.lazy().with_columns(*fast, *absent, *text_columns).collect()
+    flagged = [column for column in parsed if typed[_unread_flag(column)].any()] if parsed else []
+    if flagged:
+        careful = []
+        for column in flagged:
+            kind, flag, text = kinds[column], pl.col(_unread_flag(column)), pl.col(f"_text|{column}")
+            careful_value = kind.careful(text)
+            careful += [
+                pl.when(flag).then(careful_value).otherwise(pl.col(column)).alias(column),
+                (flag & _strip(text).is_not_null() & kind.unread(careful_value)).alias(_unread_flag(column)),
+            ]
+        typed = (
+            typed.lazy()
+            .with_columns(frame.select(_as_text(schema, c).alias(f"_text|{c}") for c in flagged))
+            .with_columns(careful)
+            .drop(f"_text|{c}" for c in flagged)
+            .collect()
+        )
+    return typed, parsed
 
 
 def _header_row(frame: pl.DataFrame) -> int:
@@ -222,6 +307,9 @@ def _missing_columns(frame: pl.DataFrame, scheme: Scheme) -> list[Problem]:
     return problems
 
 
+ROW_CHECKS = ("_uscc_invalid", "_uscc_repeated", "_land_missing", "_land_not_positive", "_scale_missing")
+
+
 def prepare(frame: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, list[Problem]]:
     """Type the input and check every row.
 
@@ -234,52 +322,35 @@ def prepare(frame: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, list[Pro
         raise InvalidInput(missing)
     if ROW_COLUMN not in frame.columns:  # e.g. built from the database: number rows as a file would
         frame = frame.with_columns(pl.int_range(2, pl.len() + 2, dtype=pl.Int64).alias(ROW_COLUMN))
-    coercions = _coercions(frame, scheme)
-    absent = [
-        _absent_column(column)
-        for column in (*TEXT_COLUMNS, *BOOLEAN_COLUMNS, *DATE_COLUMNS, *NUMBER_COLUMNS)
-        if column not in frame.columns
-    ]
-    flag_names = {column: f"_unparsed_{column}" for column, c in coercions.items() if c.unparsed is not None}
+    typed, parsed = _type_columns(frame, scheme)
+    unread_flags = [_unread_flag(column) for column in parsed]
     typed = (
-        frame.lazy()
-        .with_columns(
-            *(c.unparsed.alias(flag_names[column]) for column, c in coercions.items() if column in flag_names),
-            *(c.typed.alias(column) for column, c in coercions.items()),
-            *absent,
-        )
+        typed.lazy()
         .with_columns(
             pl.col("above_scale").fill_null(pl.col("revenue") >= ABOVE_SCALE_MIN_REVENUE),
             pl.col("coefficient").fill_null(1.0),
             pl.col("bonus").fill_null(0.0),
         )
         .with_columns(
-            uscc_valid_expr("uscc").alias("_uscc_valid"),
+            (~uscc_valid_expr("uscc")).alias("_uscc_invalid"),
             pl.col("land_mu").is_null().alias("_land_missing"),
             (pl.col("land_mu") <= 0).fill_null(False).alias("_land_not_positive"),
             pl.col("above_scale").is_null().alias("_scale_missing"),
         )
-        .with_columns(
-            (pl.col("_uscc_valid") & pl.col("uscc").is_duplicated()).alias("_uscc_repeated"),
-        )
-        .with_columns(
-            pl.any_horizontal(
-                ~pl.col("_uscc_valid"),
-                "_uscc_repeated",
-                "_land_missing",
-                "_land_not_positive",
-                "_scale_missing",
-                *flag_names.values(),
-            ).alias("_bad")
-        )
+        # Hashes first: exact text comparison only for the few candidates, below.
+        .with_columns((~pl.col("_uscc_invalid") & pl.col("uscc").hash().is_duplicated()).alias("_uscc_repeated"))
         .collect()
     )
+    candidates = typed.select(pl.arg_where(pl.col("_uscc_repeated"))).to_series()
+    if len(candidates):
+        exact = typed["uscc"].gather(candidates).is_duplicated()
+        typed = typed.with_columns(typed["_uscc_repeated"].scatter(candidates, exact))
+    bad = typed.select(pl.any_horizontal(*ROW_CHECKS, *unread_flags)).to_series()
     problems: list[Problem] = []
     reasons = pl.Series(INVALID_COLUMN, [None] * typed.height, dtype=pl.String)
-    if typed["_bad"].any():
-        problems, reasons = _row_problems(frame, typed, coercions, flag_names)
-    checks = ["_uscc_valid", "_uscc_repeated", "_land_missing", "_land_not_positive", "_scale_missing", "_bad"]
-    typed = typed.drop(*checks, *flag_names.values()).with_columns(reasons)
+    if bad.any():
+        problems, reasons = _row_problems(frame, typed, bad, parsed)
+    typed = typed.drop(*ROW_CHECKS, *unread_flags).with_columns(reasons)
     return typed, problems
 
 
@@ -290,48 +361,45 @@ def _uscc_message(code: object) -> str:
 
 
 def _row_problems(
-    raw: pl.DataFrame, typed: pl.DataFrame, coercions: dict[str, _Coercion], flag_names: dict[str, str]
+    raw: pl.DataFrame, typed: pl.DataFrame, bad: pl.Series, parsed: dict[str, _Kind]
 ) -> tuple[list[Problem], pl.Series]:
     """Messages for the (few) bad rows, built in Python, and the ``_invalid`` reason column."""
-    positions = typed.select(pl.arg_where(pl.col("_bad"))).to_series()
-    bad = typed[positions]
+    positions = bad.arg_true()
+    flags_of_bad = typed[positions]
     raw_bad = raw[positions]
     repeats: dict[str, list[int]] = defaultdict(list)
-    for code, row in bad.filter(pl.col("_uscc_repeated")).select("uscc", ROW_COLUMN).iter_rows():
+    for code, row in flags_of_bad.filter(pl.col("_uscc_repeated")).select("uscc", ROW_COLUMN).iter_rows():
         repeats[code].append(row)
     column_order = {column: index for index, column in enumerate(raw.columns)}
     problems: list[Problem] = []
     reasons: list[str] = []
-    for index, flags in enumerate(bad.iter_rows(named=True)):
+    for index, flags in enumerate(flags_of_bad.iter_rows(named=True)):
         row = flags[ROW_COLUMN]
         found: list[Problem] = []
-        if not flags["_uscc_valid"]:
+        if flags["_uscc_invalid"]:
             found.append(Problem(row, "uscc", _uscc_message(raw_bad["uscc"][index])))
         if flags["_uscc_repeated"]:
-            others = "、".join(str(r) for r in repeats[flags["uscc"]] if r != row)
-            others_en = ", ".join(str(r) for r in repeats[flags["uscc"]] if r != row)
+            others = [str(r) for r in repeats[flags["uscc"]] if r != row]
             found.append(
-                Problem(row, "uscc", f"与第{others}行重复 / repeats the credit code of row(s) {others_en}")
+                Problem(row, "uscc", f"与第{'、'.join(others)}行重复 / repeats the credit code of row(s) {', '.join(others)}")
             )
-        if flags["_land_missing"] and not flags.get(flag_names.get("land_mu", ""), False):
+        if flags["_land_missing"] and not flags.get(_unread_flag("land_mu")):
             found.append(Problem(row, "land_mu", "缺失 / is missing"))
         if flags["_land_not_positive"]:
             found.append(Problem(row, "land_mu", "必须大于0 / must be greater than 0"))
-        if flags["_scale_missing"] and not flags.get(flag_names.get("above_scale", ""), False):
+        if flags["_scale_missing"] and not flags.get(_unread_flag("above_scale")):
             found.append(
                 Problem(row, "above_scale", "缺失，且无营业收入可判断 / is missing, and there is no revenue to tell")
             )
-        for column, flag in flag_names.items():
-            if flags[flag]:
+        for column, kind in parsed.items():
+            if flags[_unread_flag(column)]:
                 value = _quote(raw_bad[column][index])
-                coercion = coercions[column]
-                found.append(Problem(row, column, f"{value}{coercion.zh} / {value} {coercion.en}"))
+                found.append(Problem(row, column, f"{value}{kind.zh} / {value} {kind.en}"))
         found.sort(key=lambda problem: column_order.get(problem.column, len(column_order)))
         problems.extend(found)
         reasons.append("; ".join(problem.cell_message() for problem in found))
     column = pl.Series(INVALID_COLUMN, [None] * typed.height, dtype=pl.String)
-    column = column.scatter(positions, pl.Series(reasons, dtype=pl.String))
-    return problems, column
+    return problems, column.scatter(positions, pl.Series(reasons, dtype=pl.String))
 
 
 # --- the evaluation -----------------------------------------------------------------------------
@@ -405,50 +473,118 @@ def _group_expr(scheme: Scheme) -> pl.Expr:
 
 
 def _status_and_reason(scheme: Scheme, as_of: date) -> tuple[pl.Expr, pl.Expr]:
+    """Step 1: the first rule that applies sets a row's status and reason; no rule: evaluated."""
     scope = scheme.scope
-    min_land = scope.below_scale_min_land_mu
-    too_small = ~pl.col("above_scale") & (pl.col("land_mu") < min_land)
-    new_enterprise = pl.col("established_on") > _cutoff(as_of, scope.new_enterprise_years)
-    new_land = pl.col("land_acquired_on") > _cutoff(as_of, scope.new_land_years)
-    conditions = [
+    min_land, enterprise_years, land_years = (
+        scope.below_scale_min_land_mu, scope.new_enterprise_years, scope.new_land_years
+    )
+    no_group = (
+        pl.when(pl.col("above_scale"))
+        .then(pl.lit("方案没有规上企业分组 / the scheme has no group for above-scale enterprises"))
+        .otherwise(pl.lit("方案没有规下企业分组 / the scheme has no group for below-scale enterprises"))
+    )
+    too_small = f"规下企业用地不足{min_land:g}亩 / below-scale enterprise with less than {min_land:g} mu"
+    new_enterprise = (
+        f"成立未满{enterprise_years}年 / established less than {enterprise_years} years before the year-end"
+    )
+    new_land = f"新供地未满{land_years}年 / land acquired less than {land_years} years before the year-end"
+    rules = [
         (pl.col(INVALID_COLUMN).is_not_null(), INVALID, pl.col(INVALID_COLUMN)),
-        (
-            pl.col("group").is_null(),
-            OUT_OF_SCOPE,
-            pl.when(pl.col("above_scale"))
-            .then(pl.lit("方案没有规上企业分组 / the scheme has no group for above-scale enterprises"))
-            .otherwise(pl.lit("方案没有规下企业分组 / the scheme has no group for below-scale enterprises")),
-        ),
-        (too_small.fill_null(False), OUT_OF_SCOPE, pl.lit(
-            f"规下企业用地不足{min_land:g}亩 / below-scale enterprise with less than {min_land:g} mu"
-        )),
-        (new_enterprise.fill_null(False), EXEMPT, pl.lit(
-            f"成立未满{scope.new_enterprise_years}年 / established less than "
-            f"{scope.new_enterprise_years} years before the year-end"
-        )),
-        (new_land.fill_null(False), EXEMPT, pl.lit(
-            f"新供地未满{scope.new_land_years}年 / land acquired less than "
-            f"{scope.new_land_years} years before the year-end"
-        )),
+        (pl.col("group").is_null(), OUT_OF_SCOPE, no_group),
+        (~pl.col("above_scale") & (pl.col("land_mu") < min_land), OUT_OF_SCOPE, pl.lit(too_small)),
+        (pl.col("established_on") > _cutoff(as_of, enterprise_years), EXEMPT, pl.lit(new_enterprise)),
+        (pl.col("land_acquired_on") > _cutoff(as_of, land_years), EXEMPT, pl.lit(new_land)),
     ]
-    status = pl.when(conditions[0][0]).then(pl.lit(conditions[0][1]))
-    reason = pl.when(conditions[0][0]).then(conditions[0][2])
-    for condition, status_value, reason_value in conditions[1:]:
-        status = status.when(condition).then(pl.lit(status_value))
-        reason = reason.when(condition).then(reason_value)
-    return status.otherwise(pl.lit(EVALUATED)).alias("status"), reason.otherwise(pl.lit(None, pl.String)).alias("reason")
+    status, reason = pl, pl
+    for condition, status_value, reason_value in rules:
+        status = status.when(condition.fill_null(False)).then(pl.lit(status_value))
+        reason = reason.when(condition.fill_null(False)).then(reason_value)
+    return (
+        status.otherwise(pl.lit(EVALUATED)).alias("status"),
+        reason.otherwise(pl.lit(None, pl.String)).alias("reason"),
+    )
 
 
-def _by_group(scheme: Scheme, pick) -> pl.Expr:
-    """``pick(group)`` for rows of each group (an expression or None to skip the group), else null."""
-    branches = [(group, pick(group)) for group in scheme.groups]
-    branches = [(group, expr) for group, expr in branches if expr is not None]
+def _by_group(scheme: Scheme, pick: Callable[[Group], pl.Expr | None]) -> pl.Expr:
+    """``pick(group)`` on the rows of each group (None: the group has nothing to pick), else null."""
+    branches = [(group.id, expr) for group in scheme.groups if (expr := pick(group)) is not None]
     if not branches:
         return pl.lit(None)
-    chain = pl.when(pl.col("group") == branches[0][0].id).then(branches[0][1])
-    for group, expr in branches[1:]:
-        chain = chain.when(pl.col("group") == group.id).then(expr)
+    chain = pl.when(pl.col("group") == branches[0][0]).then(branches[0][1])
+    for group_id, expr in branches[1:]:
+        chain = chain.when(pl.col("group") == group_id).then(expr)
     return chain
+
+
+def _indicator(group: Group, indicator_id: str) -> Indicator | None:
+    return next((ind for ind in group.indicators if ind.id == indicator_id), None)
+
+
+EVALUATED_ROW = pl.col("status") == EVALUATED
+
+
+def _score_expr(group: Group, ind: Indicator, benchmark: float | None) -> pl.Expr:
+    """Step 4: weight × min(value / benchmark, cap), not below 0; a missing value by the missing rule."""
+    if benchmark is None:
+        raw = pl.lit(None, dtype=pl.Float64)
+    else:
+        raw = (pl.col(_value(ind.id)) / benchmark).clip(0.0, ind.cap) * ind.weight
+    if ind.missing == "group_mean_score":
+        has_value = EVALUATED_ROW & (pl.col("group") == group.id) & pl.col(_value(ind.id)).is_not_null()
+        raw = raw.fill_null(raw.filter(has_value).mean())
+    return raw.fill_null(0.0)
+
+
+def _grade_code_expr(scheme: Scheme, counts: dict[str, int]) -> pl.Expr:
+    """Step 7 as a position in GRADE_LETTERS (A B C D T), so that letters and policies are look-ups.
+
+    Comparing the min-rank with a share cut gives the tie rule: a row tied with the last row of a better
+    grade has a rank within that grade's cut.
+    """
+
+    def code(letter: str) -> pl.Expr:
+        return pl.lit(GRADE_LETTERS.index(letter), pl.UInt32)
+
+    def in_group(group: Group) -> pl.Expr:
+        grading = group.grading
+        if grading.method == "share":
+            reaches = [pl.col("rank") <= cut for cut in share_cuts(counts[group.id], group)]
+        else:
+            reaches = [pl.col("total") >= minimum for minimum in (grading.A, grading.B, grading.C)]
+        chain = pl.when(reaches[0]).then(code("A"))
+        for letter, condition in zip("BC", reaches[1:], strict=True):
+            chain = chain.when(condition).then(code(letter))
+        return chain.otherwise(code("D"))
+
+    return (
+        pl.when(pl.col("status") == EXEMPT)
+        .then(code(EXEMPT_GRADE))
+        .when(~EVALUATED_ROW)
+        .then(pl.lit(None, pl.UInt32))
+        .when(_forced_d(scheme))
+        .then(code("D"))
+        .otherwise(_by_group(scheme, in_group))
+    )
+
+
+def _forced_d(scheme: Scheme) -> pl.Expr:
+    forcing = [group.id for group in scheme.groups if group.force_d_on_major_violation]
+    return EVALUATED_ROW & pl.col("group").is_in(forcing) & pl.col("major_violation").fill_null(False)
+
+
+def _by_grade(values: list, dtype: pl.DataType) -> pl.Expr:
+    return pl.lit(pl.Series(values, dtype=dtype)).gather(pl.col("_grade"))
+
+
+def _policy_columns(scheme: Scheme) -> list[pl.Expr]:
+    """Step 8: each graded row carries its grade's policy values (null where its grade has none)."""
+    columns = []
+    for key in scheme.policy_keys():
+        values = [scheme.policies.get(letter, {}).get(key) for letter in GRADE_LETTERS]
+        kind = type(next(value for value in values if value is not None))
+        dtype = {bool: pl.Boolean, float: pl.Float64, str: pl.String}[kind]
+        columns.append(_by_grade(values, dtype).alias(key))
+    return columns
 
 
 def evaluate(
@@ -463,112 +599,57 @@ def evaluate(
     typed, problems = prepare(frame, scheme)
     if problems and not skip_invalid:
         raise InvalidInput(problems)
-    as_of = as_of or date(scheme.year, 12, 31)
     indicator_ids = scheme.indicator_ids()
-    definitions: dict[str, Indicator] = {}
-    for group in scheme.groups:
-        for ind in group.indicators:
-            definitions.setdefault(ind.id, ind)
-    status, reason = _status_and_reason(scheme, as_of)
-    valid = pl.col("status") != INVALID
 
-    # Stage 1: group, status, indicator values (step 1 and 2).
-    def value_in_group(indicator_id: str):
-        return lambda group: (
-            _value_expr(definitions[indicator_id]) if any(i.id == indicator_id for i in group.indicators) else None
-        )
+    def value_in(indicator_id: str) -> pl.Expr:
+        return _by_group(scheme, lambda group: _value_expr(ind) if (ind := _indicator(group, indicator_id)) else None)
 
+    # Steps 1 and 2: group, status, indicator values.
     stage1 = (
         typed.lazy()
         .with_columns(_group_expr(scheme).alias("group"))
-        .with_columns(status, reason)
+        .with_columns(*_status_and_reason(scheme, as_of or date(scheme.year, 12, 31)))
         .with_columns(
-            pl.when(valid).then(_by_group(scheme, value_in_group(i))).cast(pl.Float64).alias(_value(i))
+            pl.when(pl.col("status") != INVALID).then(value_in(i)).cast(pl.Float64).alias(_value(i))
             for i in indicator_ids
         )
         .collect()
     )
 
-    # Step 3: computed benchmarks, and each group's count for the share cuts.
+    # Step 3: computed benchmarks; and each group's evaluated count for the share cuts.
     scalars = stage1.select(_benchmark_aggregations(scheme)).row(0, named=True)
-    benchmarks: dict[str, dict[str, float | None]] = {}
-    for group in scheme.groups:
-        benchmarks[group.id] = {
-            ind.id: _usable(scalars[f"benchmark|{group.id}|{ind.id}"] if isinstance(ind.benchmark, str) else ind.benchmark)
+    counts = {group.id: scalars[f"count|{group.id}"] for group in scheme.groups}
+    benchmarks = {
+        group.id: {
+            ind.id: _usable(
+                scalars[f"benchmark|{group.id}|{ind.id}"] if isinstance(ind.benchmark, str) else ind.benchmark
+            )
             for ind in group.indicators
         }
+        for group in scheme.groups
+    }
 
-    evaluated = pl.col("status") == EVALUATED
-
-    # Step 4: scores. Raw score first; the missing rule then needs the group's mean raw score.
-    def raw_score(group: Group, ind: Indicator) -> pl.Expr:
-        benchmark = benchmarks[group.id][ind.id]
-        if benchmark is None:
-            return pl.lit(None, dtype=pl.Float64)
-        ratio = pl.col(_value(ind.id)) / benchmark
-        return ratio.clip(0.0, ind.cap) * ind.weight
-
-    def score_in_group(indicator_id: str):
+    def score_in(indicator_id: str) -> pl.Expr:
         def pick(group: Group) -> pl.Expr | None:
-            ind = next((i for i in group.indicators if i.id == indicator_id), None)
-            if ind is None:
-                return None
-            raw = raw_score(group, ind)
-            if ind.missing == "group_mean_score":
-                has_value = evaluated & (pl.col("group") == group.id) & pl.col(_value(ind.id)).is_not_null()
-                raw = raw.fill_null(raw.filter(has_value).mean())
-            return raw.fill_null(0.0)
+            ind = _indicator(group, indicator_id)
+            return None if ind is None else _score_expr(group, ind, benchmarks[group.id][ind.id])
 
-        return pick
+        return pl.when(EVALUATED_ROW).then(_by_group(scheme, pick)).cast(pl.Float64)
 
-    score_columns = [_score(indicator_id) for indicator_id in indicator_ids]
-    total = pl.sum_horizontal(score_columns) * pl.col("coefficient") + pl.col("bonus")
+    # Steps 5 and 6: total; rank within the group, ties sharing the smaller rank.
+    total = pl.sum_horizontal(_score(i) for i in indicator_ids) * pl.col("coefficient") + pl.col("bonus")
     rank = pl.col("total").rank("min", descending=True).over("group").cast(pl.Int64)
-
-    # Step 7: grades. Comparing min-rank with the cut gives the tie rule: a row tied with the last row
-    # of a better grade has a rank within that grade's cut.
-    def grade_in_group(group: Group) -> pl.Expr:
-        grading = group.grading
-        if grading.method == "share":
-            cut_a, cut_b, cut_c = share_cuts(scalars[f"count|{group.id}"], group)
-            measure, limits = pl.col("rank"), (cut_a, cut_b, cut_c)
-            reaches = [measure <= limit for limit in limits]
-        else:
-            reaches = [pl.col("total") >= minimum for minimum in (grading.A, grading.B, grading.C)]
-        expr = pl.when(reaches[0]).then(pl.lit("A"))
-        for grade, condition in zip("BC", reaches[1:], strict=True):
-            expr = expr.when(condition).then(pl.lit(grade))
-        return expr.otherwise(pl.lit("D"))
-
-    forced_groups = [group.id for group in scheme.groups if group.force_d_on_major_violation]
-    forced_d = evaluated & pl.col("group").is_in(forced_groups) & pl.col("major_violation").fill_null(False)
-    grade = (
-        pl.when(pl.col("status") == EXEMPT)
-        .then(pl.lit(EXEMPT_GRADE))
-        .when(~evaluated)
-        .then(pl.lit(None, dtype=pl.String))
-        .when(forced_d)
-        .then(pl.lit("D"))
-        .otherwise(_by_group(scheme, grade_in_group))
-    )
-    forced_reason = "重大违法违规，定为D档 / major violation: graded D"
-
-    policy_columns = []
-    for key in scheme.policy_keys():
-        mapping = {g: values[key] for g in POLICY_GRADES if key in (values := scheme.policies.get(g, {}))}
-        dtype = {bool: pl.Boolean, float: pl.Float64, str: pl.String}[type(next(iter(mapping.values())))]
-        policy_columns.append(pl.col("grade").replace_strict(mapping, default=None, return_dtype=dtype).alias(key))
-
+    forced_reason = pl.lit("重大违法违规，定为D档 / major violation: graded D")
     result = (
         stage1.lazy()
-        .with_columns(
-            pl.when(evaluated).then(_by_group(scheme, score_in_group(i))).cast(pl.Float64).alias(_score(i))
-            for i in indicator_ids
-        )
-        .with_columns(pl.when(evaluated).then(total).alias("total"))
+        .with_columns(score_in(i).alias(_score(i)) for i in indicator_ids)
+        .with_columns(pl.when(EVALUATED_ROW).then(total).alias("total"))
         .with_columns(rank.alias("rank"))
-        .with_columns(grade.alias("grade"), pl.when(forced_d).then(pl.lit(forced_reason)).otherwise("reason").alias("reason"))
-        .with_columns(policy_columns)
+        .with_columns(
+            _grade_code_expr(scheme, counts).alias("_grade"),
+            pl.when(_forced_d(scheme)).then(forced_reason).otherwise("reason").alias("reason"),
+        )
+        .with_columns(_by_grade(list(GRADE_LETTERS), pl.String).alias("grade"), *_policy_columns(scheme))
         .select(
             "uscc", "name", "region", "group", "status", "reason",
             *(column for i in indicator_ids for column in (_value(i), _score(i))),
@@ -592,7 +673,7 @@ def result_headers(scheme: Scheme) -> dict[str, str]:
 def _as_number(frame: pl.DataFrame, column: str) -> pl.Expr:
     if column not in frame.columns:
         return pl.lit(None, dtype=pl.Float64).alias(column)
-    return _number(column, frame.schema[column]).typed.alias(column)
+    return coercion("number", column, frame.schema[column]).typed.alias(column)
 
 
 def summarise(result: pl.DataFrame, input: pl.DataFrame) -> pl.DataFrame:

@@ -46,6 +46,7 @@ ROW_COLUMN = "_row"
 CSV_EXTENSIONS = {".csv", ".txt"}
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
 PARQUET_EXTENSIONS = {".parquet", ".pq"}
+CSV_HEAD_BYTES = 1 << 16
 HEADER_SEARCH_ROWS = 30  # title rows above the header: a few in practice
 EXCEL_MAX_ROWS = 1_048_575  # one row for the header
 # Fixed so that writing the same result twice gives byte-equal workbooks.
@@ -125,7 +126,7 @@ def read_table(
     extension = _extension(source, filename)
     lookup = _header_lookup(headers)
     if extension in CSV_EXTENSIONS:
-        frame = _read_csv(_source_bytes(source), lookup)
+        frame = _read_csv(source, lookup)
     elif extension in EXCEL_EXTENSIONS:
         frame = _read_excel(_source_bytes(source), lookup)
     elif extension in PARQUET_EXTENSIONS:
@@ -137,49 +138,66 @@ def read_table(
         )
     data_columns = [name for name in frame.columns if name != ROW_COLUMN]
     if data_columns:  # blank lines and rows are not enterprises
-        frame = frame.filter(pl.any_horizontal(pl.col(data_columns).is_not_null()))
+        filled = frame.select(pl.any_horizontal(pl.col(data_columns).is_not_null())).to_series()
+        if not filled.all():
+            frame = frame.filter(filled)
     return frame
 
 
-def _decode_head(data: bytes) -> tuple[str, str]:
+def _csv_head(source: Source) -> bytes:
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            with open(source, "rb") as file:
+                return file.read(CSV_HEAD_BYTES)
+        except OSError as error:
+            raise TableError(
+                f"无法读取文件 {source}：{error.strerror} / cannot read file {source}: {error.strerror}"
+            ) from None
+    return _source_bytes(source)[:CSV_HEAD_BYTES]
+
+
+def _decode_head(head: bytes, *, whole: bool) -> tuple[str, str]:
     """The encoding of a CSV file (UTF-8 with or without BOM, else GB18030) and its first lines."""
-    head = data[: 1 << 16]
     try:
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=len(head) == len(data))
-        return "utf-8", text
+        return "utf-8", codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=whole)
     except UnicodeDecodeError:
         return "gb18030", head.decode("gb18030", errors="replace")
 
 
-def _read_csv(data: bytes, lookup: dict[str, str]) -> pl.DataFrame:
-    encoding, head = _decode_head(data)
-    head_rows = list(itertools.islice(csv.reader(io.StringIO(head)), HEADER_SEARCH_ROWS))
+def _gb18030_as_utf8(data: bytes) -> bytes:
+    try:
+        return data.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        raise TableError("文件编码无法识别：应为 UTF-8 或 GBK / unknown text encoding: expected UTF-8 or GBK") from None
+
+
+def _read_csv(source: Source, lookup: dict[str, str]) -> pl.DataFrame:
+    if not isinstance(source, (str, os.PathLike)):
+        source = _source_bytes(source)  # read once; polars reads a path itself, memory-mapped
+    head = _csv_head(source)
+    encoding, text = _decode_head(head, whole=len(head) < CSV_HEAD_BYTES)
+    head_rows = list(itertools.islice(csv.reader(io.StringIO(text)), HEADER_SEARCH_ROWS))
     header_index = _find_header(head_rows, lookup)
     names = _column_names(head_rows[header_index], lookup)
-    for attempt in ("as detected", "gb18030"):
-        if encoding == "gb18030":
-            try:
-                data = data.decode("gb18030").encode("utf-8")
-            except UnicodeDecodeError:
-                raise TableError(
-                    "文件编码无法识别：应为 UTF-8 或 GBK / unknown text encoding: expected UTF-8 or GBK"
-                ) from None
-        try:
-            body = pl.read_csv(
-                data,
-                has_header=False,
-                skip_rows=header_index + 1,
-                infer_schema=False,
-                truncate_ragged_lines=True,
-                raise_if_empty=False,
-            )
-            break
-        except pl.exceptions.ComputeError as error:
-            if encoding == "utf-8" and "utf-8" in str(error).lower():
-                encoding = "gb18030"  # the first 64 KiB happened to be plain ASCII
-                continue
+
+    def parse(data: Source) -> pl.DataFrame:
+        return pl.read_csv(
+            data,
+            has_header=False,
+            skip_rows=header_index + 1,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+
+    try:
+        body = parse(_gb18030_as_utf8(_source_bytes(source)) if encoding == "gb18030" else source)
+    except pl.exceptions.ComputeError as error:
+        if encoding != "utf-8" or "utf-8" not in str(error).lower():
             raise TableError(f"CSV文件无法解析：{error} / the CSV file cannot be parsed: {error}") from None
-    # Header line is line header_index + 1, so the first data row is header_index + 2.
+        # The first 64 KiB were plain ASCII; the rest is GBK.
+        body = parse(_gb18030_as_utf8(_source_bytes(source)))
+    # The header is line header_index + 1, so the first data row is line header_index + 2.
     return _name_columns(body, names, first_row=header_index + 2)
 
 

@@ -1,0 +1,174 @@
+import io
+from datetime import date, datetime
+
+import openpyxl
+import polars as pl
+import pytest
+import xlsxwriter
+
+from mujun.engine.evaluation import evaluate, prepare, result_headers
+from mujun.engine.io import INPUT_COLUMNS, TableError, read_table, write_table
+from mujun.engine.tests.factories import code, frame, huangyan_2022, one_indicator_scheme, row
+
+CHINESE_HEADER = "统一社会信用代码,企业名称,是否规上,用地面积(亩),实缴税金(万元)"
+
+
+def test_input_columns_follow_the_spec_table():
+    assert list(INPUT_COLUMNS)[:5] == ["uscc", "name", "region", "above_scale", "land_mu"]
+    assert INPUT_COLUMNS["electricity_10k_kwh"] == "用电量(万千瓦时)"
+    assert len(INPUT_COLUMNS) == 18
+
+
+def test_csv_with_chinese_headers_gives_english_names_text_cells_and_line_numbers(tmp_path):
+    path = tmp_path / "企业.csv"
+    path.write_text(f"{CHINESE_HEADER}\n{code(1)},甲厂,是,12.50,100\n{code(2)},乙厂,否, 3,\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.columns == ["uscc", "name", "above_scale", "land_mu", "tax", "_row"]
+    assert table.schema["land_mu"] == pl.String
+    assert table["land_mu"].to_list() == ["12.50", " 3"]  # exactly as in the file
+    assert table["tax"].to_list() == ["100", None]
+    assert table["_row"].to_list() == [2, 3]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk", "gb18030"])
+def test_csv_encodings_of_county_spreadsheets(tmp_path, encoding):
+    path = tmp_path / "input.csv"
+    path.write_bytes(f"{CHINESE_HEADER}\n{code(1)},黄岩精密模具有限公司,是,12.5,100\n".encode(encoding))
+    table = read_table(path)
+    assert table["uscc"].to_list() == [code(1)]
+    assert table["name"].to_list() == ["黄岩精密模具有限公司"]
+
+
+def test_gbk_text_that_starts_after_a_long_ascii_head(tmp_path):
+    lines = [CHINESE_HEADER.replace("企业名称", "name")]
+    lines += [f"{code(n)},firm{n},1,10,1" for n in range(3000)]
+    lines += [f"{code(3000)},椒江汽配厂,1,10,1"]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("\n".join(lines).encode("gbk"))
+    table = read_table(path)
+    assert table.height == 3001
+    assert table["name"][-1] == "椒江汽配厂"
+
+
+def test_csv_title_lines_and_blank_lines_keep_the_line_numbers_users_see(tmp_path):
+    path = tmp_path / "input.csv"
+    path.write_text(
+        f"黄岩区2022年度亩均效益评价企业名单\n\n{CHINESE_HEADER}\n{code(1)},甲,是,1,1\n\n{code(2)},乙,是,2,2\n",
+        encoding="utf-8",
+    )
+    table = read_table(path)
+    assert table["uscc"].to_list() == [code(1), code(2)]
+    assert table["_row"].to_list() == [4, 6]
+
+
+def test_english_headers_and_loose_spelling_of_chinese_ones(tmp_path):
+    path = tmp_path / "input.csv"
+    path.write_text(f"USCC, 企业名称 ,用地面积（亩）,Tax,extra_figure\n{code(1)},甲,5,1,7\n", encoding="utf-8")
+    assert read_table(path).columns == ["uscc", "name", "land_mu", "tax", "extra_figure", "_row"]
+
+
+def test_duplicate_headers_are_refused(tmp_path):
+    path = tmp_path / "input.csv"
+    path.write_text(f"uscc,用地面积(亩),land_mu\n{code(1)},1,2\n", encoding="utf-8")
+    with pytest.raises(TableError, match="duplicate headers: land_mu"):
+        read_table(path)
+
+
+def test_a_file_without_a_header_row_is_refused(tmp_path):
+    path = tmp_path / "input.csv"
+    path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(TableError, match="no header row found"):
+        read_table(path)
+
+
+def test_unreadable_and_unsupported_files(tmp_path):
+    with pytest.raises(TableError, match="cannot read file"):
+        read_table(tmp_path / "missing.csv")
+    with pytest.raises(TableError, match="unsupported file type .docx"):
+        read_table(tmp_path / "input.docx")
+    (tmp_path / "broken.xlsx").write_bytes(b"this is not a workbook")
+    with pytest.raises(TableError, match="the Excel file cannot be read"):
+        read_table(tmp_path / "broken.xlsx")
+    with pytest.raises(TableError, match="no file name given"):
+        read_table(b"uscc,land_mu\n")
+
+
+def excel_with_title_rows() -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer)
+    sheet = workbook.add_worksheet()
+    sheet.write(0, 0, "黄岩区2022年度工业企业亩均效益综合评价")
+    sheet.write(1, 0, "单位：万元、亩")
+    sheet.write_row(3, 0, ["序号", "统一社会信用代码", "企业名称", "是否规上", "用地面积(亩)", "成立日期"])
+    sheet.write_row(4, 0, [1, code(1), "甲厂", "是", 12.5])
+    sheet.write_datetime(4, 5, datetime(2015, 3, 1), workbook.add_format({"num_format": "yyyy-mm-dd"}))
+    sheet.write_row(6, 0, [2, code(2), "乙厂", "否", 3, "2019-07-01"])
+    workbook.close()
+    return buffer.getvalue()
+
+
+def test_excel_header_is_found_under_title_rows_and_rows_are_sheet_rows():
+    table = read_table(excel_with_title_rows(), filename="名单.xlsx")
+    assert table.columns == ["序号", "uscc", "name", "above_scale", "land_mu", "established_on", "_row"]
+    assert table["uscc"].to_list() == [code(1), code(2)]
+    assert table["_row"].to_list() == [5, 7]  # the empty sheet row 6 is skipped, numbering is not
+    assert table["land_mu"].to_list() == ["12.5", "3"]
+    evaluation = evaluate(table.with_columns(pl.lit("100").alias("tax")), one_indicator_scheme())
+    assert evaluation.result["status"].to_list() == ["evaluated", "evaluated"]
+
+
+def test_excel_dates_are_read_whatever_the_cell_type():
+    table = read_table(excel_with_title_rows(), filename="名单.xlsx")
+    typed, found = prepare(table.with_columns(pl.lit("1").alias("tax")), one_indicator_scheme())
+    assert found == []
+    assert typed["established_on"].to_list() == [date(2015, 3, 1), date(2019, 7, 1)]
+
+
+def test_parquet_keeps_types_and_renames_chinese_headers(tmp_path):
+    path = tmp_path / "input.parquet"
+    pl.DataFrame({"统一社会信用代码": [code(1)], "用地面积(亩)": [12.5], "是否规上": [True]}).write_parquet(path)
+    table = read_table(path)
+    assert table.schema == pl.Schema(
+        {"uscc": pl.String, "land_mu": pl.Float64, "above_scale": pl.Boolean, "_row": pl.Int64}
+    )
+    assert table["_row"].to_list() == [1]
+
+
+def result_of_three():
+    return evaluate(frame([row(1), row(2, tax=50), row(3, above_scale="否")]), huangyan_2022()).result
+
+
+def test_csv_result_is_utf8_with_bom_and_reads_back(tmp_path):
+    result = result_of_three()
+    path = tmp_path / "result.csv"
+    write_table(result, path)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfuscc,name,region,group,status")
+    again = pl.read_csv(path, schema=result.schema)
+    assert again.equals(result)
+
+
+def test_parquet_result_round_trips(tmp_path):
+    result = result_of_three()
+    write_table(result, tmp_path / "result.parquet")
+    assert pl.read_parquet(tmp_path / "result.parquet").equals(result)
+
+
+def test_excel_result_has_chinese_headers_frozen_header_and_is_byte_equal_on_rewrite(tmp_path):
+    result = result_of_three()
+    headers = result_headers(huangyan_2022())
+    write_table(result, tmp_path / "a.xlsx", headers=headers)
+    write_table(result, tmp_path / "b.xlsx", headers=headers)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    sheet = openpyxl.load_workbook(tmp_path / "a.xlsx").active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:6] == ["统一社会信用代码", "企业名称", "所属区域", "分组", "状态", "原因"]
+    assert "亩均税收" in header and "亩均税收得分" in header and "等级" in header
+    assert sheet.freeze_panes == "A2"
+    assert sheet.cell(2, 1).value == code(1)
+    total_column = header.index("总分") + 1
+    assert sheet.cell(2, total_column).value == pytest.approx(result["total"][0])  # stored unrounded
+
+
+def test_write_table_refuses_unknown_formats(tmp_path):
+    with pytest.raises(TableError, match="unsupported output format"):
+        write_table(result_of_three(), tmp_path / "result.json")
