@@ -9,7 +9,8 @@
 3. times the same scheme written as DuckDB SQL over the same CSV file, writing CSV, as a subprocess,
    and checks that DuckDB's grades and totals agree with the engine's.
 
-Peak memory is each subprocess's own maximum resident set size (``os.wait4``).
+Peak memory is each command's own maximum resident set size (``os.wait4`` in a small launcher process,
+since Linux carries a parent's peak over fork and exec).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np

@@ -154,6 +154,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
 
 BOOTSTRAP5 = {
+    # A valid field needs no green tick: filter forms are "valid" as soon as they are submitted.
+    "success_css_class": "",
     "css_url": {"url": STATIC_URL + "vendor/bootstrap/css/bootstrap.min.css"},
     "javascript_url": {"url": STATIC_URL + "vendor/bootstrap/js/bootstrap.bundle.min.js"},
 }
