@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "mujun.regions",
     "mujun.enterprises",
     "mujun.evaluation",
+    "mujun.projects",
+    "mujun.land",
+    "mujun.inspections",
+    "mujun.indicators",
+    "mujun.services",
 ]
 
 MIDDLEWARE = [

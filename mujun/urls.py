@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mujun.core import views as core_views
+from mujun.core.apps_registry import domain_configs
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -13,10 +14,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("regions/", include("mujun.regions.urls")),
-    path("enterprises/", include("mujun.enterprises.urls")),
-    path("evaluation/", include("mujun.evaluation.urls")),
     path("api/", include("mujun.core.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+]
+urlpatterns += [
+    path(getattr(config, "url_prefix", f"{config.label}/"), include(f"{config.name}.urls"))
+    for config in domain_configs()
+]
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

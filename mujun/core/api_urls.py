@@ -2,12 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
-from mujun.enterprises.api import register as register_enterprises
-from mujun.evaluation.api import register as register_evaluation
-from mujun.regions.api import register as register_regions
+from mujun.core.apps_registry import app_module, domain_configs
 
 router = DefaultRouter()
-for register in (register_regions, register_enterprises, register_evaluation):
-    register(router)
+for config in domain_configs():
+    if module := app_module(config, "api"):
+        module.register(router)
 
 urlpatterns = router.urls

@@ -6,3 +6,4 @@ class EnterprisesConfig(AppConfig):
     name = "mujun.enterprises"
     label = "enterprises"
     verbose_name = _("Enterprises")
+    menu = [(_("Enterprises"), "enterprises:enterprise_list")]

@@ -6,3 +6,4 @@ class RegionsConfig(AppConfig):
     name = "mujun.regions"
     label = "regions"
     verbose_name = _("Regions")
+    menu = [(_("Regions"), "regions:region_list")]

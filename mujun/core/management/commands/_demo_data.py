@@ -4,12 +4,15 @@ web benchmarks (bench/bench_web.py). Rows go in with bulk_create, a batch at a t
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from mujun.core.apps_registry import app_module, domain_configs
 from mujun.engine.demo import REGIONS
 from mujun.engine.scheme import parse_scheme, preset_toml, scheme_to_toml
 from mujun.enterprises.models import Enterprise, EnterpriseYear
@@ -146,4 +149,22 @@ def load_demo(
             run = evaluate_and_publish(scheme, city, year, admin)
             log(f"{run.name}: {run.get_status_display()} {run.message}".rstrip())
             runs.append(run)
+    context = DemoContext(regions=regions, users=users, city=city, admin=admin, years=years, log=log)
+    for config in domain_configs():
+        if module := app_module(config, "demo"):
+            with transaction.atomic():
+                module.load(context)
     return runs
+
+
+@dataclass
+class DemoContext:
+    """What an app's ``demo.load`` gets: the demo city as loaded so far (see core.apps_registry)."""
+
+    regions: dict[str, Region]  # by official code
+    users: list
+    city: Region
+    admin: object
+    years: tuple[int, ...]
+    log: Callable[[str], None]
+    seed: int = 20261121

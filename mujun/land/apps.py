@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LandConfig(AppConfig):
+    name = "mujun.land"
+    label = "land"
+    verbose_name = _("Land")
+    menu = []
