@@ -205,6 +205,11 @@ def bench_page(n_enterprises: int, years: tuple[int, ...], rounds: int, reuse: b
     from mujun.evaluation.models import Result, Run
 
     if reuse and Run.objects.filter(status=Run.Status.DONE).exists():
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)  # index changes since the database was built
+        print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
         lines.append(
             f"**(b) results page with {EnterpriseYear.objects.count():,} enterprise-years stored** "
             "(database of an earlier run reused)"

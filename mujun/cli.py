@@ -15,6 +15,10 @@ def main(argv: list[str] | None = None) -> int:
         from mujun.engine.batch import main as evaluate_main
 
         return evaluate_main(argv[1:])
+    if argv[:2] == ["land", "classify"]:
+        from mujun.engine.land_batch import main as land_classify_main
+
+        return land_classify_main(argv[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mujun.settings")
     from django.core.management import execute_from_command_line
 

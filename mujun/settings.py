@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 import plotly
 import xstatic.pkg.bootstrap
+import xstatic.pkg.leaflet
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -122,7 +123,10 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [
     ("vendor/bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
     ("vendor/plotly", Path(plotly.__file__).parent / "package_data"),
+    ("vendor/leaflet", xstatic.pkg.leaflet.BASE_DIR),
 ]
+# Map tiles of the land map: an intranet tile server URL template ({z}/{x}/{y}); none draws outlines only.
+MUJUN_MAP_TILES = os.environ.get("MUJUN_MAP_TILES", "")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"

@@ -10,6 +10,10 @@ class User(AbstractUser):
         CITY_ADMIN = "city_admin", _("City administrator")
         COUNTY_OPERATOR = "county_operator", _("County operator")
         VIEWER = "viewer", _("Viewer")
+        # Oversight (inspections, services): a judge scores projects in open inspection rounds; a
+        # department handler works the enterprise problems assigned to their department.
+        JUDGE = "judge", _("Inspection judge")
+        HANDLER = "handler", _("Department handler")
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
     region = models.ForeignKey(

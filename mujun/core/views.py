@@ -3,9 +3,11 @@ filterset, a table, a form and four one-line view classes."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import yesno
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import View
 from django_filters.views import FilterView
@@ -34,8 +36,12 @@ class ObjectListView(SingleTableMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        if ctx.get("filter") is not None:
+            # Labels come from lower-case verbose names, as Django writes them; forms show them capitalised.
+            for field in ctx["filter"].form.fields.values():
+                field.label = capfirst(field.label)
         ctx.update(
-            title=self.title or self.model._meta.verbose_name_plural,
+            title=capfirst(self.title or self.model._meta.verbose_name_plural),
             add_url_name=self.add_url_name if self.request.user.can_edit else "",
             import_url_name=self.import_url_name if self.request.user.can_edit else "",
             export_url_name=self.export_url_name,
@@ -126,9 +132,10 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
         changes = []
         if older is not None:
             delta = newer.diff_against(older)
+            fields = [newer.instance._meta.get_field(c.field) for c in delta.changes]
             changes = [
-                {"field": newer.instance._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
-                for c in delta.changes
+                {"field": field.verbose_name, "old": readable(field, c.old), "new": readable(field, c.new)}
+                for field, c in zip(fields, delta.changes)
             ]
         rows.append(
             {
@@ -139,6 +146,19 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
             }
         )
     return rows
+
+
+def readable(field, value):
+    """A stored value as the user reads it: a choice's label, yes/no, the related record's name."""
+    if value is None or value == "":
+        return None  # shown as a dash
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(field, models.BooleanField):
+        return yesno(value)
+    if field.many_to_one:
+        return field.related_model._default_manager.filter(pk=value).first() or value
+    return value
 
 
 class ObjectImportView(View):
@@ -175,7 +195,10 @@ class ObjectImportView(View):
                 f"{self.title}.xlsx",
             )
         if "problems" in request.GET:
-            return xlsx_response(problems_frame(request.session.get(self.session_key, [])), f"{self.title}-problems.xlsx")
+            return xlsx_response(
+                problems_frame(request.session.get(self.session_key, [])),
+                _("%(title)s - problems.xlsx") % {"title": self.title},
+            )
         return self.render(self.importer_class.form_class())
 
     def post(self, request, **kwargs):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
+import polars.selectors as cs
 
 INPUT_COLUMNS: dict[str, str] = {
     "uscc": "统一社会信用代码",
@@ -264,7 +265,7 @@ def write_table(
     elif format in {"parquet", "pq"}:
         frame.write_parquet(target)
     elif format in {"xlsx", "xlsm"}:
-        _write_excel(frame, target, {**INPUT_COLUMNS, **(headers or {})})
+        write_workbook({"result": frame}, target, headers={**INPUT_COLUMNS, **(headers or {})})
     else:
         raise TableError(
             f"不支持的输出格式 {format}：请使用 csv、xlsx 或 parquet / unsupported output format {format}: "
@@ -272,24 +273,84 @@ def write_table(
         )
 
 
-def _write_excel(frame: pl.DataFrame, target: str | os.PathLike | IO[bytes], headers: dict[str, str]) -> None:
+def _excel_cells(frame: pl.DataFrame, headers: dict[str, str]) -> pl.DataFrame:
+    """The frame as the sheet shows it: yes/no as 是/否, NaN and infinity empty, other types as text."""
+    return frame.rename({name: headers[name] for name in frame.columns if name in headers}).with_columns(
+        pl.col(pl.Boolean).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.Utf8),
+        pl.col(pl.Float32, pl.Float64).cast(pl.Float64).map_batches(lambda s: s.set(~s.is_finite(), None)),
+        pl.col(pl.Datetime).dt.replace_time_zone(None),
+        (~cs.numeric() & ~cs.temporal() & ~cs.string() & ~cs.boolean()).cast(pl.Utf8),
+    )
+
+
+def _column_widths(frame: pl.DataFrame) -> list[float]:
+    """Widths fitted to the longest cell (CJK characters count twice), between 6 and 60."""
+    shown = [
+        pl.col(name).round(4) if dtype.is_float() else pl.col(name) for name, dtype in frame.schema.items()
+    ]
+    text = [expr.cast(pl.Utf8).fill_null("") for expr in shown]
+    # A CJK character is three bytes in UTF-8 and two characters wide in Excel.
+    longest = frame.select(
+        ((t.str.len_chars() + (t.str.len_bytes() - t.str.len_chars()) // 2).max().alias(str(i)) for i, t in
+         enumerate(text))
+    ).row(0) if frame.height else [0] * frame.width
+    headers = [len(name) + (len(name.encode()) - len(name)) // 2 for name in frame.columns]
+    return [min(max(cell or 0, header, 4) + 2, 60) for cell, header in zip(longest, headers, strict=True)]
+
+
+def write_workbook(
+    sheets: dict[str, pl.DataFrame],
+    target: str | os.PathLike | IO[bytes],
+    *,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Write frames as the sheets of one .xlsx: the one Excel writer of the platform.
+
+    Bold frozen header row with an autofilter, fitted column widths, numbers shown to four decimals but
+    stored unrounded, dates as dates, yes/no as 是/否, NaN and nulls as empty cells; ``headers`` renames
+    known columns. Equal input gives a byte-equal file (fixed creation date). xlsxwriter in constant-memory
+    mode streams row by row to disk, with one typed call per non-empty cell: several times faster than
+    Polars' ``write_excel`` for 100,000-row results, which formats and fits cell by cell.
+    """
     import xlsxwriter
 
-    if frame.height > EXCEL_MAX_ROWS:
-        raise TableError(
-            f"结果有{frame.height}行，超出Excel上限 / the result has {frame.height} rows, more than Excel holds; "
-            "use csv or parquet"
-        )
-    renamed = frame.rename({name: headers[name] for name in frame.columns if name in headers})
-    workbook = xlsxwriter.Workbook(target if not isinstance(target, os.PathLike) else os.fspath(target))
-    workbook.set_properties({"created": WORKBOOK_CREATED})
-    renamed.write_excel(
-        workbook,
-        worksheet="result",
-        float_precision=4,
-        autofit=True,
-        autofilter=True,
-        freeze_panes=(1, 0),
-        header_format={"bold": True, "text_wrap": False},
+    for frame in sheets.values():
+        if frame.height > EXCEL_MAX_ROWS:
+            raise TableError(
+                f"结果有{frame.height}行，超出Excel上限 / the result has {frame.height} rows, more than Excel "
+                "holds; use csv or parquet"
+            )
+    workbook = xlsxwriter.Workbook(
+        os.fspath(target) if isinstance(target, os.PathLike) else target, {"constant_memory": True}
     )
+    workbook.set_properties({"created": WORKBOOK_CREATED})
+    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    decimal_format = workbook.add_format({"num_format": "0.0000"})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for name, frame in sheets.items():
+        frame = _excel_cells(frame, headers or {})
+        sheet = workbook.add_worksheet(name[:31])
+        for index, width in enumerate(_column_widths(frame)):
+            sheet.set_column(index, index, width)
+        sheet.freeze_panes(1, 0)
+        if frame.width:
+            sheet.autofilter(0, 0, frame.height, frame.width - 1)
+        sheet.write_row(0, 0, frame.columns, header_format)
+        writers = []
+        for dtype in frame.dtypes:
+            if dtype.is_float():
+                writers.append((sheet.write_number, decimal_format))
+            elif dtype.is_numeric():
+                writers.append((sheet.write_number, None))
+            elif dtype == pl.Date:
+                writers.append((sheet.write_datetime, date_format))
+            elif dtype == pl.Datetime:
+                writers.append((sheet.write_datetime, datetime_format))
+            else:
+                writers.append((sheet.write_string, None))
+        for row_number, row in enumerate(frame.iter_rows(), start=1):
+            for column, ((write, cell_format), value) in enumerate(zip(writers, row, strict=True)):
+                if value is not None and value != "":
+                    write(row_number, column, value, cell_format)
     workbook.close()

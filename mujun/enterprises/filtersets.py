@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ class InRegionFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", Region.objects.all())
         kwargs.setdefault("label", _("region"))
+        kwargs.setdefault("empty_label", _("All"))
         super().__init__(*args, **kwargs)
 
     def filter(self, qs, value):
@@ -20,10 +22,14 @@ class InRegionFilter(django_filters.ModelChoiceFilter):
         return qs.filter(**{f"{self.field_name}__in": value.descendant_ids()})
 
 
+# A yes/no filter's choices: the empty choice lists everything (django-filter calls it "Unknown").
+YES_NO_ALL = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
+
+
 class EnterpriseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name or credit code"))
     region = InRegionFilter(field_name="region_id")
-    above_scale = django_filters.BooleanFilter(label=_("above designated size"))
+    above_scale = django_filters.BooleanFilter(label=_("above designated size"), widget=YES_NO_ALL)
     industry = django_filters.CharFilter(
         field_name="industry_code", lookup_expr="startswith", label=_("industry code starts with")
     )
@@ -41,7 +47,7 @@ class EnterpriseFilterSet(django_filters.FilterSet):
 class EnterpriseYearFilterSet(django_filters.FilterSet):
     region = InRegionFilter(field_name="enterprise__region_id")
     year = django_filters.NumberFilter()
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))
     uscc = django_filters.CharFilter(field_name="enterprise__uscc", label=_("unified social credit code"))
     above_scale = django_filters.BooleanFilter()
 

@@ -15,6 +15,7 @@ class EnterpriseForm(ScopedModelForm):
     class Meta:
         model = Enterprise
         fields = ["uscc", "name", "region", "industry_code", "above_scale", "land_mu", "established_on"]
+        labels = {"name": _("enterprise name")}
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def clean_uscc(self):

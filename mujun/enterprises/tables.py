@@ -5,9 +5,9 @@ from mujun.enterprises.models import Enterprise
 
 
 class EnterpriseTable(tables.Table):
-    name = tables.Column(linkify=True)
+    name = tables.Column(linkify=True, verbose_name=_("enterprise name"))
     region = tables.Column(linkify=True)
-    above_scale = tables.BooleanColumn(verbose_name=_("above designated size"))
+    above_scale = tables.BooleanColumn()
     land_mu = tables.Column(attrs={"td": {"class": "text-end"}})
 
     class Meta:

@@ -40,6 +40,7 @@ class EnterpriseDetailView(ObjectDetailView):
             "history": combined_history([obj, *years]),
             "history_objects": True,
             **evaluation_context(obj),
+            **projects_context(obj),
         }
 
 
@@ -55,6 +56,16 @@ def evaluation_context(enterprise) -> dict:
     except ImportError:  # the evaluation pages are not there yet
         return {}
     return {"show_evaluation": True, **enterprise_evaluation_context(enterprise)}
+
+
+def projects_context(enterprise) -> dict:
+    """The enterprise's investment projects, provided by the projects app (same contract as evaluation's):
+    ``mujun.projects.views.enterprise_projects_context`` and ``projects/_enterprise_projects.html``."""
+    try:
+        from mujun.projects.views import enterprise_projects_context
+    except ImportError:
+        return {}
+    return {"show_projects": True, **enterprise_projects_context(enterprise)}
 
 
 class EnterpriseEditView(ObjectEditView):

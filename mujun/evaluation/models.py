@@ -122,19 +122,33 @@ class Result(models.Model):
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     total = models.FloatField(_("total score"), null=True)
     rank = models.PositiveIntegerField(_("rank"), null=True)
+    # True when the row has no total and no rank (exempt, out of scope, invalid). The sorts place these rows
+    # last by ordering on this column first: an index serves that order on SQLite and PostgreSQL alike,
+    # which "NULLS LAST" on rank or total does not (the two databases put NULLs at opposite ends).
+    unranked = models.BooleanField(_("unranked"), default=False)
     grade = models.CharField(_("grade"), max_length=1, blank=True)
     # {indicator id: {"value": …, "score": …}}; benchmark and weight live in run.summary per group.
     indicators = models.JSONField(_("indicators"), default=dict)
     policies = models.JSONField(_("policies"), default=dict)
 
+    # The results page's orders, each served by an index in its direction (see ``ResultTable``); the id
+    # last makes every order total, so pages never overlap.
+    RANK_ORDER = ("group", "unranked", "rank", "id")
+    RANK_ORDER_DESC = ("group", "unranked", "-rank", "id")
+    TOTAL_ORDER = ("unranked", "total", "id")
+    TOTAL_ORDER_DESC = ("unranked", "-total", "id")
+
     class Meta:
-        ordering = ["run", "group", "rank"]
+        ordering = ["run", "group", "unranked", "rank", "id"]
         indexes = [
-            models.Index(fields=["run", "grade"]),
-            models.Index(fields=["run", "region"]),
-            models.Index(fields=["run", "group", "rank"]),
-            models.Index(fields=["run", "total"]),
-            models.Index(fields=["run", "status"]),
+            models.Index(fields=["run", "group", "unranked", "rank", "id"], name="eval_result_rank"),
+            models.Index(fields=["run", "group", "unranked", "-rank", "id"], name="eval_result_rank_desc"),
+            models.Index(fields=["run", "unranked", "total", "id"], name="eval_result_total"),
+            models.Index(fields=["run", "unranked", "-total", "id"], name="eval_result_total_desc"),
+            # The filters offered most, continuing with the default order so a filtered page is an index walk.
+            models.Index(fields=["run", "status", "group", "unranked", "rank", "id"], name="eval_result_status_rank"),
+            models.Index(fields=["run", "grade", "group", "unranked", "rank", "id"], name="eval_result_grade_rank"),
+            models.Index(fields=["run", "region", "group", "unranked", "rank", "id"], name="eval_result_region_rank"),
         ]
         constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="unique_run_enterprise")]
         verbose_name = _("evaluation result")

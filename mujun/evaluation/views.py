@@ -1,26 +1,33 @@
 """Pages of the evaluation: schemes, runs with their progress and results, exports, the enterprise block."""
 
+import tempfile
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from mujun.core.exports import workbook_file_response, xlsx_response
 from mujun.core.scoping import can_edit_record, require_edit
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectListView
+from mujun.engine.io import write_workbook
 from mujun.engine.scheme import PRESETS, SchemeError, preset_toml
 from mujun.evaluation import charts, services
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.evaluation.forms import RunForm, SchemeForm
 from mujun.evaluation.models import Result, Run, Scheme
-from mujun.evaluation.tables import ResultTable, RunTable, SchemeTable, grade_badge
+from mujun.evaluation.tables import IdsFirstPaginator, ResultTable, RunTable, SchemeTable, grade_badge
 
 # --------------------------------------------------------------------------------------------------
 # Schemes
@@ -279,13 +286,15 @@ class RunResultsView(ObjectListView):
     template_name = "evaluation/run_results.html"
     paginate_by = None  # the ListView must not paginate (and count) a second time
     table_pagination = {"per_page": 50}
+    paginator_class = IdsFirstPaginator
 
     def dispatch(self, request, *args, **kwargs):
         self.run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.run.results.select_related("enterprise", "region")
+        # The page shows no indicator or policy: their JSON stays in the database.
+        return self.run.results.select_related("enterprise", "region").defer("indicators", "policies")
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "run": self.run}
@@ -301,17 +310,31 @@ class RunResultsView(ObjectListView):
 
 
 def run_export(request, pk):
-    """The run's results (as filtered on the results page) as an Excel workbook."""
+    """The run's results (as filtered on the results page) as an Excel workbook. A published run never
+    changes, so its unfiltered workbook is written once into MEDIA and served from there afterwards."""
     run = get_object_or_404(Run, pk=pk)
     if not run.has_results:
         raise Http404(_("The run has no results."))
     filterset = ResultFilterSet(request.GET, queryset=run.results.all(), run=run)
+    filtered = filterset.is_valid() and any(filterset.form.cleaned_data.get(name) for name in filterset.filters)
     queryset = filterset.qs if filterset.is_valid() else run.results.all()
-    sheets = {
-        _("Results"): services.results_export_frame(run, queryset),
-        _("Summary"): services.summary_export_frame(run),
-    }
-    return services.xlsx_download(sheets, f"{run.name}.xlsx")
+    filename = f"{run.name}.xlsx"
+
+    def sheets():
+        return {
+            _("Results"): services.results_export_frame(run, queryset),
+            _("Summary"): services.summary_export_frame(run),
+        }
+
+    if not run.is_frozen or filtered:
+        return xlsx_response(sheets(), filename)
+    stored = f"exports/run-{run.pk}-results-{get_language()}.xlsx"
+    if not default_storage.exists(stored):
+        with tempfile.TemporaryFile() as handle:
+            write_workbook(sheets(), handle)
+            handle.seek(0)
+            stored = default_storage.save(stored, File(handle))
+    return workbook_file_response(default_storage.open(stored, "rb"), filename)
 
 
 def run_policies(request, pk):
@@ -330,7 +353,7 @@ def run_policy_export(request, pk, grade):
     except KeyError:
         raise Http404(_("The scheme has no such policy list.")) from None
     suffix = f"-{key}" if key else ""
-    return services.xlsx_download({grade: frame}, f"{run.name}-{grade}{suffix}.xlsx")
+    return xlsx_response({grade: frame}, f"{run.name}-{grade}{suffix}.xlsx")
 
 
 # --------------------------------------------------------------------------------------------------

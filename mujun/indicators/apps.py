@@ -6,4 +6,4 @@ class IndicatorsConfig(AppConfig):
     name = "mujun.indicators"
     label = "indicators"
     verbose_name = _("Indicators")
-    menu = []
+    menu = [(_("Indicators"), "indicators:ranking")]

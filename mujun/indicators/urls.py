@@ -1,2 +1,16 @@
+from django.urls import path
+
+from mujun.indicators import views
+
 app_name = "indicators"
-urlpatterns = []
+urlpatterns = [
+    path("", views.IndicatorListView.as_view(), name="indicator_list"),
+    path("add/", views.IndicatorEditView.as_view(), name="indicator_add"),
+    path("ranking/", views.ranking, name="ranking"),
+    path("values/add/", views.IndicatorValueEditView.as_view(), name="value_add"),
+    path("values/import/", views.IndicatorValueImportView.as_view(), name="value_import"),
+    path("values/export/", views.IndicatorValueExportView.as_view(), name="value_export"),
+    path("values/<int:pk>/edit/", views.IndicatorValueEditView.as_view(), name="value_edit"),
+    path("<int:pk>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
+    path("<int:pk>/edit/", views.IndicatorEditView.as_view(), name="indicator_edit"),
+]

@@ -6,4 +6,4 @@ class InspectionsConfig(AppConfig):
     name = "mujun.inspections"
     label = "inspections"
     verbose_name = _("Inspections")
-    menu = []
+    menu = [(_("Inspections"), "inspections:round_list")]

@@ -6,4 +6,8 @@ class LandConfig(AppConfig):
     name = "mujun.land"
     label = "land"
     verbose_name = _("Land")
-    menu = []
+    menu = [
+        (_("Parcels"), "land:parcel_list"),
+        (_("Land map"), "land:map"),
+        (_("Disposal"), "land:case_list"),
+    ]

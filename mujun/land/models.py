@@ -1,1 +1,277 @@
-from django.db import models  # noqa: F401
+"""Industrial land: parcels with their 标准地 commitments, five-wei findings and disposal cases (一地一策).
+
+Areas are in mu (1 mu = 666.67 m²), money in 万元. The boundary is a GeoJSON geometry in WGS84 lon/lat;
+its area is computed with shapely after projecting to a metric CRS (see mujun.land.geometry).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+SQUARE_METRES_PER_MU = 10000 / 15  # 666.67 m²
+
+
+class Category(models.TextChoices):
+    """The five 未, in the order that decides a parcel's primary category."""
+
+    APPROVED_NOT_SUPPLIED = "approved_not_supplied", _("Approved, not supplied")
+    SUPPLIED_NOT_USED = "supplied_not_used", _("Supplied, not used")
+    USED_NOT_EXHAUSTED = "used_not_exhausted", _("Used, not exhausted")
+    BUILT_NOT_COMMISSIONED = "built_not_commissioned", _("Built, not commissioned")
+    COMMISSIONED_BELOW_STANDARD = "commissioned_below_standard", _("Commissioned, not up to standard")
+
+
+class Stage(models.TextChoices):
+    """How far a parcel has come, read from its dates."""
+
+    APPROVED = "approved", _("Approved")
+    SUPPLIED = "supplied", _("Supplied")
+    STARTED = "started", _("Under construction")
+    COMPLETED = "completed", _("Completed")
+    COMMISSIONED = "commissioned", _("Commissioned")
+    PLANNED = "planned", _("Planned")
+
+
+class Parcel(models.Model):
+    """A plot of industrial land (地块) and its 标准地 commitments."""
+
+    code = models.CharField(_("parcel code"), max_length=32, unique=True)
+    name = models.CharField(_("name / location"), max_length=128, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="parcels"
+    )
+    holder = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("holder"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parcels",
+    )
+    area_mu = models.FloatField(_("area (mu)"))
+    land_use = models.CharField(_("land use"), max_length=32, blank=True, default="industrial")
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
+    boundary_area_mu = models.FloatField(_("area of the boundary (mu)"), null=True, blank=True, editable=False)
+
+    # Dates of the life cycle.
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    supplied_on = models.DateField(_("supplied on"), null=True, blank=True)
+    agreed_start_on = models.DateField(_("agreed start"), null=True, blank=True)
+    agreed_completion_on = models.DateField(_("agreed completion"), null=True, blank=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    completed_on = models.DateField(_("completion accepted on"), null=True, blank=True)
+    commissioned_on = models.DateField(_("commissioned on"), null=True, blank=True)
+    stopped_since = models.DateField(_("development stopped since"), null=True, blank=True)
+
+    # Physical figures.
+    floor_area_m2 = models.FloatField(
+        _("built floor area (m²)"), null=True, blank=True, help_text=_("Floors over 8 m high count double")
+    )
+    plot_ratio_required = models.FloatField(_("plot ratio required"), null=True, blank=True)
+    building_density = models.FloatField(_("building density"), null=True, blank=True)
+    developed_mu = models.FloatField(_("developed area (mu)"), null=True, blank=True)
+
+    # 标准地 commitments and actual values.
+    committed_investment_intensity = models.FloatField(
+        _("committed investment intensity (10k yuan/mu)"), null=True, blank=True
+    )
+    committed_output_per_mu = models.FloatField(_("committed output per mu (10k yuan)"), null=True, blank=True)
+    committed_tax_per_mu = models.FloatField(_("committed tax per mu (10k yuan)"), null=True, blank=True)
+    committed_energy_per_value_added = models.FloatField(
+        _("committed energy per value added (tce/10k yuan)"), null=True, blank=True
+    )
+    actual_investment_intensity = models.FloatField(
+        _("actual investment intensity (10k yuan/mu)"), null=True, blank=True
+    )
+    actual_output_per_mu = models.FloatField(_("actual output per mu (10k yuan)"), null=True, blank=True)
+    actual_tax_per_mu = models.FloatField(_("actual tax per mu (10k yuan)"), null=True, blank=True)
+    actual_energy_per_value_added = models.FloatField(
+        _("actual energy per value added (tce/10k yuan)"), null=True, blank=True
+    )
+
+    # The last classification, written back in bulk by mujun.land.services.classify_parcels.
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, blank=True, editable=False, db_index=True
+    )
+    category_since = models.DateField(_("category since"), null=True, blank=True, editable=False)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("parcel")
+        verbose_name_plural = _("parcels")
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("land:parcel_detail", args=[self.pk])
+
+    @property
+    def plot_ratio_actual(self) -> float | None:
+        """容积率 = floor area / land area."""
+        if self.floor_area_m2 is None or not self.area_mu:
+            return None
+        return self.floor_area_m2 / (self.area_mu * SQUARE_METRES_PER_MU)
+
+
+class Thresholds(models.Model):
+    """A county's thresholds for the five-wei rules (defaults: mujun.engine.land.Thresholds)."""
+
+    region = models.OneToOneField(
+        "regions.Region", verbose_name=_("county"), on_delete=models.CASCADE, related_name="land_thresholds"
+    )
+    idle_months = models.PositiveSmallIntegerField(_("idle after agreed start (months)"), default=12)
+    stopped_months = models.PositiveSmallIntegerField(_("development stopped for (months)"), default=12)
+    min_developed_share = models.FloatField(_("minimum developed share"), default=1 / 3)
+    min_investment_share = models.FloatField(_("minimum share of committed investment"), default=0.25)
+    default_min_plot_ratio = models.FloatField(_("minimum plot ratio where none agreed"), default=1.0)
+    commissioning_months = models.PositiveSmallIntegerField(
+        _("months to commission after completion"), default=12
+    )
+    operating_period_months = models.PositiveSmallIntegerField(_("initial operating period (months)"), default=36)
+    grade_d_below_standard = models.BooleanField(_("holder graded D is below standard"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["region__code"]
+        verbose_name = _("five-wei thresholds")
+        verbose_name_plural = _("five-wei thresholds")
+
+    def __str__(self) -> str:
+        return str(self.region)
+
+    def get_absolute_url(self) -> str:
+        return reverse("land:thresholds_list")
+
+
+class Finding(models.Model):
+    """One five-wei rule that applies to a parcel as of the date of the last classification."""
+
+    parcel = models.ForeignKey(Parcel, verbose_name=_("parcel"), on_delete=models.CASCADE, related_name="findings")
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    rule = models.CharField(_("rule"), max_length=48)
+    figures = models.JSONField(_("figures"), default=dict)
+    since = models.DateField(_("since"), null=True, blank=True)
+    as_of = models.DateField(_("as of"))
+    primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        ordering = ["parcel", "category"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+
+    def __str__(self) -> str:
+        return f"{self.parcel} {self.get_category_display()}"
+
+    @property
+    def region(self):
+        return self.parcel.region
+
+
+class DisposalCase(models.Model):
+    """A disposal case (一地一策) opened from a finding and tracked until closed."""
+
+    class Measure(models.TextChoices):
+        URGE_START = "urge_start", _("Urge to start")
+        RECOVER = "recover", _("Recover / buy back")
+        SECONDARY_DEVELOPMENT = "secondary_development", _("Secondary development / added floor area")
+        MERGER = "merger", _("Merger or transfer")
+        RELET = "relet", _("Re-letting to a new project")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    parcel = models.ForeignKey(
+        Parcel, verbose_name=_("parcel"), on_delete=models.PROTECT, related_name="disposal_cases"
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    rule = models.CharField(_("rule"), max_length=48, blank=True)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    measure = models.CharField(_("measure"), max_length=24, choices=Measure.choices)
+    responsible_unit = models.CharField(_("responsible unit"), max_length=128)
+    deadline = models.DateField(_("deadline"))
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN, db_index=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    area_disposed_mu = models.FloatField(_("area disposed (mu)"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["deadline", "pk"]
+        verbose_name = _("disposal case")
+        verbose_name_plural = _("disposal cases")
+
+    def __str__(self) -> str:
+        return f"{self.parcel} · {self.get_measure_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("land:case_detail", args=[self.pk])
+
+    @property
+    def region(self):
+        return self.parcel.region
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.deadline < timezone.localdate()
+
+
+def evidence_path(instance: "DisposalProgress", filename: str) -> str:
+    return f"land/cases/{instance.case_id}/{filename}"
+
+
+class DisposalProgress(models.Model):
+    """A progress note on a disposal case, with optional evidence."""
+
+    case = models.ForeignKey(
+        DisposalCase, verbose_name=_("disposal case"), on_delete=models.CASCADE, related_name="progress"
+    )
+    noted_on = models.DateField(_("date"), default=timezone.localdate)
+    note = models.TextField(_("progress"))
+    evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "noted_on", "pk"]
+        verbose_name = _("progress note")
+        verbose_name_plural = _("progress notes")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.noted_on}"
+
+    @property
+    def region(self):
+        return self.case.parcel.region
+
+
+class LandTarget(models.Model):
+    """A county's yearly targets: mu of inefficient land to dispose of and mu of land to supply."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("county"), on_delete=models.CASCADE, related_name="land_targets"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    disposal_target_mu = models.FloatField(_("disposal target (mu)"), default=0)
+    supply_target_mu = models.FloatField(_("supply guarantee (mu)"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "region__code"]
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="unique_land_target")]
+        verbose_name = _("land target")
+        verbose_name_plural = _("land targets")
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("land:targets")

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,4 +7,23 @@ class ProjectsConfig(AppConfig):
     name = "mujun.projects"
     label = "projects"
     verbose_name = _("Projects")
-    menu = []
+    menu = [
+        (_("Projects"), "projects:project_list"),
+        (_("Four lists"), "projects:four_lists"),
+        (_("Battle board"), "projects:board"),
+        (_("Major projects"), "projects:portfolio"),
+        (_("Investment attraction"), "projects:lead_list"),
+    ]
+
+    def ready(self):
+        from mujun.enterprises.models import EnterpriseYear
+
+        post_save.connect(_revenue_saved, sender=EnterpriseYear, dispatch_uid="projects-above-scale")
+
+
+def _revenue_saved(sender, instance, **kwargs):
+    """An enterprise whose yearly revenue reaches 20 million yuan makes its commissioned projects 上规."""
+    from mujun.projects.services import ABOVE_SCALE_REVENUE, mark_above_scale
+
+    if instance.revenue is not None and instance.revenue >= ABOVE_SCALE_REVENUE:
+        mark_above_scale([instance.enterprise_id], instance.year)

@@ -1,1 +1,340 @@
-from django.db import models  # noqa: F401
+"""Industrial investment projects through their life cycle (落地-建设-竣工-投产-上规), their monthly
+reports, the provincial major-project portfolio's element needs, and investment attraction.
+
+Money in 万元 (10k yuan), foreign capital in 万美元 (10k USD), land in 亩.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from mujun.engine.projects import STAGE_ORDER
+
+
+class Stage(models.TextChoices):
+    """The life cycle, in order; a project moves forward one stage at a time."""
+
+    PLANNED = "planned", _("Planned")
+    SIGNED = "signed", _("Signed")
+    LANDED = "landed", _("Landed")
+    CONSTRUCTION = "construction", _("Under construction")
+    COMPLETED = "completed", _("Completed")
+    COMMISSIONED = "commissioned", _("Commissioned")
+    CAPACITY = "capacity", _("At capacity")
+    ABOVE_SCALE = "above_scale", _("Above designated size")
+
+
+assert [s.value for s in Stage] == list(STAGE_ORDER), "the engine and the model must agree on the stages"
+# The stages a project reaches with a date (every one but the starting one).
+DATED_STAGES = [s for s in Stage if s != Stage.PLANNED]
+
+
+class Level(models.TextChoices):
+    PROVINCIAL = "provincial", _("Provincial major project")
+    MUNICIPAL = "municipal", _("Municipal major project")
+    COUNTY = "county", _("County project")
+
+
+class Field(models.TextChoices):
+    """The nine fields of the provincial major-project portfolio (千项万亿)."""
+
+    MANUFACTURING = "manufacturing", _("Advanced manufacturing base")
+    INNOVATION = "innovation", _("Science and technology innovation")
+    TRANSPORT = "transport", _("Transport powerhouse")
+    ENERGY = "energy", _("Clean energy supply")
+    WATER = "water", _("Water network upgrade")
+    URBAN = "urban", _("Urban organic renewal")
+    AGRICULTURE = "agriculture", _("Agriculture and rural priority")
+    CULTURE = "culture", _("Culture and tourism integration")
+    LIVELIHOOD = "livelihood", _("Public livelihood facilities")
+
+
+def _planned(stage: Stage):
+    return models.DateField(format_lazy("{}: {}", _("planned date"), stage.label), null=True, blank=True)
+
+
+def _actual(stage: Stage):
+    # Set only by moving the project through its stages (services.advance), never by the edit form.
+    return models.DateField(format_lazy("{}: {}", _("actual date"), stage.label), null=True, blank=True, editable=False)
+
+
+class Project(models.Model):
+    code = models.CharField(_("project code"), max_length=32, unique=True)
+    name = models.CharField(_("project name"), max_length=128, db_index=True)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="projects"
+    )
+    parcels = models.ManyToManyField("land.Parcel", blank=True, related_name="projects", verbose_name=_("parcels"))
+    industry_code = models.CharField(_("industry (GB/T 4754)"), max_length=5, blank=True)
+    chain_tags = models.CharField(
+        _("industrial-chain tags"), max_length=200, blank=True, help_text=_("Separated by commas")
+    )
+    total_investment = models.FloatField(_("total investment (10k yuan)"))
+    fixed_asset_investment = models.FloatField(_("fixed-asset investment (10k yuan)"), null=True, blank=True)
+    foreign_capital_usd = models.FloatField(_("foreign capital used (10k USD)"), null=True, blank=True)
+    is_new = models.BooleanField(_("new project"), default=True, help_text=_("New this year, or continued"))
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices, default=Level.COUNTY)
+    field = models.CharField(_("field"), max_length=16, choices=Field.choices, blank=True)
+    batch = models.CharField(_("batch"), max_length=32, blank=True)
+    plan_year = models.PositiveSmallIntegerField(_("plan year"), null=True, blank=True)
+    annual_plan = models.FloatField(_("annual planned investment (10k yuan)"), null=True, blank=True)
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.PLANNED, editable=False, db_index=True
+    )
+    planned_signed = _planned(Stage.SIGNED)
+    actual_signed = _actual(Stage.SIGNED)
+    planned_landed = _planned(Stage.LANDED)
+    actual_landed = _actual(Stage.LANDED)
+    planned_construction = _planned(Stage.CONSTRUCTION)
+    actual_construction = _actual(Stage.CONSTRUCTION)
+    planned_completed = _planned(Stage.COMPLETED)
+    actual_completed = _actual(Stage.COMPLETED)
+    planned_commissioned = _planned(Stage.COMMISSIONED)
+    actual_commissioned = _actual(Stage.COMMISSIONED)
+    planned_capacity = _planned(Stage.CAPACITY)
+    actual_capacity = _actual(Stage.CAPACITY)
+    planned_above_scale = _planned(Stage.ABOVE_SCALE)
+    actual_above_scale = _actual(Stage.ABOVE_SCALE)
+    # The latest month with investment reported: kept by the report services so the board needs no
+    # aggregate over every report to find stalled projects.
+    last_progress_month = models.DateField(_("last month with investment"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:project_detail", args=[self.pk])
+
+    @property
+    def next_stage(self) -> str | None:
+        index = STAGE_ORDER.index(self.stage)
+        return STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+
+    def stage_rows(self) -> list[dict]:
+        """Each dated stage with its planned and actual date, for the detail page."""
+        return [
+            {
+                "stage": stage,
+                "planned": getattr(self, f"planned_{stage.value}"),
+                "actual": getattr(self, f"actual_{stage.value}"),
+            }
+            for stage in DATED_STAGES
+        ]
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.strip() for t in self.chain_tags.replace("，", ",").split(",") if t.strip()]
+
+
+
+class Evidence(models.Model):
+    """A photo or document kept by the platform: for a stage of a project, or for a monthly report."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        DOCUMENT = "document", _("Document")
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="evidence")
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
+    report = models.ForeignKey(
+        "MonthlyReport", verbose_name=_("monthly report"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="photos",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="projects/evidence/%Y/%m/")
+    thumbnail = models.FileField(_("thumbnail"), upload_to="projects/thumbnails/%Y/%m/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def region(self):
+        """The project's region: what scoping checks (mujun.core.scoping.record_region)."""
+        return self.project.region
+
+
+class StageChange(models.Model):
+    """Every move of a project's stage: forward with its date and evidence, or a correction backwards."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(_("from stage"), max_length=16, choices=Stage.choices)
+    to_stage = models.CharField(_("to stage"), max_length=16, choices=Stage.choices)
+    date = models.DateField(_("date"), null=True, blank=True)
+    correction = models.BooleanField(_("correction backwards"), default=False)
+    automatic = models.BooleanField(_("automatic"), default=False)
+    reason = models.TextField(_("reason"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class MonthlyReport(models.Model):
+    """A project's progress in one month; county operators submit, the city reviews."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Sent back")
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports")
+    month = models.DateField(_("month"), db_index=True, help_text=_("The first day of the month reported"))
+    invested_month = models.FloatField(_("investment in the month (10k yuan)"))
+    invested_to_date = models.FloatField(_("investment to date (10k yuan)"))
+    notes = models.TextField(_("progress notes"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    review_note = models.TextField(_("review note"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-month", "project"]
+        constraints = [models.UniqueConstraint(fields=["project", "month"], name="unique_project_month")]
+        verbose_name = _("monthly report")
+        verbose_name_plural = _("monthly reports")
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.month:%Y-%m}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:report_detail", args=[self.pk])
+
+    @property
+    def region(self):
+        """The project's region: what scoping checks (mujun.core.scoping.record_region)."""
+        return self.project.region
+
+
+class ElementNeed(models.Model):
+    """要素保障: what a project needs of one production element, and what has been granted."""
+
+    class Element(models.TextChoices):
+        LAND = "land", _("Land (mu)")
+        SEA = "sea", _("Sea area (ha)")
+        FUNDS = "funds", _("Funds (10k yuan)")
+        ENERGY = "energy", _("Energy use (tce)")
+        ENVIRONMENT = "environment", _("Environmental capacity (t)")
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="elements")
+    element = models.CharField(_("element"), max_length=12, choices=Element.choices)
+    needed = models.FloatField(_("needed"))
+    granted = models.FloatField(_("granted"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["project", "element"]
+        constraints = [models.UniqueConstraint(fields=["project", "element"], name="unique_project_element")]
+        verbose_name = _("element need")
+        verbose_name_plural = _("element needs")
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.get_element_display()}"
+
+    @property
+    def region(self):
+        """The project's region: what scoping checks (mujun.core.scoping.record_region)."""
+        return self.project.region
+
+    def get_absolute_url(self) -> str:
+        return self.project.get_absolute_url()
+
+
+class Team(models.Model):
+    """An investment-attraction team (招商小分队)."""
+
+    name = models.CharField(_("name"), max_length=64)
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    leader = models.CharField(_("leader"), max_length=32, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["region", "name"]
+        verbose_name = _("attraction team")
+        verbose_name_plural = _("attraction teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:team_list")
+
+
+class Lead(models.Model):
+    """An investment lead, through negotiation to a signed project."""
+
+    class Status(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        NEGOTIATION = "negotiation", _("In negotiation")
+        SIGNED = "signed", _("Signed")
+        PROJECT = "project", _("Became a project")
+        DROPPED = "dropped", _("Dropped")
+
+    name = models.CharField(_("name"), max_length=128)
+    investor = models.CharField(_("investor"), max_length=128, blank=True)
+    region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    chain_tags = models.CharField(_("industrial-chain tags"), max_length=200, blank=True)
+    planned_investment = models.FloatField(_("planned investment (10k yuan)"), null=True, blank=True)
+    foreign_capital_usd = models.FloatField(_("foreign capital (10k USD)"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.LEAD)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    project = models.OneToOneField(
+        Project, verbose_name=_("project"), null=True, blank=True, on_delete=models.SET_NULL, related_name="lead"
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("investment lead")
+        verbose_name_plural = _("investment leads")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:lead_edit", args=[self.pk])

@@ -7,9 +7,9 @@ from mujun.regions.models import Region
 
 class RegionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    level = django_filters.ChoiceFilter(choices=Region.Level.choices, label=_("level"))
+    level = django_filters.ChoiceFilter(choices=Region.Level.choices, label=_("level"), empty_label=_("All"))
     parent = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.filter(level__in=["city", "county"]), label=_("parent")
+        queryset=Region.objects.filter(level__in=["city", "county"]), label=_("parent"), empty_label=_("All")
     )
 
     class Meta:

@@ -6,4 +6,4 @@ class ServicesConfig(AppConfig):
     name = "mujun.services"
     label = "services"
     verbose_name = _("Services")
-    menu = []
+    menu = [(_("Enterprise service"), "services:overview")]

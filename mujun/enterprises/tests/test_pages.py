@@ -120,7 +120,7 @@ def test_add_and_edit_yearly_figures_leave_history(client_as, city_admin, enterp
     assert response.status_code == 302
 
     again = client.post(reverse("enterprises:enterpriseyear_add", args=[silk.pk]), data)
-    assert "already has figures for 2023" in str(again.context["form"].errors["year"])
+    assert "该企业已有2023年度数据" in str(again.context["form"].errors["year"])
     page = client.get(silk.get_absolute_url()).content.decode()
     assert "1000.0 → 1100.0" in page and f"{silk} 2023" in page
 

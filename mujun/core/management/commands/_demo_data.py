@@ -11,6 +11,7 @@ import polars as pl
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from mujun.core.apps_registry import app_module, domain_configs
 from mujun.engine.demo import REGIONS
@@ -129,10 +130,13 @@ def load_demo(
     with transaction.atomic():
         regions = load_regions()
         users = load_users(regions, password)
-        log(f"regions: {len(regions)}, users: {len(users)}")
+        log(gettext("regions: %(regions)d, users: %(users)d") % {"regions": len(regions), "users": len(users)})
         frame = generate_enterprises(n_above=n_above, n_below=n_below, years=years)
         rows = load_enterprises(frame, regions)
-        log(f"enterprises: {n_above + n_below}, enterprise-years: {rows}")
+        log(
+            gettext("enterprises: %(enterprises)d, enterprise years: %(years)d")
+            % {"enterprises": n_above + n_below, "years": rows}
+        )
         city, admin = regions[CITY_CODE], users[0]
         schemes = [
             (

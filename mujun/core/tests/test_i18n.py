@@ -1,0 +1,103 @@
+"""The interface reads in Simplified Chinese by default and in English once the user switches language."""
+
+import ast
+import gettext
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+APPS_DIR = Path(__file__).resolve().parents[2]
+CATALOGUE_APPS = ["core", "regions", "enterprises", "evaluation"]
+
+
+@pytest.fixture
+def admin_client_(client_as, city_admin, make_enterprise):
+    make_enterprise(1, name="湖州丝绸有限公司", above_scale=True, land_mu=50)
+    return client_as(city_admin)
+
+
+def test_pages_are_chinese_by_default(admin_client_):
+    home = admin_client_.get(reverse("home")).content.decode()
+    assert f'href="{reverse("enterprises:enterprise_list")}">企业</a>' in home  # the menu
+    assert "亩均效益综合评价平台" in home and "退出登录" in home and "市级管理员" in home
+    assert "Enterprises" not in home and "Log out" not in home
+
+    listing = admin_client_.get(reverse("enterprises:enterprise_list")).content.decode()
+    for label in ["统一社会信用代码", "企业名称", "区域", "规上企业", "用地面积(亩)", "筛选", "新增", "导出Excel"]:
+        assert label in listing, label
+    assert "Unified social credit code" not in listing
+
+
+def test_switching_to_english(admin_client_):
+    response = admin_client_.post("/i18n/setlang/", {"language": "en", "next": reverse("home")})
+    assert response.status_code == 302
+
+    home = admin_client_.get(reverse("home")).content.decode()
+    assert f'href="{reverse("enterprises:enterprise_list")}">Enterprises</a>' in home
+    assert "Log out" in home and "City administrator" in home and "退出登录" not in home
+
+    listing = admin_client_.get(reverse("enterprises:enterprise_list")).content.decode()
+    assert "Unified social credit code" in listing and "Filter" in listing
+    assert "统一社会信用代码" not in listing
+
+    admin_client_.post("/i18n/setlang/", {"language": "zh-hans", "next": reverse("home")})
+    assert "退出登录" in admin_client_.get(reverse("home")).content.decode()
+
+
+def po_entries(path: Path) -> dict:
+    """msgid (or (context, msgid); a plural by its singular) -> its msgstrs, flags and plural msgid, for the
+    live entries of a .po file (obsolete ones are comments)."""
+    entries, current, key, fuzzy = {}, {}, None, False
+
+    def finish():
+        if current.get("msgid"):
+            msgid = current["msgid"]
+            name = (current["msgctxt"], msgid) if "msgctxt" in current else msgid
+            entries[name] = {"strs": current.get("msgstr", []), "fuzzy": fuzzy, "plural": current.get("msgid_plural")}
+
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if not line.strip():
+            finish()
+            current, key, fuzzy = {}, None, False
+        elif line.startswith("#,"):
+            fuzzy = fuzzy or "fuzzy" in line
+        elif line.startswith("#"):
+            continue
+        elif line.startswith('"'):
+            value = ast.literal_eval(line)
+            if key == "msgstr":
+                current["msgstr"][-1] += value
+            else:
+                current[key] += value
+        else:
+            word, _, rest = line.partition(" ")
+            value = ast.literal_eval(rest)
+            if word.startswith("msgstr"):
+                key = "msgstr"
+                current.setdefault("msgstr", []).append(value)
+            else:  # msgid, msgctxt, msgid_plural
+                key = word
+                current[word] = value
+    return entries
+
+
+@pytest.mark.parametrize("app", CATALOGUE_APPS)
+def test_catalogues_are_complete_and_compiled(app):
+    """Every string of the app's catalogue has a Chinese translation, none is fuzzy, and the compiled .mo
+    (what runs; fresh machines have no gettext to compile it) says the same as the .po."""
+    folder = APPS_DIR / app / "locale" / "zh_Hans" / "LC_MESSAGES"
+    entries = po_entries(folder / "django.po")
+    assert entries
+    assert not [name for name, entry in entries.items() if not all(entry["strs"])], "untranslated"
+    assert not [name for name, entry in entries.items() if entry["fuzzy"]], "fuzzy"
+
+    with (folder / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)
+    for name, entry in entries.items():
+        if isinstance(name, tuple):
+            assert compiled.pgettext(*name) == entry["strs"][0], name
+        elif entry["plural"]:
+            assert compiled.ngettext(name, entry["plural"], 2) == entry["strs"][0], name
+        else:
+            assert compiled.gettext(name) == entry["strs"][0], name

@@ -1,0 +1,47 @@
+"""Inspection rounds over the API: read-only. Scores are entered on the judges' pages, and the
+scoreboard is published only when a round closes, so no score is readable here while a round is open."""
+
+from rest_framework import serializers, viewsets
+
+from mujun.core.permissions import RegionScopedPermission
+from mujun.inspections.models import Criterion, Nomination, Round
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["id", "name", "weight", "order"]
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    criteria = CriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Round
+        fields = ["id", "name", "year", "quarter", "visit_date", "route", "score_min", "score_max", "status",
+                  "closed_at", "criteria"]  # fmt: skip
+
+
+class NominationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Nomination
+        fields = ["id", "round", "region", "project_name", "project", "description", "stop", "visit_time"]
+
+
+class RoundViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Round.objects.prefetch_related("criteria")
+    serializer_class = RoundSerializer
+    permission_classes = [RegionScopedPermission]
+    filterset_fields = ["year", "quarter", "status"]
+
+
+class NominationViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Nomination.objects.all()
+    serializer_class = NominationSerializer
+    permission_classes = [RegionScopedPermission]
+    filterset_fields = ["round", "region"]
+
+
+def register(router) -> None:
+    router.register("inspection-rounds", RoundViewSet)
+    router.register("inspection-nominations", NominationViewSet)

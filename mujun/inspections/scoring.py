@@ -1,0 +1,252 @@
+"""Inspection rounds against the database: judges' scores in, the scoreboard out.
+
+The arithmetic is the engine's (mujun.engine.inspections); this module checks what judges send, reads
+the round's scores into Polars frames and turns the engine's frames into rows for pages and workbooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import plotly.graph_objects as go
+import polars as pl
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from mujun.engine import inspections as engine
+from mujun.inspections.models import Criterion, Nomination, Round, Score
+
+
+def is_judge(user) -> bool:
+    return user.is_authenticated and user.role == user.Role.JUDGE
+
+
+def _number(text) -> Decimal | None:
+    try:
+        value = Decimal(str(text).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def submit_scores(nomination: Nomination, judge, values: dict) -> list[Score]:
+    """Store one judge's scores of one project, all criteria at once, or nothing.
+
+    ``values`` maps criterion id to the value as typed. Raises ``ValidationError`` with bilingual
+    messages: not a judge, round not open, already scored, a criterion missing or out of range.
+    """
+    round_ = nomination.round
+    if not is_judge(judge):
+        raise ValidationError("只有评委可以评分 / only judges may score")
+    if round_.is_closed:
+        raise ValidationError("本轮已关闭，不能再评分 / the round is closed: no more scores are accepted")
+    if not round_.is_open:
+        raise ValidationError("本轮尚未开始评分 / the round is not open for scoring yet")
+    criteria = list(round_.criteria.all())
+    problems = []
+    scores = []
+    for criterion in criteria:
+        raw = values.get(criterion.pk, values.get(str(criterion.pk)))
+        value = _number(raw) if raw not in (None, "") else None
+        if raw in (None, ""):
+            problems.append(f"“{criterion.name}”未评分 / {criterion.name}: no score given")
+        elif value is None:
+            problems.append(f"“{criterion.name}”的得分“{raw}”不是数字 / {criterion.name}: “{raw}” is not a number")
+        elif not round_.score_min <= value <= round_.score_max:
+            problems.append(
+                f"“{criterion.name}”的得分{value}超出{round_.score_min}–{round_.score_max}分的范围 / "
+                f"{criterion.name}: score {value} is outside the range {round_.score_min}–{round_.score_max}"
+            )
+        else:
+            scores.append(Score(nomination=nomination, criterion=criterion, judge=judge, value=value))
+    if problems:
+        raise ValidationError(problems)
+    duplicate = ValidationError("您已为该项目评过分，不能重复评分 / you have already scored this project")
+    try:
+        with transaction.atomic():
+            # Lock the round so a concurrent close or a second submission waits for this one.
+            locked = Round.objects.select_for_update().get(pk=round_.pk)
+            if not locked.is_open:
+                raise ValidationError("本轮已关闭，不能再评分 / the round is closed: no more scores are accepted")
+            if Score.objects.filter(nomination=nomination, judge=judge).exists():
+                raise duplicate
+            return bulk_create_with_history(scores, Score, default_user=judge)
+    except IntegrityError:
+        raise duplicate from None
+
+
+def open_round(round_: Round) -> None:
+    if not round_.criteria.exists() or not round_.nominations.exists():
+        raise ValidationError(
+            "开始评分前请先设置评分细则和提名项目 / set the rubric and the nominated projects before opening the round"
+        )
+    if round_.status != Round.Status.DRAFT:
+        raise ValidationError("只有草稿状态的轮次可以开始评分 / only a draft round can be opened")
+    round_.status = Round.Status.OPEN
+    round_.save()
+
+
+def close_round(round_: Round) -> None:
+    with transaction.atomic():
+        locked = Round.objects.select_for_update().get(pk=round_.pk)
+        if not locked.is_open:
+            raise ValidationError("只有评分中的轮次可以关闭 / only an open round can be closed")
+        locked.status = Round.Status.CLOSED
+        locked.closed_at = timezone.now()
+        locked.save()
+    round_.refresh_from_db()
+
+
+def require_unlocked(round_: Round) -> None:
+    """A closed round is locked: its rubric, projects and route stay as they were scored."""
+    if round_.is_closed:
+        raise ValidationError("本轮已关闭并锁定，不能修改 / the round is closed and locked: it cannot be changed")
+
+
+# -- the scoreboard ----------------------------------------------------------------------------------
+
+
+def scores_frame(rounds) -> pl.DataFrame:
+    rows = Score.objects.filter(nomination__round__in=rounds).values_list(
+        "nomination__round_id", "nomination_id", "judge_id", "criterion_id", "value"
+    )
+    return pl.DataFrame(
+        [(r, p, j, c, float(v)) for r, p, j, c, v in rows],
+        schema={"round": pl.Int64, "project": pl.Int64, "judge": pl.Int64, "criterion": pl.Int64, "value": pl.Float64},
+        orient="row",
+    )
+
+
+def criteria_frame(rounds) -> pl.DataFrame:
+    rows = Criterion.objects.filter(round__in=rounds).values_list("pk", "weight")
+    return pl.DataFrame(
+        [(pk, float(w)) for pk, w in rows], schema={"criterion": pl.Int64, "weight": pl.Float64}, orient="row"
+    )
+
+
+def nominations_frame(rounds) -> pl.DataFrame:
+    rows = Nomination.objects.filter(round__in=rounds).values_list("round_id", "pk", "region_id")
+    return pl.DataFrame(list(rows), schema={"round": pl.Int64, "project": pl.Int64, "county": pl.Int64}, orient="row")
+
+
+@dataclass
+class Scoreboard:
+    round: Round
+    projects: list[dict]  # rank, nomination, county, score, judges, lowest, highest, spread, trimmed, totals
+    counties: list[dict]  # rank, county, score, projects
+    judges: list  # users, in column order of ``projects[i]["totals"]``
+    judge_rows: list[dict]  # judge, projects, mean total, mean deviation from the project scores
+
+
+def scoreboard(round_: Round) -> Scoreboard:
+    totals, projects, counties = engine.scoreboard(
+        scores_frame([round_]).drop("round"), criteria_frame([round_]), nominations_frame([round_]).drop("round")
+    )
+    nominations = {n.pk: n for n in round_.nominations.select_related("region", "project")}
+    from django.contrib.auth import get_user_model
+    from mujun.regions.models import Region
+
+    judges = list(get_user_model().objects.filter(pk__in=totals["judge"].unique().to_list()).order_by("username"))
+    by_project: dict[int, dict[int, float]] = {}
+    for project, judge, total in totals.iter_rows():
+        by_project.setdefault(project, {})[judge] = total
+    project_rows = [
+        {
+            **row,
+            "nomination": nominations[row["project"]],
+            "county": nominations[row["project"]].region,
+            "totals": [by_project.get(row["project"], {}).get(j.pk) for j in judges],
+        }
+        for row in projects.iter_rows(named=True)
+    ]
+    regions = Region.objects.in_bulk(counties["county"].to_list())
+    county_rows = [{**row, "county": regions[row["county"]]} for row in counties.iter_rows(named=True)]
+    deviation = (
+        totals.join(projects.select("project", "score"), on="project")
+        .group_by("judge")
+        .agg(
+            projects=pl.len(),
+            mean=pl.col("total").mean().round(2),
+            deviation=(pl.col("total") - pl.col("score")).mean().round(2),
+        )
+    )
+    by_judge = {row["judge"]: row for row in deviation.iter_rows(named=True)}
+    judge_rows = [{**by_judge[j.pk], "judge": j} for j in judges]
+    return Scoreboard(round_, project_rows, county_rows, judges, judge_rows)
+
+
+def scoreboard_sheets(board: Scoreboard) -> dict[str, pl.DataFrame]:
+    """The scoreboard as workbook sheets (Chinese headers, as published)."""
+    judge_names = [j.get_full_name() or j.username for j in board.judges]
+    projects = pl.DataFrame(
+        [
+            [row["rank"], row["county"].name, row["nomination"].project_name, row["score"], row["judges"],
+             row["lowest"], row["highest"], row["spread"], "是" if row["trimmed"] else "否", *row["totals"]]
+            for row in board.projects
+        ],
+        schema={"名次": pl.Int64, "县区": pl.Utf8, "项目": pl.Utf8, "得分": pl.Float64, "评委数": pl.Int64,
+                "最低分": pl.Float64, "最高分": pl.Float64, "极差": pl.Float64, "去掉最高最低分": pl.Utf8,
+                **{f"评委：{name}": pl.Float64 for name in judge_names}},
+        orient="row",
+    )  # fmt: skip
+    counties = pl.DataFrame(
+        [[row["rank"], row["county"].name, row["score"], row["projects"]] for row in board.counties],
+        schema={"名次": pl.Int64, "县区": pl.Utf8, "得分": pl.Float64, "项目数": pl.Int64},
+        orient="row",
+    )
+    judges = pl.DataFrame(
+        [[name, row["projects"], row["mean"], row["deviation"]] for name, row in zip(judge_names, board.judge_rows)],
+        schema={"评委": pl.Utf8, "评分项目数": pl.Int64, "平均分": pl.Float64, "与项目得分的平均偏差": pl.Float64},
+        orient="row",
+    )
+    return {"县区排名": counties, "项目排名": projects, "评委": judges}
+
+
+def comparison(limit: int = 8) -> tuple[list[Round], list, str]:
+    """County scores and ranks over the latest closed rounds: (rounds oldest first, [(county, [row or None
+    per round])], a plotly chart fragment)."""
+    from mujun.regions.models import Region
+
+    rounds = list(Round.objects.filter(status=Round.Status.CLOSED).order_by("-year", "-quarter")[:limit])[::-1]
+    if not rounds:
+        return [], {}, ""
+    scores, criteria, nominations = scores_frame(rounds), criteria_frame(rounds), nominations_frame(rounds)
+    table: dict = {}
+    for round_ in rounds:
+        _totals, _projects, counties = engine.scoreboard(
+            scores.filter(pl.col("round") == round_.pk).drop("round"),
+            criteria,
+            nominations.filter(pl.col("round") == round_.pk).drop("round"),
+        )
+        for row in counties.iter_rows(named=True):
+            table.setdefault(row["county"], {})[round_.pk] = row
+    regions = Region.objects.in_bulk(list(table))
+    named = {regions[pk]: rows for pk, rows in sorted(table.items(), key=lambda item: regions[item[0]].code)}
+    labels = [r.period for r in rounds]
+    figure = go.Figure(
+        [
+            go.Scatter(
+                name=county.name,
+                x=labels,
+                y=[rows.get(r.pk, {}).get("score") for r in rounds],
+                mode="lines+markers",
+                customdata=[rows.get(r.pk, {}).get("rank") for r in rounds],
+                hovertemplate="%{x}: %{y:.2f} (#%{customdata})<extra>" + county.name + "</extra>",
+            )
+            for county, rows in named.items()
+        ]
+    )
+    figure.update_layout(
+        title=_("County scores by round"),
+        xaxis_title=_("round"),
+        yaxis_title=_("score"),
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        height=380,
+    )
+    chart = figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    cells = [(county, [rows.get(r.pk) for r in rounds]) for county, rows in named.items()]
+    return rounds, cells, chart

@@ -1,0 +1,43 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mujun.enterprises.filtersets import InRegionFilter
+from mujun.land.models import Category, DisposalCase, Parcel, Stage
+
+
+class ParcelFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Code, name or holder"))
+    region = InRegionFilter(field_name="region_id")
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("category"))
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("stage"))
+    holder = django_filters.NumberFilter(field_name="holder_id", label=_("holder"))
+    inefficient = django_filters.BooleanFilter(method="filter_inefficient", label=_("inefficient"))
+
+    class Meta:
+        model = Parcel
+        fields = ["q", "region", "category", "stage", "inefficient"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(holder__name__icontains=value))
+
+    def filter_inefficient(self, queryset, name, value):
+        return queryset.exclude(category="") if value else queryset.filter(category="")
+
+
+class DisposalCaseFilterSet(django_filters.FilterSet):
+    region = InRegionFilter(field_name="parcel__region_id")
+    status = django_filters.ChoiceFilter(choices=DisposalCase.Status.choices, label=_("status"))
+    measure = django_filters.ChoiceFilter(choices=DisposalCase.Measure.choices, label=_("measure"))
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("category"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+
+    class Meta:
+        model = DisposalCase
+        fields = ["region", "status", "measure", "category", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status=DisposalCase.Status.OPEN, deadline__lt=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)

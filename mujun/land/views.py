@@ -1,0 +1,370 @@
+import json
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from mujun.core.exports import ExportColumn
+from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.views import (
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectExportView,
+    ObjectImportView,
+    ObjectListView,
+    combined_history,
+)
+from mujun.engine.land import PARCEL_COLUMNS, RULES
+from mujun.land import services
+from mujun.land.filtersets import DisposalCaseFilterSet, ParcelFilterSet
+from mujun.land.forms import (
+    CloseCaseForm,
+    DisposalCaseForm,
+    LandTargetForm,
+    ParcelForm,
+    ProgressForm,
+    ThresholdsForm,
+)
+from mujun.land.imports import BOUNDARY_HEADER, ParcelImporter
+from mujun.land.models import Category, DisposalCase, Finding, LandTarget, Parcel, Stage, Thresholds
+from mujun.land.tables import DisposalCaseTable, ParcelTable, ThresholdsTable
+from mujun.regions.models import Region
+
+# Colours of the map and its legend, by category and by stage.
+CATEGORY_COLOURS = {
+    "": "#6c757d",
+    Category.APPROVED_NOT_SUPPLIED: "#6f42c1",
+    Category.SUPPLIED_NOT_USED: "#dc3545",
+    Category.USED_NOT_EXHAUSTED: "#fd7e14",
+    Category.BUILT_NOT_COMMISSIONED: "#ffc107",
+    Category.COMMISSIONED_BELOW_STANDARD: "#0d6efd",
+}
+STAGE_COLOURS = {
+    Stage.PLANNED: "#adb5bd",
+    Stage.APPROVED: "#6f42c1",
+    Stage.SUPPLIED: "#d63384",
+    Stage.STARTED: "#fd7e14",
+    Stage.COMPLETED: "#20c997",
+    Stage.COMMISSIONED: "#198754",
+}
+
+
+def rule_label(rule: str) -> str:
+    """The rule in words: the engine's Chinese description."""
+    return RULES.get(rule, ("", rule))[1]
+
+
+class ParcelListView(ObjectListView):
+    model = Parcel
+    table_class = ParcelTable
+    filterset_class = ParcelFilterSet
+    queryset = Parcel.objects.select_related("region", "holder")
+    add_url_name = "land:parcel_add"
+    import_url_name = "land:parcel_import"
+    export_url_name = "land:parcel_export"
+    template_name = "land/parcel_list.html"
+
+
+class ParcelDetailView(ObjectDetailView):
+    model = Parcel
+    template_name = "land/parcel_detail.html"
+
+    def get_object(self):
+        return get_object_or_404(Parcel.objects.select_related("region__parent", "holder"), pk=self.kwargs["pk"])
+
+    def get_extra_context(self, obj):
+        return parcel_context(obj)
+
+
+def parcel_context(parcel: Parcel) -> dict:
+    """What the detail page and the map's pop-up show: figures, findings, cases, projects, grades."""
+    findings = list(parcel.findings.all())
+    for finding in findings:
+        finding.rule_label = rule_label(finding.rule)
+    grades = []
+    if parcel.holder_id:
+        from mujun.evaluation.models import Result
+
+        grades = list(
+            Result.objects.filter(enterprise_id=parcel.holder_id)
+            .exclude(grade="")
+            .order_by("-run__year")
+            .values_list("run__year", "grade")[:5]
+        )
+    projects = list(parcel.projects.all()) if hasattr(parcel, "projects") else []
+    return {
+        "findings": findings,
+        "cases": list(parcel.disposal_cases.order_by("-opened_on")),
+        "grades": grades,
+        "projects": projects,
+        "thresholds": services.thresholds_for(parcel.region),
+    }
+
+
+class ParcelEditView(ObjectEditView):
+    model = Parcel
+    form_class = ParcelForm
+
+
+class ParcelImportView(ObjectImportView):
+    importer_class = ParcelImporter
+    list_url_name = "land:parcel_list"
+
+
+EXPORT_COLUMNS = [
+    ExportColumn("code", PARCEL_COLUMNS["code"]),
+    ExportColumn("name", PARCEL_COLUMNS["name"]),
+    ExportColumn("region__code", PARCEL_COLUMNS["region"]),
+    ExportColumn("holder__uscc", PARCEL_COLUMNS["holder_uscc"]),
+    *[
+        ExportColumn(name, header)
+        for name, header in PARCEL_COLUMNS.items()
+        if name not in ("code", "name", "region", "holder_uscc", "holder_grade")
+    ],
+    ExportColumn("stage", "阶段"),
+    ExportColumn("category", "主要类别"),
+    ExportColumn("category_since", "类别起始日期"),
+]
+
+
+class ParcelExportView(ObjectExportView):
+    queryset = Parcel.objects.all()
+    filterset_class = ParcelFilterSet
+    columns = EXPORT_COLUMNS
+
+
+def filtered_parcels(request):
+    filterset = ParcelFilterSet(request.GET, queryset=Parcel.objects.all(), request=request)
+    return filterset.qs if filterset.is_valid() else Parcel.objects.none()
+
+
+def parcel_geojson_export(request):
+    """The filtered parcels as a GeoJSON download whose properties are the import's headers, so it can
+    be edited in a GIS and imported again."""
+    queryset = filtered_parcels(request)
+    names = [c.path for c in EXPORT_COLUMNS]
+    features = []
+    for values in queryset.values_list("boundary", *names):
+        boundary, *rest = values
+        properties = {
+            column.header: value.isoformat() if isinstance(value, date) else value
+            for column, value in zip(EXPORT_COLUMNS, rest, strict=True)
+        }
+        features.append({"type": "Feature", "geometry": boundary, "properties": properties})
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename="parcels.geojson")
+    return response
+
+
+@require_POST
+def classify_view(request):
+    if not request.user.is_city_admin:
+        raise PermissionDenied(_("Only the city administrator may reclassify all parcels."))
+    as_of = request.POST.get("as_of")
+    try:
+        as_of = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    except ValueError:
+        as_of = timezone.localdate()
+    result = services.classify_parcels(as_of)
+    messages.success(
+        request,
+        _("Classified %(parcels)d parcels as of %(date)s: %(findings)d findings.")
+        % {"parcels": result.parcels.height, "date": as_of.isoformat(), "findings": result.findings.height},
+    )
+    return HttpResponseRedirect(reverse("land:parcel_list"))
+
+
+# --- map ----------------------------------------------------------------------------------------------
+
+
+def map_view(request):
+    counties = Region.objects.filter(level=Region.Level.COUNTY).order_by("code")
+    return render(
+        request,
+        "land/map.html",
+        {
+            "counties": counties,
+            "categories": Category.choices,
+            "stages": Stage.choices,
+            "category_colours": {str(k): v for k, v in CATEGORY_COLOURS.items()},
+            "stage_colours": {str(k): v for k, v in STAGE_COLOURS.items()},
+            "category_legend": [(CATEGORY_COLOURS[value], label) for value, label in Category.choices]
+            + [(CATEGORY_COLOURS[""], _("No finding"))],
+            "stage_legend": [(STAGE_COLOURS[value], label) for value, label in Stage.choices],
+            "tiles": settings.MUJUN_MAP_TILES if hasattr(settings, "MUJUN_MAP_TILES") else "",
+            "selected_county": request.GET.get("region", ""),
+            "regions_geojson": services.regions_geojson(
+                Region.objects.filter(level__in=[Region.Level.CITY, Region.Level.COUNTY]).exclude(boundary=None)
+            ),
+        },
+    )
+
+
+def parcels_json(request):
+    """The filtered parcels as GeoJSON for the map (short properties; details come on click)."""
+    return HttpResponse(services.parcels_geojson(filtered_parcels(request)), content_type="application/json")
+
+
+def parcel_popup(request, pk):
+    parcel = get_object_or_404(Parcel.objects.select_related("region", "holder"), pk=pk)
+    return render(request, "land/_parcel_popup.html", {"object": parcel, **parcel_context(parcel)})
+
+
+# --- disposal cases -----------------------------------------------------------------------------------
+
+
+class DisposalCaseListView(ObjectListView):
+    model = DisposalCase
+    table_class = DisposalCaseTable
+    filterset_class = DisposalCaseFilterSet
+    queryset = DisposalCase.objects.select_related("parcel__region")
+    template_name = "land/case_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        year = timezone.localdate().year
+        ctx.update(year=year, overview=services.overview(year))
+        return ctx
+
+
+class FindingOpenCaseView(View):
+    """Open a disposal case from a finding: the finding's category, rule and figures go with it."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.finding = get_object_or_404(Finding.objects.select_related("parcel__region"), pk=kwargs["pk"])
+        require_edit(request.user, self.finding.parcel)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, pk):
+        return self.render(DisposalCaseForm())
+
+    def post(self, request, pk):
+        form = DisposalCaseForm(request.POST)
+        if form.is_valid():
+            case = form.save(commit=False)
+            finding = self.finding
+            case.parcel, case.category, case.rule, case.figures = finding.parcel, finding.category, finding.rule, finding.figures
+            case.save()
+            messages.success(request, _("Opened disposal case %(case)s.") % {"case": case})
+            return HttpResponseRedirect(case.get_absolute_url())
+        return self.render(form)
+
+    def render(self, form):
+        self.finding.rule_label = rule_label(self.finding.rule)
+        return render(self.request, "land/case_open.html", {"form": form, "finding": self.finding})
+
+
+class DisposalCaseDetailView(ObjectDetailView):
+    model = DisposalCase
+    template_name = "land/case_detail.html"
+
+    def get_object(self):
+        return get_object_or_404(DisposalCase.objects.select_related("parcel__region", "parcel__holder"), pk=self.kwargs["pk"])
+
+    def get_extra_context(self, obj):
+        progress = list(obj.progress.select_related("created_by"))
+        return {
+            "progress": progress,
+            "history": combined_history([obj, *progress]),
+            "history_objects": True,
+            "rule_label": rule_label(obj.rule),
+            "progress_form": ProgressForm(initial={"noted_on": timezone.localdate()}),
+            "close_form": CloseCaseForm(initial={"closed_on": timezone.localdate(), "area_disposed_mu": obj.parcel.area_mu}),
+        }
+
+
+class DisposalCaseEditView(ObjectEditView):
+    model = DisposalCase
+    form_class = DisposalCaseForm
+
+
+def _editable_open_case(request, pk) -> DisposalCase:
+    case = get_object_or_404(DisposalCase.objects.select_related("parcel__region"), pk=pk)
+    require_edit(request.user, case)
+    if case.status != DisposalCase.Status.OPEN:
+        raise PermissionDenied(_("The case is closed."))
+    return case
+
+
+@require_POST
+def case_progress(request, pk):
+    case = _editable_open_case(request, pk)
+    form = ProgressForm(request.POST, request.FILES)
+    if form.is_valid():
+        note = form.save(commit=False)
+        note.case, note.created_by = case, request.user
+        note.save()
+        messages.success(request, _("Progress noted."))
+    else:
+        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+    return HttpResponseRedirect(case.get_absolute_url())
+
+
+@require_POST
+def case_close(request, pk):
+    case = _editable_open_case(request, pk)
+    form = CloseCaseForm(request.POST, case=case)
+    if form.is_valid():
+        with transaction.atomic():
+            case.status = DisposalCase.Status.CLOSED
+            case.closed_on = form.cleaned_data["closed_on"]
+            case.area_disposed_mu = form.cleaned_data["area_disposed_mu"]
+            case.save()
+        messages.success(request, _("Closed the case: %(mu)s mu disposed.") % {"mu": case.area_disposed_mu})
+    else:
+        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+    return HttpResponseRedirect(case.get_absolute_url())
+
+
+# --- settings: thresholds and targets -----------------------------------------------------------------
+
+
+class CityAdminOnlyMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_city_admin:
+            raise PermissionDenied(_("Only the city administrator may change this."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ThresholdsListView(ObjectListView):
+    model = Thresholds
+    table_class = ThresholdsTable
+    filterset_class = None
+    queryset = Thresholds.objects.select_related("region")
+    add_url_name = "land:thresholds_add"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        if not self.request.user.is_city_admin:
+            ctx["add_url_name"] = ""
+        return ctx
+
+
+class ThresholdsEditView(CityAdminOnlyMixin, ObjectEditView):
+    model = Thresholds
+    form_class = ThresholdsForm
+
+
+class LandTargetEditView(ObjectEditView):
+    model = LandTarget
+    form_class = LandTargetForm
+
+
+def targets_view(request):
+    targets = LandTarget.objects.select_related("region")
+    return render(
+        request,
+        "land/targets.html",
+        {"targets": targets, "can_edit": request.user.can_edit, "overview": services.overview(timezone.localdate().year)},
+    )

@@ -1,0 +1,142 @@
+"""Demo data: about 600 projects in every stage across the counties, two years of monthly reports, about
+100 provincial major projects with their element needs, and investment-attraction teams and leads."""
+
+import random
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from mujun.engine.projects import DATED_STAGES, REPORTING_STAGES, STAGE_ORDER
+from mujun.projects.models import ElementNeed, Field, Lead, Level, MonthlyReport, Project, Team
+
+PROJECTS = 600
+PROVINCIAL = 100
+# Share of projects at each stage (planned … above_scale).
+STAGE_WEIGHTS = [4, 6, 8, 30, 14, 18, 10, 10]
+CHAINS = ["新能源汽车及零部件", "生物医药", "半导体及光电", "绿色家居", "高端装备", "新材料", "数字经济", "现代纺织"]
+PRODUCTS = ["智能装备", "新能源电池", "高端面料", "光伏组件", "生物制药", "绿色建材", "精密轴承", "功能薄膜", "智能家居", "汽车零部件"]
+# Days between consecutive stages, roughly.
+GAPS = {"landed": 60, "construction": 45, "completed": 420, "commissioned": 60, "capacity": 240, "above_scale": 180}
+
+
+def _month_starts(first: date, last: date):
+    month = first.replace(day=1)
+    while month <= last:
+        yield month
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def load(context) -> None:
+    from mujun.enterprises.models import Enterprise
+
+    rng = random.Random(context.seed + 3)
+    today = timezone.localdate()
+    counties = [r for r in context.regions.values() if r.level == "county"]
+    if not counties:
+        return
+    places = {c.pk: [r for r in context.regions.values() if r.parent_id == c.pk] or [c] for c in counties}
+    enterprises = list(Enterprise.objects.values_list("pk", "region_id"))
+    county_of = {r.pk: (r.pk if r.level == "county" else r.parent_id) for r in context.regions.values()}
+    by_county: dict[int, list[int]] = {}
+    for pk, region_id in enterprises:
+        by_county.setdefault(county_of.get(region_id), []).append(pk)
+
+    projects = []
+    for index in range(PROJECTS):
+        county = counties[index % len(counties)]
+        region = rng.choice(places[county.pk])
+        reached = rng.choices(range(len(STAGE_ORDER)), weights=STAGE_WEIGHTS)[0]
+        provincial = index < PROVINCIAL
+        total = round(rng.lognormvariate(10.2 if provincial else 9.0, 0.8), 0)
+        signed_on = today - timedelta(days=rng.randint(30, 120) + sum(GAPS[s] for s in DATED_STAGES[1:reached]))
+        fields = {"planned_signed": signed_on, "actual_signed": signed_on if reached >= 1 else None}
+        planned = actual = signed_on
+        for position, stage in enumerate(DATED_STAGES[1:], start=2):
+            planned = planned + timedelta(days=GAPS[stage])
+            actual = actual + timedelta(days=int(GAPS[stage] * rng.uniform(0.6, 1.4)))
+            fields[f"planned_{stage}"] = planned
+            fields[f"actual_{stage}"] = min(actual, today) if reached >= position else None
+        candidates = by_county.get(county.pk) or [None]
+        projects.append(
+            Project(
+                code=f"XM{county.code[-2:]}{2023 + index % 3}{index:04d}",
+                name=f"{rng.choice(PRODUCTS)}{'产业化' if provincial else ''}项目（{index + 1}期）",
+                enterprise_id=rng.choice(candidates) if reached >= 2 else None,
+                region=region,
+                industry_code=rng.choice(["C3670", "C3841", "C2710", "C1751", "C3985", "C2927"]),
+                chain_tags=rng.choice(CHAINS),
+                total_investment=total,
+                fixed_asset_investment=round(total * rng.uniform(0.6, 0.9), 0),
+                foreign_capital_usd=round(total * rng.uniform(0.05, 0.2) / 7, 0) if rng.random() < 0.15 else None,
+                is_new=rng.random() < 0.35,
+                level=Level.PROVINCIAL if provincial else rng.choice([Level.MUNICIPAL, Level.COUNTY, Level.COUNTY]),
+                field=rng.choice(list(Field)) if provincial else Field.MANUFACTURING,
+                batch=f"{today.year}年第一批" if provincial else "",
+                plan_year=today.year,
+                annual_plan=round(total * rng.uniform(0.2, 0.4), 0),
+                stage=STAGE_ORDER[reached],
+                **fields,
+            )
+        )
+    Project.objects.bulk_create(projects, batch_size=500)
+    projects = list(Project.objects.order_by("pk"))
+
+    # Two years of monthly reports while a project was investing; a few recent months left unreported.
+    first_month = date(today.year - 1, 1, 1)
+    last_month = today.replace(day=1) - timedelta(days=1)
+    reports = []
+    for project in projects:
+        if project.actual_construction is None:
+            continue
+        stop = project.actual_commissioned or last_month
+        to_date = 0.0
+        skip_recent = rng.random() < 0.12
+        for month in _month_starts(max(project.actual_construction, first_month), min(stop, last_month)):
+            if skip_recent and month >= (last_month - timedelta(days=62)).replace(day=1):
+                continue
+            invested = 0.0 if rng.random() < 0.08 else round(project.total_investment * rng.uniform(0.01, 0.06), 1)
+            to_date += invested
+            reports.append(
+                MonthlyReport(
+                    project=project, month=month, invested_month=invested, invested_to_date=round(to_date, 1),
+                    status=MonthlyReport.Status.APPROVED if month < last_month.replace(day=1) else MonthlyReport.Status.SUBMITTED,
+                    submitted_by=context.admin, notes="按计划推进" if invested else "暂停施工，等待设备",
+                )  # fmt: skip
+            )
+    MonthlyReport.objects.bulk_create(reports, batch_size=2000)
+    from mujun.projects.services import refresh_progress
+
+    refresh_progress([p.pk for p in projects if p.stage in REPORTING_STAGES or p.actual_construction])
+
+    needs = []
+    for project in projects[:PROVINCIAL]:
+        for element, scale in ((ElementNeed.Element.LAND, 0.004), (ElementNeed.Element.FUNDS, 0.3),
+                               (ElementNeed.Element.ENERGY, 0.05), (ElementNeed.Element.ENVIRONMENT, 0.001)):  # fmt: skip
+            needed = round(project.total_investment * scale * rng.uniform(0.5, 1.5), 1)
+            needs.append(ElementNeed(project=project, element=element, needed=needed, granted=round(needed * rng.uniform(0.3, 1.0), 1)))
+        if rng.random() < 0.1:
+            needs.append(ElementNeed(project=project, element=ElementNeed.Element.SEA, needed=12.0, granted=8.0))
+    ElementNeed.objects.bulk_create(needs)
+
+    teams = Team.objects.bulk_create(
+        [Team(name=f"{county.name}招商{n}组", region=county, leader=f"组长{n}") for county in counties for n in (1, 2, 3)]
+    )
+    signed = [p for p in projects if p.stage != "planned"]
+    leads = []
+    for index in range(180):
+        team = rng.choice(teams)
+        status = rng.choices(list(Lead.Status), weights=[5, 4, 2, 3, 1])[0]
+        project = signed.pop() if status == Lead.Status.PROJECT and signed else None
+        leads.append(
+            Lead(
+                name=f"{rng.choice(PRODUCTS)}招引线索{index + 1}", investor=f"{rng.choice(['沪', '苏', '粤', '港', '德', '日'])}资企业{index}",
+                region=team.region, team=team, chain_tags=rng.choice(CHAINS),
+                planned_investment=round(rng.lognormvariate(9.3, 0.9), 0),
+                foreign_capital_usd=round(rng.uniform(500, 5000), 0) if rng.random() < 0.2 else None,
+                status=status if project or status != Lead.Status.PROJECT else Lead.Status.SIGNED,
+                signed_on=today - timedelta(days=rng.randint(10, 500)) if status in (Lead.Status.SIGNED, Lead.Status.PROJECT) else None,
+                project=project,
+            )  # fmt: skip
+        )
+    Lead.objects.bulk_create(leads)
+    context.log(f"投资项目: {len(projects)} 个项目, {len(reports)} 份月报, {len(leads)} 条招商线索")

@@ -1,0 +1,141 @@
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mujun.core.forms import ScopedModelForm
+from mujun.engine.projects import STAGE_ORDER
+from mujun.projects.models import ElementNeed, Lead, MonthlyReport, Project, Stage, Team
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+PLANNED_FIELDS = [f"planned_{s}" for s in STAGE_ORDER[1:]]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _not_negative(value):
+    if value is not None and value < 0:
+        raise forms.ValidationError(_("Must not be negative."))
+    return value
+
+
+class ProjectForm(ScopedModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "code", "name", "enterprise", "region", "parcels", "industry_code", "chain_tags", "total_investment",
+            "fixed_asset_investment", "foreign_capital_usd", "is_new", "level", "field", "batch", "plan_year",
+            "annual_plan", *PLANNED_FIELDS,
+        ]  # fmt: skip
+        widgets = {name: DATE for name in PLANNED_FIELDS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.select_related(None).only("pk", "name")
+        self.fields["parcels"].widget.attrs["size"] = 6
+
+    def clean_total_investment(self):
+        value = self.cleaned_data["total_investment"]
+        if value is not None and value <= 0:
+            raise forms.ValidationError(_("Must be greater than 0."))
+        return value
+
+    clean_fixed_asset_investment = lambda self: _not_negative(self.cleaned_data.get("fixed_asset_investment"))  # noqa: E731
+    clean_foreign_capital_usd = lambda self: _not_negative(self.cleaned_data.get("foreign_capital_usd"))  # noqa: E731
+    clean_annual_plan = lambda self: _not_negative(self.cleaned_data.get("annual_plan"))  # noqa: E731
+
+    def clean(self):
+        cleaned = super().clean()
+        # Planned dates follow the life cycle's order.
+        previous = None
+        for name in PLANNED_FIELDS:
+            value = cleaned.get(name)
+            if value is not None and previous is not None and value < previous[1]:
+                self.add_error(name, _("Must not be before the planned date of the previous stage."))
+            if value is not None:
+                previous = (name, value)
+        return cleaned
+
+
+class AdvanceForm(forms.Form):
+    stage = forms.ChoiceField(label=_("stage"), choices=Stage.choices)
+    date = forms.DateField(label=_("date"), widget=DATE)
+    photos = MultipleFileField(label=_("Photos"), help_text=_("jpg or png, at most 20 MB each"))
+    documents = MultipleFileField(label=_("Documents"), help_text=_("pdf, docx, xlsx, jpg or png, at most 20 MB each"))
+
+
+class CorrectionForm(forms.Form):
+    stage = forms.ChoiceField(label=_("back to stage"), choices=Stage.choices)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MonthlyReportForm(forms.Form):
+    month = forms.DateField(
+        label=_("month"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"), input_formats=["%Y-%m", "%Y-%m-%d"]
+    )
+    invested_month = forms.FloatField(label=_("investment in the month (10k yuan)"))
+    invested_to_date = forms.FloatField(
+        label=_("investment to date (10k yuan)"), required=False,
+        help_text=_("Left empty: the previous report's figure plus this month's"),
+    )
+    notes = forms.CharField(label=_("progress notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    photos = MultipleFileField(label=_("Photos"), help_text=_("jpg or png, at most 20 MB each"))
+
+    def clean_month(self):
+        return self.cleaned_data["month"].replace(day=1)
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label=_("review note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ElementNeedForm(ScopedModelForm):
+    class Meta:
+        model = ElementNeed
+        fields = ["element", "needed", "granted"]
+
+    clean_needed = lambda self: _not_negative(self.cleaned_data.get("needed"))  # noqa: E731
+    clean_granted = lambda self: _not_negative(self.cleaned_data.get("granted"))  # noqa: E731
+
+
+class LeadForm(ScopedModelForm):
+    class Meta:
+        model = Lead
+        fields = ["name", "investor", "region", "team", "chain_tags", "planned_investment", "foreign_capital_usd",
+                  "status", "signed_on", "project", "notes"]  # fmt: skip
+        widgets = {"signed_on": DATE}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") in (Lead.Status.SIGNED, Lead.Status.PROJECT) and not cleaned.get("signed_on"):
+            self.add_error("signed_on", _("A signed lead needs its signing date."))
+        if cleaned.get("status") == Lead.Status.PROJECT and not cleaned.get("project"):
+            self.add_error("project", _("Name the project the lead became."))
+        return cleaned
+
+
+class TeamForm(ScopedModelForm):
+    class Meta:
+        model = Team
+        fields = ["name", "region", "leader"]
+
+
+def current_month() -> date:
+    return date.today().replace(day=1)

@@ -1,0 +1,82 @@
+"""Database → Polars frames for the engine (mujun.engine.projects), read in one query each."""
+
+from datetime import date
+
+import polars as pl
+
+from mujun.engine.projects import DATED_STAGES
+from mujun.projects.models import MonthlyReport, Project
+from mujun.regions.models import Region
+
+DATE_COLUMNS = [f"{kind}_{stage}" for stage in DATED_STAGES for kind in ("actual", "planned")]
+PROJECT_COLUMNS = {
+    "id": pl.Int64,
+    "code": pl.Utf8,
+    "name": pl.Utf8,
+    "enterprise__name": pl.Utf8,
+    "enterprise_id": pl.Int64,
+    "region_id": pl.Int64,
+    "stage": pl.Utf8,
+    "total_investment": pl.Float64,
+    "fixed_asset_investment": pl.Float64,
+    "foreign_capital_usd": pl.Float64,
+    "level": pl.Utf8,
+    "field": pl.Utf8,
+    "is_new": pl.Boolean,
+    "plan_year": pl.Int64,
+    "annual_plan": pl.Float64,
+    "last_progress_month": pl.Date,
+    **{name: pl.Date for name in DATE_COLUMNS},
+}
+REPORT_COLUMNS = {
+    "project_id": pl.Int64,
+    "month": pl.Date,
+    "invested_month": pl.Float64,
+    "invested_to_date": pl.Float64,
+}
+
+
+def county_names() -> dict[int, str]:
+    """Every region's county (a county itself, a town's or park's county; the city stands for itself)."""
+    regions = {pk: (name, level, parent) for pk, name, level, parent in Region.objects.values_list("pk", "name", "level", "parent_id")}
+
+    def county(pk):
+        name, level, parent = regions[pk]
+        while level not in ("county", "city") and parent is not None:
+            name, level, parent = regions[parent]
+        return name
+
+    return {pk: county(pk) for pk in regions}
+
+
+def region_names() -> dict[int, str]:
+    return dict(Region.objects.values_list("pk", "name"))
+
+
+def project_frame(queryset, columns: dict | None = None) -> pl.DataFrame:
+    columns = columns or PROJECT_COLUMNS
+    rows = queryset.order_by().values_list(*columns)
+    return pl.DataFrame(list(rows), schema=columns, orient="row")
+
+
+def with_regions(frame: pl.DataFrame) -> pl.DataFrame:
+    """Adds ``region`` and ``county`` names from ``region_id``."""
+    return frame.with_columns(
+        pl.col("region_id").replace_strict(region_names(), default=None, return_dtype=pl.Utf8).alias("region"),
+        pl.col("region_id").replace_strict(county_names(), default=None, return_dtype=pl.Utf8).alias("county"),
+    )
+
+
+def report_frame(queryset) -> pl.DataFrame:
+    rows = queryset.order_by().values_list(*REPORT_COLUMNS)
+    return pl.DataFrame(list(rows), schema=REPORT_COLUMNS, orient="row")
+
+
+def projects_in(region: Region | None):
+    queryset = Project.objects.all()
+    return queryset.filter(region_id__in=region.descendant_ids()) if region is not None else queryset
+
+
+def reports_of_month(region: Region | None, month: date):
+    queryset = MonthlyReport.objects.filter(month=month)
+    return queryset.filter(project__region_id__in=region.descendant_ids()) if region is not None else queryset

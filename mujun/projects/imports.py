@@ -1,0 +1,238 @@
+"""Import of projects and of monthly reports from CSV or Excel, all-or-nothing, through mujun.core.imports.
+
+Stages are not imported: a project moves through its stages with dates and evidence on its page (or the
+API), so an imported project keeps its stage (a new one starts as planned).
+"""
+
+import polars as pl
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+from mujun.core.imports import (
+    BOOL,
+    DATE,
+    INTEGER,
+    LOOKUP,
+    NUMBER,
+    Column,
+    Counts,
+    Importer,
+    ImportResult,
+    Problem,
+    chunks,
+    region_lookup,
+)
+from mujun.core.scoping import editable_regions
+from mujun.engine.projects import DATED_STAGES
+from mujun.projects.models import Field, Level, MonthlyReport, Project
+from mujun.projects.services import ABOVE_SCALE_REVENUE, mark_above_scale, refresh_progress
+
+STAGE_HEADERS = {
+    "signed": "签约", "landed": "落地", "construction": "开工", "completed": "竣工", "commissioned": "投产",
+    "capacity": "达产", "above_scale": "上规",
+}  # fmt: skip
+LEVEL_NAMES = {"省重大": Level.PROVINCIAL, "省重点": Level.PROVINCIAL, "市重大": Level.MUNICIPAL, "市重点": Level.MUNICIPAL,
+               "县级": Level.COUNTY, "县区": Level.COUNTY, **{v.value: v for v in Level}}  # fmt: skip
+FIELD_NAMES = {
+    "先进制造业基地": Field.MANUFACTURING, "科技创新强基": Field.INNOVATION, "交通强省": Field.TRANSPORT,
+    "清洁能源保供": Field.ENERGY, "水网提升安澜": Field.WATER, "城镇有机更新": Field.URBAN,
+    "农业农村优先": Field.AGRICULTURE, "文化旅游融合": Field.CULTURE, "民生设施": Field.LIVELIHOOD,
+    **{v.value: v for v in Field},
+}  # fmt: skip
+NON_NEGATIVE = ["fixed_asset_investment", "foreign_capital_usd", "annual_plan"]
+
+
+def _choice(names: dict, what_zh: str, what_en: str):
+    allowed = "、".join(k for k in names if not k.isascii())
+
+    def validate(value: str) -> str | None:
+        if value in names:
+            return None
+        return f"{what_zh}应为{allowed}之一 / {what_en} must be one of {', '.join(k for k in names if k.isascii())}"
+
+    return validate
+
+
+def enterprise_lookup() -> dict[str, int]:
+    from mujun.enterprises.models import Enterprise
+
+    return dict(Enterprise.objects.values_list("uscc", "pk"))
+
+
+def project_lookup() -> dict[str, int]:
+    return dict(Project.objects.values_list("code", "pk"))
+
+
+def _negatives(importer: Importer, frame: pl.DataFrame, names: list[str]) -> list[Problem]:
+    problems = []
+    for name in names:
+        if name in importer.present:
+            column = importer.column(name)
+            for row in frame.filter(pl.col(name) < 0)["_row"]:
+                problems.append(Problem(row, name, column.header, "不能为负数", "must not be negative"))
+    return problems
+
+
+class ProjectImporter(Importer):
+    model = Project
+    key = "code"
+    columns = [
+        Column("code", "项目编号", required=True, max_length=32),
+        Column("name", "项目名称", required=True, max_length=128),
+        Column("enterprise", "统一社会信用代码", LOOKUP, lookup=enterprise_lookup),
+        Column("region", "所属区域", LOOKUP, required=True, lookup=region_lookup),
+        Column("parcels", "地块编号"),
+        Column("industry_code", "行业代码", max_length=5),
+        Column("chain_tags", "产业链标签", max_length=200),
+        Column("total_investment", "总投资(万元)", NUMBER, required=True, positive=True),
+        Column("fixed_asset_investment", "固定资产投资(万元)", NUMBER),
+        Column("foreign_capital_usd", "实际利用外资(万美元)", NUMBER),
+        Column("is_new", "是否新开工", BOOL, default="是"),
+        Column("level", "项目层级", validate=_choice(LEVEL_NAMES, "项目层级", "level"), default="县级"),
+        Column("field", "所属领域", validate=_choice(FIELD_NAMES, "所属领域", "field")),
+        Column("batch", "批次", max_length=32),
+        Column("plan_year", "计划年度", INTEGER, positive=True),
+        Column("annual_plan", "年度计划投资(万元)", NUMBER),
+        *[Column(f"planned_{stage}", f"计划{STAGE_HEADERS[stage]}日期", DATE) for stage in DATED_STAGES],
+    ]
+    unique_together = [("code",)]
+    title = _("Import projects")
+
+    def check(self, frame: pl.DataFrame) -> list[Problem]:
+        problems = _negatives(self, frame, NON_NEGATIVE)
+        planned = [f"planned_{s}" for s in DATED_STAGES if f"planned_{s}" in self.present]
+        for earlier, later in zip(planned, planned[1:]):
+            column = self.column(later)
+            for row in frame.filter(pl.col(later) < pl.col(earlier))["_row"]:
+                problems.append(
+                    Problem(row, later, column.header, f"早于{self.column(earlier).header}",
+                            f"is before {earlier}")  # fmt: skip
+                )
+        if "parcels" in self.present:
+            problems += self._unknown_parcels(frame)
+        return problems
+
+    def _unknown_parcels(self, frame: pl.DataFrame) -> list[Problem]:
+        from mujun.land.models import Parcel
+
+        column = self.column("parcels")
+        codes = frame.select("_row", _codes("parcels")).explode("parcels").drop_nulls()
+        known = set(Parcel.objects.filter(code__in=codes["parcels"].unique().to_list()).values_list("code", flat=True))
+        return [
+            Problem(row, column.name, column.header, f"未找到地块“{code}”", f"parcel {code} not found")
+            for row, code in codes.filter(~pl.col("parcels").is_in(list(known))).iter_rows()
+        ]
+
+    def save(self, frame: pl.DataFrame) -> ImportResult:
+        fields = [c.name for c in self.columns if c.name in self.present and c.name not in ("code", "parcels")]
+        mapped = [pl.col(name).fill_null("") for name in ("industry_code", "chain_tags", "batch") if name in fields]
+        if "level" in fields:
+            mapped.append(pl.col("level").replace_strict(LEVEL_NAMES, return_dtype=pl.Utf8))
+        if "field" in fields:
+            mapped.append(pl.col("field").replace_strict(FIELD_NAMES, default="", return_dtype=pl.Utf8).fill_null(""))
+        values = frame.with_columns(mapped).rename({"region": "region_id", **({"enterprise": "enterprise_id"} if "enterprise" in fields else {})})
+        names = [{"region": "region_id", "enterprise": "enterprise_id"}.get(f, f) for f in fields]
+        upserted = self.upsert(Project, values.select("code", *names).to_dicts(), key=("code",))
+        if "parcels" in self.present:
+            self._link_parcels(frame, {code: pk for (code,), pk in upserted.pks.items()})
+        if "enterprise" in self.present:
+            self._above_scale(frame["enterprise"].drop_nulls().unique().to_list())
+        return ImportResult(counts={Project._meta.verbose_name_plural: upserted.counts})
+
+    @staticmethod
+    def _link_parcels(frame: pl.DataFrame, project_ids: dict[str, int]) -> None:
+        from mujun.land.models import Parcel
+
+        codes = frame.select("code", _codes("parcels")).explode("parcels").drop_nulls()
+        parcel_ids = dict(Parcel.objects.filter(code__in=codes["parcels"].unique().to_list()).values_list("code", "pk"))
+        through = Project.parcels.through
+        listed = [project_ids[c] for c in frame.filter(pl.col("parcels").is_not_null())["code"]]
+        through.objects.filter(project_id__in=listed).delete()
+        through.objects.bulk_create(
+            [through(project_id=project_ids[code], parcel_id=parcel_ids[parcel]) for code, parcel in codes.iter_rows()],
+            ignore_conflicts=True,
+        )
+
+    @staticmethod
+    def _above_scale(enterprise_ids: list[int]) -> None:
+        """The check on import: enterprises already over the revenue threshold make their projects 上规."""
+        from mujun.enterprises.models import EnterpriseYear
+
+        latest = (
+            EnterpriseYear.objects.filter(enterprise_id__in=enterprise_ids, revenue__gte=ABOVE_SCALE_REVENUE)
+            .values("enterprise_id")
+            .annotate(year=Max("year"))
+        )
+        for row in latest:
+            mark_above_scale([row["enterprise_id"]], row["year"])
+
+
+def _codes(name: str) -> pl.Expr:
+    return pl.col(name).str.replace_all("[，;；、]", ",").str.split(",").list.eval(
+        pl.element().str.strip_chars().filter(pl.element() != "")
+    )
+
+
+class MonthlyReportImporter(Importer):
+    """Monthly reports of several projects; a month already reported is refused, not overwritten."""
+
+    model = MonthlyReport
+    key = ""
+    region_column = ""
+    columns = [
+        Column("project", "项目编号", LOOKUP, required=True, lookup=project_lookup),
+        Column("month", "月份", DATE, required=True),
+        Column("invested_month", "当月完成投资(万元)", NUMBER, required=True),
+        Column("invested_to_date", "累计完成投资(万元)", NUMBER, required=True),
+        Column("notes", "进展情况"),
+    ]
+    unique_together = [("project", "month")]
+    title = _("Import monthly reports")
+
+    def validate(self, raw):
+        frame, problems = super().validate(raw)
+        if "month" in frame.columns and frame.schema["month"] == pl.Date:
+            frame = frame.with_columns(pl.col("month").dt.truncate("1mo"))
+        return frame, problems
+
+    def check(self, frame: pl.DataFrame) -> list[Problem]:
+        problems = _negatives(self, frame, ["invested_month", "invested_to_date"])
+        if not {"project", "month"} <= self.present:
+            return problems
+        keyed = frame.filter(pl.col("project").is_not_null() & pl.col("month").is_not_null()).with_columns(
+            pl.col("month").dt.truncate("1mo")
+        )
+        project_column, month_column = self.column("project"), self.column("month")
+        if self.user is not None and not self.user.is_city_admin:
+            allowed = set(editable_regions(self.user).values_list("pk", flat=True))
+            regions = dict(Project.objects.filter(pk__in=keyed["project"].unique().to_list()).values_list("pk", "region_id"))
+            for row, project in keyed.select("_row", "project").iter_rows():
+                if regions.get(project) not in allowed:
+                    problems.append(Problem(row, "project", project_column.header, "不在您可编辑的区域内",
+                                            "is outside the regions you may edit"))  # fmt: skip
+        existing = set()
+        for chunk in chunks(keyed["project"].unique().to_list()):
+            existing.update(
+                MonthlyReport.objects.filter(project_id__in=chunk, month__in=keyed["month"].unique().to_list()).values_list(
+                    "project_id", "month"
+                )
+            )
+        for row, project, month in keyed.select("_row", "project", "month").iter_rows():
+            if (project, month) in existing:
+                problems.append(Problem(row, "month", month_column.header, f"{month:%Y年%m月}已填报月报",
+                                        f"a report for {month:%Y-%m} already exists"))  # fmt: skip
+        return problems
+
+    def save(self, frame: pl.DataFrame) -> ImportResult:
+        rows = frame.select(
+            pl.col("project").alias("project_id"),
+            "month",
+            "invested_month",
+            "invested_to_date",
+            pl.col("notes").fill_null("") if "notes" in frame.columns else pl.lit("").alias("notes"),
+            pl.lit(self.user.pk if self.user else None).alias("submitted_by_id"),
+        ).to_dicts()
+        upserted = self.upsert(MonthlyReport, rows, key=("project_id", "month"))
+        refresh_progress(frame["project"].unique().to_list())
+        counts = upserted.counts if upserted.counts else Counts()
+        return ImportResult(counts={MonthlyReport._meta.verbose_name_plural: counts})

@@ -1,0 +1,598 @@
+import json
+from datetime import date
+
+import plotly.graph_objects as go
+import polars as pl
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from mujun.core.exports import ExportColumn, xlsx_response
+from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.views import (
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectExportView,
+    ObjectImportView,
+    ObjectListView,
+    history_rows,
+)
+from mujun.engine import projects as engine
+from mujun.projects import frames, services
+from mujun.projects.filtersets import LeadFilterSet, MonthlyReportFilterSet, ProjectFilterSet
+from mujun.projects.forms import (
+    AdvanceForm,
+    CorrectionForm,
+    ElementNeedForm,
+    LeadForm,
+    MonthlyReportForm,
+    ProjectForm,
+    ReviewForm,
+    TeamForm,
+    current_month,
+)
+from mujun.projects.imports import MonthlyReportImporter, ProjectImporter
+from mujun.projects.models import ElementNeed, Evidence, Field, Lead, Level, MonthlyReport, Project, Stage, Team
+from mujun.projects.tables import LeadTable, MonthlyReportTable, ProjectTable
+from mujun.regions.models import Region
+
+LIST_TITLES = {
+    "construction": ("在建项目", gettext_lazy("Under construction"), "开工日期"),
+    "completed": ("竣工项目", gettext_lazy("Completed"), "竣工日期"),
+    "commissioned": ("投产项目", gettext_lazy("Commissioned"), "投产日期"),
+    "above_scale": ("上规项目", gettext_lazy("Above designated size"), "上规日期"),
+}
+RAG_CLASSES = {"red": "danger", "amber": "warning", "green": "success", "none": "secondary"}
+
+
+# -- projects --------------------------------------------------------------------------------------------
+
+
+class ProjectListView(ObjectListView):
+    model = Project
+    table_class = ProjectTable
+    filterset_class = ProjectFilterSet
+    queryset = Project.objects.select_related("region", "enterprise")
+    add_url_name = "projects:project_add"
+    import_url_name = "projects:project_import"
+    export_url_name = "projects:project_export"
+
+
+class ProjectDetailView(ObjectDetailView):
+    model = Project
+    template_name = "projects/project_detail.html"
+
+    def get_object(self):
+        return get_object_or_404(
+            Project.objects.select_related("region__parent", "enterprise"), pk=self.kwargs["pk"]
+        )
+
+    def get_extra_context(self, obj):
+        user = self.request.user
+        next_stage = obj.next_stage
+        evidence = list(obj.evidence.filter(report=None))
+        by_stage = {}
+        for item in evidence:
+            by_stage.setdefault(item.stage, []).append(item)
+        stage_rows = obj.stage_rows()
+        for row in stage_rows:
+            row["evidence"] = by_stage.get(row["stage"].value, [])
+        earlier = [(s.value, s.label) for s in Stage if engine.stage_index(s.value) < engine.stage_index(obj.stage)]
+        correction_form = CorrectionForm()
+        correction_form.fields["stage"].choices = earlier
+        return {
+            "stage_rows": stage_rows,
+            "advance_form": AdvanceForm(initial={"stage": next_stage, "date": date.today()}) if next_stage else None,
+            "next_stage_label": Stage(next_stage).label if next_stage else "",
+            "required_evidence": _required_text(next_stage) if next_stage else "",
+            "correction_form": correction_form if user.is_city_admin and earlier else None,
+            "stage_changes": obj.stage_changes.select_related("user")[:20],
+            "reports": obj.reports.all()[:24],
+            "elements": obj.elements.all(),
+            "parcels": obj.parcels.all(),
+            "grades": _enterprise_grades(obj.enterprise),
+            "rag": _project_rag(obj),
+            "can_report": can_edit_record(user, obj),
+        }
+
+
+def _required_text(stage: str) -> str:
+    groups = services.REQUIRED_EVIDENCE[stage]
+    names = {Evidence.Kind.PHOTO: _("a photo"), Evidence.Kind.DOCUMENT: _("a document")}
+    return _(" and ").join(_(" or ").join(str(names[k]) for k in sorted(group)) for group in groups)
+
+
+def _enterprise_grades(enterprise) -> list:
+    """The enterprise's evaluation grades (newest first), from the evaluation app when it is there."""
+    if enterprise is None:
+        return []
+    try:
+        from mujun.evaluation.models import Result
+    except ImportError:
+        return []
+    return list(
+        Result.objects.filter(enterprise=enterprise).select_related("run").order_by("-run__year", "-run__created_at")[:5]
+    )
+
+
+def _project_rag(project) -> str:
+    frame = frames.project_frame(Project.objects.filter(pk=project.pk))
+    return engine.board(frame, date.today())["rag"][0]
+
+
+class ProjectEditView(ObjectEditView):
+    model = Project
+    form_class = ProjectForm
+
+
+class ProjectAdvanceView(View):
+    """POST: move the project into its next stage with a date and the evidence."""
+
+    def post(self, request, pk):
+        project = get_object_or_404(Project, pk=pk)
+        require_edit(request.user, project)
+        form = AdvanceForm(request.POST, request.FILES)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
+            return HttpResponseRedirect(project.get_absolute_url() + "#advance")
+        try:
+            uploads = [services.Upload.from_file(f, Evidence.Kind.PHOTO) for f in form.cleaned_data["photos"]]
+            uploads += [services.Upload.from_file(f, Evidence.Kind.DOCUMENT) for f in form.cleaned_data["documents"]]
+            services.advance(project, form.cleaned_data["stage"], form.cleaned_data["date"], uploads, request.user)
+        except services.Refused as refusal:
+            messages.error(request, str(refusal))
+            return HttpResponseRedirect(project.get_absolute_url() + "#advance")
+        messages.success(request, _("The project moved to %(stage)s.") % {"stage": Stage(form.cleaned_data["stage"]).label})
+        return HttpResponseRedirect(project.get_absolute_url())
+
+
+class ProjectCorrectView(View):
+    """POST: a city administrator moves the project back, with a reason."""
+
+    def post(self, request, pk):
+        project = get_object_or_404(Project, pk=pk)
+        form = CorrectionForm(request.POST)
+        form.fields["stage"].choices = Stage.choices
+        if form.is_valid():
+            try:
+                services.correct_back(project, form.cleaned_data["stage"], request.user, form.cleaned_data["reason"])
+                messages.success(request, _("The stage was corrected."))
+            except services.Refused as refusal:
+                messages.error(request, str(refusal))
+        else:
+            messages.error(request, _("Give the stage and the reason of the correction."))
+        return HttpResponseRedirect(project.get_absolute_url())
+
+
+class ProjectImportView(ObjectImportView):
+    importer_class = ProjectImporter
+    list_url_name = "projects:project_list"
+
+
+PROJECT_EXPORT_COLUMNS = [
+    ExportColumn("code", "项目编号"),
+    ExportColumn("name", "项目名称"),
+    ExportColumn("enterprise__uscc", "统一社会信用代码"),
+    ExportColumn("enterprise__name", "企业名称"),
+    ExportColumn("region__name", "所属区域"),
+    ExportColumn("region__code", "区域代码"),
+    ExportColumn("industry_code", "行业代码"),
+    ExportColumn("chain_tags", "产业链标签"),
+    ExportColumn("total_investment", "总投资(万元)"),
+    ExportColumn("fixed_asset_investment", "固定资产投资(万元)"),
+    ExportColumn("foreign_capital_usd", "实际利用外资(万美元)"),
+    ExportColumn("is_new", "是否新开工"),
+    ExportColumn("level", "项目层级"),
+    ExportColumn("field", "所属领域"),
+    ExportColumn("batch", "批次"),
+    ExportColumn("plan_year", "计划年度"),
+    ExportColumn("annual_plan", "年度计划投资(万元)"),
+    ExportColumn("stage", "当前阶段"),
+]
+
+
+class ProjectExportView(ObjectExportView):
+    queryset = Project.objects.all()
+    filterset_class = ProjectFilterSet
+    columns = PROJECT_EXPORT_COLUMNS
+
+
+class ProjectOC4IDSView(View):
+    """The filtered projects as an OC4IDS 0.9 project package (JSON)."""
+
+    def get(self, request, pk=None):
+        from mujun.projects.oc4ids import project_package
+
+        queryset = Project.objects.select_related("region", "enterprise").prefetch_related("evidence", "parcels")
+        if pk is not None:
+            queryset = queryset.filter(pk=pk)
+        else:
+            filterset = ProjectFilterSet(request.GET, queryset=queryset, request=request)
+            queryset = filterset.qs if filterset.is_valid() else queryset.none()
+        package = project_package(queryset, request.build_absolute_uri("/"))
+        response = HttpResponse(json.dumps(package, ensure_ascii=False, indent=1), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="projects-oc4ids.json"'
+        return response
+
+
+# -- monthly reports -------------------------------------------------------------------------------------
+
+
+class MonthlyReportListView(ObjectListView):
+    model = MonthlyReport
+    table_class = MonthlyReportTable
+    filterset_class = MonthlyReportFilterSet
+    queryset = MonthlyReport.objects.select_related("project__region")
+    import_url_name = "projects:report_import"
+
+
+class MonthlyReportDetailView(ObjectDetailView):
+    model = MonthlyReport
+    template_name = "projects/report_detail.html"
+
+    def get_object(self):
+        return get_object_or_404(MonthlyReport.objects.select_related("project__region"), pk=self.kwargs["pk"])
+
+    def get_extra_context(self, obj):
+        return {
+            "photos": obj.photos.all(),
+            "review_form": ReviewForm() if self.request.user.is_city_admin else None,
+        }
+
+
+class MonthlyReportSubmitView(View):
+    """A county operator's report for a project (``project_pk``), or the resubmission of one sent back (``pk``)."""
+
+    template_name = "projects/report_form.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if "pk" in kwargs:
+            self.report = get_object_or_404(MonthlyReport.objects.select_related("project__region"), pk=kwargs["pk"])
+            self.project = self.report.project
+        else:
+            self.report = None
+            self.project = get_object_or_404(Project.objects.select_related("region"), pk=kwargs["project_pk"])
+
+    def dispatch(self, request, *args, **kwargs):
+        require_edit(request.user, self.project)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, **kwargs):
+        if self.report is not None:
+            initial = {
+                "month": self.report.month, "invested_month": self.report.invested_month,
+                "invested_to_date": self.report.invested_to_date, "notes": self.report.notes,
+            }  # fmt: skip
+        else:
+            initial = {"month": current_month()}
+        return self.render(MonthlyReportForm(initial=initial))
+
+    def post(self, request, **kwargs):
+        form = MonthlyReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                uploads = [services.Upload.from_file(f, Evidence.Kind.PHOTO) for f in data["photos"]]
+                report = services.submit_report(
+                    self.project, data["month"], data["invested_month"], data["invested_to_date"], data["notes"],
+                    uploads, request.user, report=self.report,
+                )  # fmt: skip
+            except services.Refused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, _("Report submitted."))
+                return HttpResponseRedirect(report.get_absolute_url())
+        return self.render(form)
+
+    def render(self, form):
+        return render(self.request, self.template_name, {"form": form, "project": self.project, "report": self.report})
+
+
+class MonthlyReportReviewView(View):
+    def post(self, request, pk):
+        report = get_object_or_404(MonthlyReport, pk=pk)
+        form = ReviewForm(request.POST)
+        form.is_valid()
+        try:
+            services.review_report(report, "approve" in request.POST, form.cleaned_data.get("note", ""), request.user)
+            messages.success(request, _("Report reviewed."))
+        except services.Refused as refusal:
+            messages.error(request, str(refusal))
+        return HttpResponseRedirect(report.get_absolute_url())
+
+
+class MonthlyReportImportView(ObjectImportView):
+    importer_class = MonthlyReportImporter
+    list_url_name = "projects:report_list"
+
+
+# -- region and month choice shared by the list pages -------------------------------------------------------
+
+
+class RegionMonthForm(forms.Form):
+    region = forms.ModelChoiceField(label=gettext_lazy("region"), queryset=Region.objects.exclude(level="town"), required=False)
+    month = forms.DateField(
+        label=gettext_lazy("month"), required=False, input_formats=["%Y-%m", "%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )  # fmt: skip
+
+
+def region_and_month(request) -> tuple[RegionMonthForm, Region | None, date]:
+    form = RegionMonthForm(request.GET or None)
+    region, month = None, current_month()
+    if form.is_bound and form.is_valid():
+        region = form.cleaned_data["region"]
+        month = (form.cleaned_data["month"] or month).replace(day=1)
+    if not form.is_bound:
+        form = RegionMonthForm(initial={"month": month})
+    return form, region, month
+
+
+def four_lists_frames(region: Region | None, month: date) -> dict[str, pl.DataFrame]:
+    end = engine.month_end(month)
+    projects = frames.projects_in(region).filter(actual_construction__lte=end)
+    lists = engine.four_lists(
+        frames.project_frame(projects), frames.report_frame(frames.reports_of_month(region, month)), month
+    )
+    names = frames.region_names()
+    counties = frames.county_names()
+    return {
+        key: frame.with_columns(
+            pl.col("region_id").replace_strict(names, default=None, return_dtype=pl.Utf8).alias("region"),
+            pl.col("region_id").replace_strict(counties, default=None, return_dtype=pl.Utf8).alias("county"),
+        ).sort("county", "code")
+        for key, frame in lists.items()
+    }
+
+
+def list_sheet(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """One list as the city circulates it: Chinese headers, a totals row."""
+    date_header = LIST_TITLES[key][2]
+    sheet = frame.select(
+        pl.int_range(1, pl.len() + 1).cast(pl.Utf8).alias("序号"),
+        pl.col("code").alias("项目编号"),
+        pl.col("name").alias("项目名称"),
+        pl.col("enterprise__name").alias("实施企业"),
+        pl.col("county").alias("县区"),
+        pl.col("region").alias("所属区域"),
+        pl.col("total_investment").alias("总投资(万元)"),
+        pl.col("fixed_asset_investment").alias("固定资产投资(万元)"),
+        pl.col("reached_on").alias(date_header),
+        pl.col("invested_month").alias("当月完成投资(万元)"),
+        pl.col("invested_to_date").alias("累计完成投资(万元)"),
+    )
+    return engine.with_totals(
+        sheet, "序号", f"合计（{frame.height}个）",
+        ["总投资(万元)", "固定资产投资(万元)", "当月完成投资(万元)", "累计完成投资(万元)"],
+    )  # fmt: skip
+
+
+class FourListsView(View):
+    def get(self, request):
+        form, region, month = region_and_month(request)
+        lists = four_lists_frames(region, month)
+        place = region.name if region else Region.objects.filter(level="city").values_list("name", flat=True).first() or ""
+        if "export" in request.GET:
+            sheets = {LIST_TITLES[key][0]: list_sheet(frame, key) for key, frame in lists.items()}
+            return xlsx_response(sheets, f"{place}{month:%Y年%m月}四张清单.xlsx")
+        tabs = [
+            {
+                "key": key,
+                "label": LIST_TITLES[key][1],
+                "rows": frame.head(200).to_dicts(),
+                "count": frame.height,
+                "total": frame["total_investment"].sum(),
+                "month_total": frame["invested_month"].sum(),
+            }
+            for key, frame in lists.items()
+        ]
+        return render(
+            request, "projects/four_lists.html",
+            {"form": form, "tabs": tabs, "month": month, "place": place, "querystring": request.GET.urlencode()},
+        )  # fmt: skip
+
+
+class MissingReportsView(View):
+    def get(self, request):
+        form, region, month = region_and_month(request)
+        projects = frames.projects_in(region).filter(actual_construction__lte=engine.month_end(month))
+        missing = engine.missing_reports(
+            frames.project_frame(projects), frames.report_frame(frames.reports_of_month(region, month)), month
+        )
+        missing = frames.with_regions(missing).sort("county", "code")
+        return render(
+            request, "projects/missing_reports.html",
+            {"form": form, "month": month, "rows": missing.head(500).to_dicts(), "count": missing.height},
+        )  # fmt: skip
+
+
+# -- battle board --------------------------------------------------------------------------------------------
+
+BOARD_COLUMNS = {
+    name: dtype
+    for name, dtype in frames.PROJECT_COLUMNS.items()
+    if name in {"id", "region_id", "stage", "total_investment", "last_progress_month"}
+    or name.startswith("planned_")
+    or name in {"actual_landed", "actual_construction"}
+}
+
+
+class BoardView(View):
+    """挂图作战: per county, projects by stage, red/amber/green, land-to-start days, stalled, ≥1亿 and ≥10亿."""
+
+    def get(self, request):
+        form, region, _month = region_and_month(request)
+        today = date.today()
+        per_project = engine.board(frames.project_frame(frames.projects_in(region), BOARD_COLUMNS), today)
+        counties = frames.county_names()
+        per_project = per_project.with_columns(
+            pl.col("region_id").replace_strict(counties, default=None, return_dtype=pl.Utf8).alias("county")
+        )
+        summary = engine.board_summary(per_project)
+        total = engine.board_summary(per_project.with_columns(pl.lit(_("Total")).alias("county")))
+        flagged = per_project.filter((pl.col("rag") == "red") | pl.col("stalled")).sort("next_planned").head(50)
+        flagged_projects = {
+            p.pk: p for p in Project.objects.filter(pk__in=flagged["id"].to_list()).select_related("region")
+        }
+        flagged_rows = [
+            {**row, "project": flagged_projects[row["id"]], "rag_class": RAG_CLASSES[row["rag"]]}
+            for row in flagged.to_dicts()
+        ]
+        return render(
+            request, "projects/board.html",
+            {
+                "form": form, "today": today, "summary": summary.to_dicts(), "total": total.to_dicts(),
+                "stages": [(s.value, s.label) for s in Stage], "flagged": flagged_rows,
+                "amber_days": engine.AMBER_DAYS, "stalled_months": engine.STALLED_MONTHS,
+            },
+        )  # fmt: skip
+
+
+# -- major-project portfolio (千项万亿) --------------------------------------------------------------------------
+
+
+def _bar_chart(frame: pl.DataFrame, by: str, labels: dict, title: str) -> str:
+    names = [str(labels.get(v, v or "—")) for v in frame[by].to_list()]
+    figure = go.Figure(
+        [
+            go.Bar(name=_("Annual plan"), x=names, y=frame["plan"].to_list(), marker_color="#9ec5fe"),
+            go.Bar(name=_("Completed"), x=names, y=frame["completed"].to_list(), marker_color="#0d6efd"),
+        ]
+    )
+    figure.update_layout(
+        barmode="group", title=title, yaxis_title=_("10k yuan"), height=340, margin={"l": 50, "r": 20, "t": 50, "b": 80}
+    )
+    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+
+
+class PortfolioView(View):
+    def get(self, request):
+        years = sorted(
+            {y for y in Project.objects.exclude(plan_year=None).values_list("plan_year", flat=True).distinct()}
+        ) or [date.today().year]
+        try:
+            year = int(request.GET.get("year") or years[-1])
+        except ValueError:
+            year = years[-1]
+        level = request.GET.get("level") or ""
+        queryset = Project.objects.filter(plan_year=year)
+        if level:
+            queryset = queryset.filter(level=level)
+        projects = frames.with_regions(frames.project_frame(queryset))
+        reports = frames.report_frame(MonthlyReport.objects.filter(project__in=queryset, month__year=year))
+        labels = {
+            "field": dict(Field.choices),
+            "level": dict(Level.choices),
+            "county": {},
+        }
+        tables, charts = [], []
+        for by, title in (("field", _("By field")), ("county", _("By region")), ("level", _("By level"))):
+            frame = engine.portfolio(projects, reports, year, by)
+            tables.append(
+                {
+                    "title": title,
+                    "rows": [{**row, "label": labels[by].get(row[by], row[by] or "—")} for row in frame.to_dicts()],
+                }
+            )
+            charts.append(_bar_chart(frame, by, labels[by], title))
+        by_month = engine.portfolio_by_month(projects, reports, year)
+        month_chart = go.Figure(
+            [
+                go.Bar(name=_("Completed in the month"), x=[m.strftime("%Y-%m") for m in by_month["month"]], y=by_month["completed"].to_list()),
+                go.Scatter(name=_("Cumulative"), x=[m.strftime("%Y-%m") for m in by_month["month"]], y=by_month["cumulative"].to_list()),
+            ]
+        )
+        month_chart.update_layout(title=_("By month"), height=340, margin={"l": 50, "r": 20, "t": 50, "b": 40})
+        charts.append(month_chart.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}))
+        elements = (
+            ElementNeed.objects.filter(project__in=queryset)
+            .values("element")
+            .annotate(needed=Sum("needed"), granted=Sum("granted"), projects=Count("project"))
+            .order_by("element")
+        )
+        element_labels = dict(ElementNeed.Element.choices)
+        return render(
+            request, "projects/portfolio.html",
+            {
+                "year": year, "years": years, "level": level, "levels": Level.choices, "tables": tables,
+                "charts": charts, "count": projects.height,
+                "new": int(projects["is_new"].sum() or 0), "plan": projects["annual_plan"].sum(),
+                "elements": [{**e, "label": element_labels[e["element"]]} for e in elements],
+            },
+        )  # fmt: skip
+
+
+# -- investment attraction ------------------------------------------------------------------------------------
+
+
+class LeadListView(ObjectListView):
+    model = Lead
+    table_class = LeadTable
+    filterset_class = LeadFilterSet
+    queryset = Lead.objects.select_related("region", "team", "project")
+    add_url_name = "projects:lead_add"
+    template_name = "projects/lead_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["funnel"] = dict(Lead.objects.values_list("status").annotate(n=Count("pk")).order_by())
+        ctx["statuses"] = Lead.Status.choices
+        return ctx
+
+
+class LeadEditView(ObjectEditView):
+    model = Lead
+    form_class = LeadForm
+
+
+class TeamListView(View):
+    """Teams and their figures: projects of 1亿 or more signed, total investment, foreign capital used."""
+
+    def get(self, request):
+        signed = Q(leads__status__in=[Lead.Status.SIGNED, Lead.Status.PROJECT])
+        teams = Team.objects.select_related("region").annotate(
+            leads_count=Count("leads"),
+            signed_count=Count("leads", filter=signed),
+            big_count=Count("leads", filter=signed & Q(leads__planned_investment__gte=engine.BIG)),
+            investment=Sum("leads__planned_investment", filter=signed),
+            foreign=Sum("leads__foreign_capital_usd", filter=signed),
+        )
+        chains = (
+            Lead.objects.exclude(chain_tags="").values("chain_tags").annotate(n=Count("pk"), investment=Sum("planned_investment")).order_by("-n")[:20]
+        )
+        return render(
+            request, "projects/team_list.html",
+            {"teams": teams, "chains": chains, "can_edit": request.user.can_edit},
+        )  # fmt: skip
+
+
+class TeamEditView(ObjectEditView):
+    model = Team
+    form_class = TeamForm
+
+
+class ElementNeedEditView(ObjectEditView):
+    model = ElementNeed
+    form_class = ElementNeedForm
+
+    def get_object(self):
+        if "pk" in self.kwargs:
+            return get_object_or_404(ElementNeed.objects.select_related("project__region"), pk=self.kwargs["pk"])
+        return ElementNeed(project=get_object_or_404(Project, pk=self.kwargs["project_pk"]))
+
+
+# -- the enterprise page's block ------------------------------------------------------------------------------
+
+
+def enterprise_projects_context(enterprise) -> dict:
+    """For ``projects/_enterprise_projects.html`` on the enterprise page: the enterprise's projects."""
+    return {"enterprise_projects": list(enterprise.projects.select_related("region").order_by("-pk")[:50])}

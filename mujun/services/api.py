@@ -1,0 +1,46 @@
+"""Enterprise problems over the API: read, scoped like the pages (a handler sees their department's).
+Changes of state go through the pages' workflow, which checks who takes each step."""
+
+from rest_framework import serializers, viewsets
+
+from mujun.core.permissions import RegionScopedPermission
+from mujun.services.filtersets import ProblemFilterSet
+from mujun.services.models import Department, Problem
+from mujun.services.workflow import visible_problems
+
+
+class ProblemSerializer(serializers.ModelSerializer):
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+
+    class Meta:
+        model = Problem
+        fields = ["id", "enterprise", "plan", "category", "title", "description", "status", "department", "deadline",
+                  "answer", "feedback", "times_sent_back", "submitted_at", "assigned_at", "answered_at", "closed_at",
+                  "overdue"]  # fmt: skip
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "region"]
+
+
+class ProblemViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Problem.objects.all()
+    serializer_class = ProblemSerializer
+    permission_classes = [RegionScopedPermission]
+    filterset_class = ProblemFilterSet
+
+    def get_queryset(self):
+        return visible_problems(self.request.user, super().get_queryset())
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Department.objects.all()
+    serializer_class = DepartmentSerializer
+    permission_classes = [RegionScopedPermission]
+
+
+def register(router) -> None:
+    router.register("service-problems", ProblemViewSet)
+    router.register("departments", DepartmentViewSet)
