@@ -203,6 +203,7 @@ def _bench_page(client, county_pk: int) -> str:
             page.wait_for_selector("#land-map[data-ready='1']", timeout=60_000)
             if attempt:  # the first load warms the static files
                 times.append(time.perf_counter() - t)
+                print("  in-page:", page.inner_text("#map-status"), page.evaluate("JSON.stringify(window.landTimings || {})"), flush=True)
             context.close()
         browser.close()
     server.shutdown()

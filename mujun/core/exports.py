@@ -48,12 +48,16 @@ class WorkbookResponse(FileResponse):
     """A workbook streamed from its (temporary) file. ``content`` reads it whole, as code written for an
     ``HttpResponse`` expects (tests, middleware), without disturbing the stream."""
 
+    def __init__(self, workbook, *args, **kwargs):
+        self.workbook = workbook
+        super().__init__(workbook, *args, **kwargs)
+
     @property
     def content(self) -> bytes:
-        position = self.file_to_stream.tell()
-        self.file_to_stream.seek(0)
-        data = self.file_to_stream.read()
-        self.file_to_stream.seek(position)
+        position = self.workbook.tell()
+        self.workbook.seek(0)
+        data = self.workbook.read()
+        self.workbook.seek(position)
         return data
 
 

@@ -120,6 +120,16 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
+# Labels of the figures a finding carries (the input columns' headers, and the derived shares).
+FIGURE_LABELS = {
+    **PARCEL_COLUMNS,
+    "plot_ratio": "实际容积率",
+    "plot_ratio_required": "规定容积率",
+    "developed_share": "已开发面积比例",
+    "investment_share": "已完成投资比例",
+}
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """The settings of the five-wei rules; the defaults are the spec's."""

@@ -72,16 +72,17 @@ def load(context) -> None:
         nominations = []
         stop = 0
         for county in counties:
-            for n in range(int(rng.integers(2, 4))):
+            kinds = rng.choice(len(PROJECT_KINDS), size=int(rng.integers(2, 4)), replace=False)
+            for n, kind_index in enumerate(kinds):
                 stop += 1
-                kind = PROJECT_KINDS[int(rng.integers(len(PROJECT_KINDS)))]
+                kind = PROJECT_KINDS[int(kind_index)]
                 linked = project_records.get(county.pk, [])
                 project = linked[(index * 3 + n) % len(linked)] if linked else None
                 nominations.append(
                     Nomination(
                         round=round_,
                         region=county,
-                        project_name=project.name if project else f"{county.name}{kind}（{year}Q{quarter}-{n + 1}）",
+                        project_name=project.name if project else f"{county.name}{kind}",
                         project=project,
                         stop=stop,
                         visit_time=dt.time(7 + stop // 2, 30 * (stop % 2)),

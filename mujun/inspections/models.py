@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -14,9 +15,10 @@ class Round(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        OPEN = "open", _("Open for scoring")
-        CLOSED = "closed", _("Closed")
+        # With a context: "Closed" alone means "case closed" elsewhere in the platform.
+        DRAFT = "draft", pgettext_lazy("inspection round", "Draft")
+        OPEN = "open", pgettext_lazy("inspection round", "Open for scoring")
+        CLOSED = "closed", pgettext_lazy("inspection round", "Closed")
 
     name = models.CharField(_("name"), max_length=128)
     year = models.PositiveSmallIntegerField(_("year"))

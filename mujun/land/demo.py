@@ -200,7 +200,8 @@ def _cases(rng: np.random.Generator, today: date, admin) -> None:
     from mujun.land.models import Finding
 
     findings = list(Finding.objects.filter(primary=True).select_related("parcel").order_by("pk"))
-    picked = [f for f in findings if rng.random() < 0.2]
+    first_per_parcel = list({f.parcel_id: f for f in reversed(findings)}.values())  # one case per parcel
+    picked = [f for f in first_per_parcel if rng.random() < 0.2]
     measure_of = {
         "approved_not_supplied": "relet",
         "supplied_not_used": "urge_start",

@@ -3,6 +3,7 @@
 from datetime import date
 
 import polars as pl
+from django.db import connections
 
 from mujun.engine.projects import DATED_STAGES
 from mujun.projects.models import MonthlyReport, Project
@@ -53,10 +54,20 @@ def region_names() -> dict[int, str]:
     return dict(Region.objects.values_list("pk", "name"))
 
 
+def read_frame(queryset, columns: dict) -> pl.DataFrame:
+    """The queryset's ``columns`` as a typed frame, read through the database cursor in one query.
+
+    Skips the ORM's row-by-row conversion, which costs more than the query at 50,000 rows.
+    """
+    sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pl.DataFrame(rows, schema=columns, orient="row")
+
+
 def project_frame(queryset, columns: dict | None = None) -> pl.DataFrame:
-    columns = columns or PROJECT_COLUMNS
-    rows = queryset.order_by().values_list(*columns)
-    return pl.DataFrame(list(rows), schema=columns, orient="row")
+    return read_frame(queryset, columns or PROJECT_COLUMNS)
 
 
 def with_regions(frame: pl.DataFrame) -> pl.DataFrame:
@@ -68,8 +79,16 @@ def with_regions(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def report_frame(queryset) -> pl.DataFrame:
-    rows = queryset.order_by().values_list(*REPORT_COLUMNS)
-    return pl.DataFrame(list(rows), schema=REPORT_COLUMNS, orient="row")
+    return read_frame(queryset, REPORT_COLUMNS)
+
+
+# What the four lists show and need: no planned dates, no portfolio fields.
+LIST_COLUMNS = {
+    name: dtype
+    for name, dtype in PROJECT_COLUMNS.items()
+    if name in {"id", "code", "name", "enterprise__name", "region_id", "stage", "total_investment", "fixed_asset_investment"}
+    or name.startswith("actual_")
+}
 
 
 def projects_in(region: Region | None):

@@ -341,7 +341,7 @@ def four_lists_frames(region: Region | None, month: date) -> dict[str, pl.DataFr
     end = engine.month_end(month)
     projects = frames.projects_in(region).filter(actual_construction__lte=end)
     lists = engine.four_lists(
-        frames.project_frame(projects), frames.report_frame(frames.reports_of_month(region, month)), month
+        frames.project_frame(projects, frames.LIST_COLUMNS), frames.report_frame(frames.reports_of_month(region, month)), month
     )
     names = frames.region_names()
     counties = frames.county_names()

@@ -50,7 +50,7 @@ def test_demo_keeps_existing_data_and_reset_starts_over():
     regions = Region.objects.count()
 
     output = demo()
-    assert "nothing loaded" in output
+    assert "未载入演示数据" in output  # the database already holds data
     assert Enterprise.objects.count() == 100
     assert Run.objects.count() == 3
 
