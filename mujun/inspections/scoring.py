@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 import plotly.graph_objects as go
 import polars as pl
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from mujun.engine import inspections as engine
 from mujun.inspections.models import Criterion, Nomination, Round, Score
+from mujun.regions.models import Region
 
 
 def is_judge(user) -> bool:
@@ -147,9 +149,6 @@ def scoreboard(round_: Round) -> Scoreboard:
         scores_frame([round_]).drop("round"), criteria_frame([round_]), nominations_frame([round_]).drop("round")
     )
     nominations = {n.pk: n for n in round_.nominations.select_related("region", "project")}
-    from django.contrib.auth import get_user_model
-    from mujun.regions.models import Region
-
     judges = list(get_user_model().objects.filter(pk__in=totals["judge"].unique().to_list()).order_by("username"))
     by_project: dict[int, dict[int, float]] = {}
     for project, judge, total in totals.iter_rows():
@@ -209,7 +208,6 @@ def scoreboard_sheets(board: Scoreboard) -> dict[str, pl.DataFrame]:
 def comparison(limit: int = 8) -> tuple[list[Round], list, str]:
     """County scores and ranks over the latest closed rounds: (rounds oldest first, [(county, [row or None
     per round])], a plotly chart fragment)."""
-    from mujun.regions.models import Region
 
     rounds = list(Round.objects.filter(status=Round.Status.CLOSED).order_by("-year", "-quarter")[:limit])[::-1]
     if not rounds:

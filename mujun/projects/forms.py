@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
 from mujun.engine.projects import STAGE_ORDER
-from mujun.projects.models import ElementNeed, Lead, MonthlyReport, Project, Stage, Team
+from mujun.projects.models import ElementNeed, Lead, Project, Stage, Team
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_FIELDS = [f"planned_{s}" for s in STAGE_ORDER[1:]]

@@ -5,11 +5,9 @@ import plotly.graph_objects as go
 import polars as pl
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -22,7 +20,6 @@ from mujun.core.views import (
     ObjectExportView,
     ObjectImportView,
     ObjectListView,
-    history_rows,
 )
 from mujun.engine import projects as engine
 from mujun.projects import frames, services

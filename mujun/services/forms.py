@@ -73,7 +73,3 @@ class DepartmentForm(ScopedModelForm):
 class AssignForm(forms.Form):
     department = forms.ModelChoiceField(Department.objects.all(), label=_("department"))
     deadline = forms.DateField(label=_("deadline"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class TextForm(forms.Form):
-    text = forms.CharField(label=_("text"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -10,7 +10,7 @@ from mujun.core.exports import ExportColumn
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectExportView, ObjectListView
 from mujun.services import workflow
 from mujun.services.filtersets import DepartmentFilterSet, ProblemFilterSet, ServicePlanFilterSet
-from mujun.services.forms import AssignForm, DepartmentForm, ProblemForm, ServicePlanForm, TextForm
+from mujun.services.forms import AssignForm, DepartmentForm, ProblemForm, ServicePlanForm
 from mujun.services.models import Department, Problem, ServicePlan
 from mujun.services.tables import DepartmentTable, ProblemTable, ServicePlanTable
 
