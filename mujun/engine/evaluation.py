@@ -660,9 +660,20 @@ def evaluate(
     return Evaluation(result=result, benchmarks=benchmarks, problems=problems)
 
 
+# Chinese names of the differentiated policies the presets use; a scheme may name others (shown by key).
+POLICY_HEADERS = {
+    "land_use_tax_reduction": "城镇土地使用税减免比例",
+    "electricity_surcharge_yuan_per_kwh": "差别化电价加价(元/千瓦时)",
+    "water_surcharge_yuan_per_t": "差别化水价加价(元/吨)",
+    "sewage_surcharge_yuan_per_t": "污水处理费加价(元/吨)",
+    "credit_restricted": "限制新增授信",
+    "energy_quota_restricted": "限制新增用能指标",
+}
+
+
 def result_headers(scheme: Scheme) -> dict[str, str]:
     """Chinese headers of a result's columns, for the Excel report."""
-    headers = {**INPUT_COLUMNS, **OUTPUT_HEADERS}
+    headers = {**INPUT_COLUMNS, **OUTPUT_HEADERS, **POLICY_HEADERS}
     for group in scheme.groups:
         for ind in group.indicators:
             headers.setdefault(_value(ind.id), f"{ind.label}")

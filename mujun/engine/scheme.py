@@ -28,8 +28,8 @@ NON_NUMERIC_COLUMNS = frozenset(
 RESERVED_OUTPUT_COLUMNS = frozenset({"uscc", "name", "region", "group", "status", "reason", "total", "rank", "grade"})
 
 PRESETS: dict[str, str] = {
-    "huangyan-2022": "Huangyan district 2022 (黄岩区2022年度)",
-    "huangyan-2021": "Huangyan district 2021 (黄岩区2021年度)",
+    "huangyan-2022": "黄岩区2022年度方案",
+    "huangyan-2021": "黄岩区2021年度方案",
 }
 PRESET_DIR = Path(__file__).with_name("presets")
 

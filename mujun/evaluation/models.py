@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -117,7 +118,7 @@ class Result(models.Model):
         related_name="evaluation_results",
     )
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)
-    group = models.CharField(_("group"), max_length=32, blank=True)
+    group = models.CharField(pgettext_lazy("evaluation", "group"), max_length=32, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     total = models.FloatField(_("total score"), null=True)

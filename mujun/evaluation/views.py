@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -150,15 +150,15 @@ def run_actions(user, run: Run) -> dict:
 
 # The engine's per-region summary (mujun.engine.evaluation.summarise), as the run page labels it.
 REGION_SUMMARY_COLUMNS = [
-    ("region", _lazy("region")),
-    ("enterprises", _lazy("Enterprises")),
-    ("evaluated", _lazy("Evaluated")),
+    ("region", gettext_lazy("region")),
+    ("enterprises", gettext_lazy("Enterprises")),
+    ("evaluated", gettext_lazy("Evaluated")),
     *((grade, grade) for grade in Result.GRADES),
-    ("out_of_scope", _lazy("Out of scope")),
-    ("invalid", _lazy("Invalid data")),
-    ("land_mu", _lazy("Land evaluated (mu)")),
-    ("tax", _lazy("Tax (10k yuan)")),
-    ("tax_per_mu", _lazy("Tax per mu")),
+    ("out_of_scope", gettext_lazy("Out of scope")),
+    ("invalid", gettext_lazy("Invalid data")),
+    ("land_mu", gettext_lazy("Land evaluated (mu)")),
+    ("tax", gettext_lazy("Tax (10k yuan)")),
+    ("tax_per_mu", gettext_lazy("Tax per mu")),
 ]
 
 

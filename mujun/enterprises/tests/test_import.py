@@ -191,16 +191,12 @@ def test_operator_imports_own_county_including_towns(operator_wuxing, regions, r
     assert EnterpriseYear.objects.first().history.first().history_user == operator_wuxing
 
 
-def test_ten_thousand_rows_import_in_seconds(city_admin, regions, uscc):
-    import time
-
-    rows = [[uscc(n), f"企业{n}", "吴兴区" if n % 2 else "南浔区", "否", 3 + n % 50, n % 97, n % 301, None] for n in range(10_000)]
-    data = csv_bytes(rows)
-    started = time.perf_counter()
-    result = run(city_admin, data, filename="big.csv", year=2023)
-    assert time.perf_counter() - started < 20
-    assert result.rows == 10_000 and EnterpriseYear.objects.count() == 10_000
-    assert Enterprise.history.model.objects.count() == 10_000
+def test_large_import_is_stored_whole_with_history(city_admin, regions, uscc):
+    # Speed is measured in bench/, not here; this checks the bulk path stores every row and its history.
+    rows = [[uscc(n), f"企业{n}", "吴兴区" if n % 2 else "南浔区", "否", 3 + n % 50, n % 97, n % 301, None] for n in range(2_000)]
+    result = run(city_admin, csv_bytes(rows), filename="big.csv", year=2023)
+    assert result.rows == 2_000 and EnterpriseYear.objects.count() == 2_000
+    assert Enterprise.history.model.objects.count() == 2_000
 
 
 # -- the page -------------------------------------------------------------------------------------------

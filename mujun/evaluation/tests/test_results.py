@@ -81,7 +81,7 @@ def test_results_export_opens_with_chinese_headers_and_the_filtered_rows(client_
     headers = result_headers(parse_scheme(finished_run.scheme_toml))
     for column in ("uscc", "name", "region", "total", "rank", "grade", "tax_per_mu_value", "tax_per_mu_score"):
         assert headers[column] in header
-    assert "亩均税收得分" in header and "electricity_surcharge_yuan_per_kwh" in header
+    assert "亩均税收得分" in header and "差别化电价加价(元/千瓦时)" in header
     assert len(body) == 30
     uscc_at, total_at = header.index(headers["uscc"]), header.index(headers["total"])
     stored = dict(finished_run.results.values_list("enterprise__uscc", "total"))

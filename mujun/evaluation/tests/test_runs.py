@@ -11,6 +11,7 @@ from mujun.enterprises.models import EnterpriseYear
 from mujun.evaluation import services
 from mujun.evaluation.models import Result, Run
 from mujun.evaluation.tests.conftest import SCHEME_TOML, YEAR, workbook_rows
+from mujun.engine.evaluation import POLICY_HEADERS
 
 
 def engine_frame(years) -> pl.DataFrame:
@@ -189,8 +190,8 @@ def test_policy_list_holds_exactly_the_grade(client_as, viewer, finished_run, gr
     assert expected and {row[0] for row in body} == expected
     assert header[0] == "统一社会信用代码"
     if grade == "D":
-        assert "electricity_surcharge_yuan_per_kwh" in header
-        column = header.index("electricity_surcharge_yuan_per_kwh")
+        assert POLICY_HEADERS["electricity_surcharge_yuan_per_kwh"] in header
+        column = header.index(POLICY_HEADERS["electricity_surcharge_yuan_per_kwh"])
         assert {row[column] for row in body} == {0.3}
 
 
@@ -200,5 +201,6 @@ def test_single_policy_list_and_the_policy_page(client_as, viewer, finished_run)
     assert "electricity_surcharge_yuan_per_kwh" in page and "water_surcharge_yuan_per_t" in page
     url = reverse("evaluation:run_policy_export", args=[finished_run.pk, "D"]) + "?policy=water_surcharge_yuan_per_t"
     header = workbook_rows(client.get(url))[0]
-    assert "water_surcharge_yuan_per_t" in header and "electricity_surcharge_yuan_per_kwh" not in header
+    assert POLICY_HEADERS["water_surcharge_yuan_per_t"] in header
+    assert POLICY_HEADERS["electricity_surcharge_yuan_per_kwh"] not in header
     assert client.get(reverse("evaluation:run_policy_export", args=[finished_run.pk, "B"])).status_code == 404

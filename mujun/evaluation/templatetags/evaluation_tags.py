@@ -1,0 +1,20 @@
+from django import template
+from django.utils.translation import gettext as _
+
+from mujun.engine.evaluation import POLICY_HEADERS
+
+register = template.Library()
+
+
+@register.filter
+def policy_label(key: str) -> str:
+    """A policy's Chinese name, or its key when the scheme names one the platform does not know."""
+    return POLICY_HEADERS.get(key, key)
+
+
+@register.filter
+def policy_value(value) -> str:
+    """Yes/no for flags, the number otherwise."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
