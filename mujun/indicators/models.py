@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -17,7 +19,7 @@ class Indicator(models.Model):
     unit = models.CharField(_("unit"), max_length=16, blank=True)
     higher_is_better = models.BooleanField(_("higher is better"), default=True)
     weight = models.DecimalField(
-        _("weight"), max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0.01)]
+        _("weight"), max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(Decimal("0.01"))]
     )
     frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
     order = models.PositiveSmallIntegerField(_("order"), default=0)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -68,7 +70,7 @@ class Criterion(models.Model):
     round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("name"), max_length=64)
     weight = models.DecimalField(
-        _("weight"), max_digits=6, decimal_places=2, validators=[MinValueValidator(0.01)], default=1
+        _("weight"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))], default=1
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = HistoricalRecords()
