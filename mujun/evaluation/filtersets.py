@@ -52,8 +52,14 @@ class ResultFilterSet(django_filters.FilterSet):
         )
 
     def search(self, queryset, name, value):
-        # The matching enterprises first (one scan of their table), then the run's results of those: a join
-        # would test the name of every result of the run in the page's order.
+        # The matching enterprises first (one scan of their table). A few of them are looked up by the
+        # (run, enterprise) index; a common term is left as a subquery, which the page's ordered index walk
+        # satisfies early. A rare term as a subquery would make that walk cover the whole run.
         value = value.strip()
         matching = Enterprise.objects.filter(Q(name__icontains=value) | Q(uscc__startswith=value.upper()))
+        few = list(matching.order_by().values_list("pk", flat=True)[: self.FEW_MATCHES + 1])
+        if len(few) <= self.FEW_MATCHES:
+            return queryset.filter(enterprise_id__in=few)
         return queryset.filter(enterprise_id__in=matching.values("pk"))
+
+    FEW_MATCHES = 2000
