@@ -1,7 +1,7 @@
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mujun.engine.uscc import ALPHABET as USCC_ALPHABET
 from mujun.enterprises.models import Enterprise
 from mujun.evaluation.models import Result, Run, Scheme
 from mujun.regions.models import Region
@@ -52,14 +52,27 @@ class ResultFilterSet(django_filters.FilterSet):
         )
 
     def search(self, queryset, name, value):
-        # The matching enterprises first (one scan of their table). A few of them are looked up by the
-        # (run, enterprise) index; a common term is left as a subquery, which the page's ordered index walk
-        # satisfies early. A rare term as a subquery would make that walk cover the whole run.
-        value = value.strip()
-        matching = Enterprise.objects.filter(Q(name__icontains=value) | Q(uscc__startswith=value.upper()))
-        few = list(matching.order_by().values_list("pk", flat=True)[: self.FEW_MATCHES + 1])
+        # The matching enterprises first. A few of them are looked up by the (run, enterprise) index; a
+        # common term stays a subquery, which the page's ordered index walk satisfies early (a rare term as
+        # a subquery would make that walk cover the whole run).
+        matching = matching_enterprises(value).order_by()
+        few = list(matching.values_list("pk", flat=True)[: self.FEW_MATCHES + 1])
         if len(few) <= self.FEW_MATCHES:
             return queryset.filter(enterprise_id__in=few)
         return queryset.filter(enterprise_id__in=matching.values("pk"))
 
     FEW_MATCHES = 2000
+
+
+def matching_enterprises(value: str):
+    """Enterprises whose credit code starts with ``value`` when it looks like one, else whose name holds it.
+
+    A code prefix is a range on the unique code index (codes use only digits and capitals up to Y, so
+    every code starting with the prefix lies below prefix + "Z" in any collation that sorts digits before
+    letters); a name is matched anywhere in it.
+    """
+    value = value.strip()
+    code = value.upper()
+    if len(code) >= 4 and all(ch in USCC_ALPHABET for ch in code):
+        return Enterprise.objects.filter(uscc__gte=code, uscc__lt=code + "Z")
+    return Enterprise.objects.filter(name__icontains=value)

@@ -41,6 +41,10 @@ def test_results_filter_by_region_group_grade_status_and_search(client_as, viewe
     target = finished_run.results.select_related("enterprise").first().enterprise
     by_code = table_rows(client.get(url, {"q": target.uscc.lower()}))
     assert [r.enterprise for r in by_code] == [target]
+    prefix = target.uscc[:8]
+    by_prefix = table_rows(client.get(url, {"q": prefix}))
+    assert by_prefix and {r.enterprise.uscc[:8] for r in by_prefix} == {prefix}
+    assert len(by_prefix) == finished_run.results.filter(enterprise__uscc__startswith=prefix).count()
 
     # Filtering by a region not in the run is rejected by the form (an empty, not a wrong, list).
     assert "region" in client.get(url, {"region": regions["zhili"].pk}).context["filter"].errors
@@ -144,3 +148,16 @@ def test_enterprise_block_shows_grades_over_runs_and_the_indicator_table(city_ad
 def test_enterprise_never_evaluated(db, county_data):
     context = enterprise_evaluation_context(county_data["wuxing"][0])
     assert context["evaluation_history"] == [] and context["evaluation_indicators"] == []
+
+
+def test_search_with_many_matches_gives_the_same_rows(client_as, viewer, finished_run, monkeypatch):
+    """A common term takes the subquery path; it must find exactly what the short-list path finds."""
+    from mujun.evaluation.filtersets import ResultFilterSet
+
+    client = client_as(viewer)
+    url = reverse("evaluation:run_results", args=[finished_run.pk])
+    short_list = {r.pk for r in table_rows(client.get(url, {"q": "测试企业"}))}
+    monkeypatch.setattr(ResultFilterSet, "FEW_MATCHES", 1)
+    subquery = {r.pk for r in table_rows(client.get(url, {"q": "测试企业"}))}
+    assert short_list == subquery and len(short_list) > 1
+
