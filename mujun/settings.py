@@ -12,7 +12,6 @@ import dj_database_url
 import plotly
 import xstatic.pkg.bootstrap
 import xstatic.pkg.leaflet
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("MUJUN_DATA_DIR", BASE_DIR.parent / "var")).resolve()

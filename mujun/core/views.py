@@ -79,10 +79,20 @@ class ObjectEditView(View):
     model = None
     form_class = None
     template_name = "core/object_edit.html"
+    # A record added under another one (a year under its enterprise): the foreign key's name; the add URL
+    # carries ``<parent_field>_pk``, and the parent's region scopes the new record.
+    parent_field = ""
 
     def get_object(self):
         if "pk" in self.kwargs:
-            return get_object_or_404(self.model, pk=self.kwargs["pk"])
+            queryset = self.model.objects.all()
+            if self.parent_field:
+                queryset = queryset.select_related(self.parent_field)
+            return get_object_or_404(queryset, pk=self.kwargs["pk"])
+        if self.parent_field:
+            parent_model = self.model._meta.get_field(self.parent_field).related_model
+            parent = get_object_or_404(parent_model, pk=self.kwargs[f"{self.parent_field}_pk"])
+            return self.model(**{self.parent_field: parent})
         return self.model()
 
     def get_form(self, obj):

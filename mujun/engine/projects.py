@@ -109,12 +109,17 @@ def next_planned() -> pl.Expr:
     ).alias("next_planned")
 
 
+def stalled_before(today: date) -> date:
+    """A project under construction since before this day with no investment reported since is stalled."""
+    return (today.replace(day=1) - timedelta(days=31 * (STALLED_MONTHS - 1))).replace(day=1)
+
+
 def board(projects: pl.DataFrame, today: date) -> pl.DataFrame:
     """Per project: ``rag`` (red: the next stage is overdue; amber: due within AMBER_DAYS; green: later or the
     life cycle is complete; none: no planned date), ``land_to_start_days`` and ``stalled`` (under
     construction for over STALLED_MONTHS months with no investment reported since; needs
     ``last_progress_month``)."""
-    stalled_before = (today.replace(day=1) - timedelta(days=31 * (STALLED_MONTHS - 1))).replace(day=1)
+    before = stalled_before(today)
     due = next_planned()
     return projects.with_columns(due).with_columns(
         pl.when(pl.col("stage") == STAGE_ORDER[-1])
@@ -130,8 +135,8 @@ def board(projects: pl.DataFrame, today: date) -> pl.DataFrame:
         (pl.col("actual_construction") - pl.col("actual_landed")).dt.total_days().alias("land_to_start_days"),
         (
             (pl.col("stage") == "construction")
-            & (pl.col("actual_construction") < pl.lit(stalled_before))
-            & (pl.col("last_progress_month").is_null() | (pl.col("last_progress_month") < pl.lit(stalled_before)))
+            & (pl.col("actual_construction") < pl.lit(before))
+            & (pl.col("last_progress_month").is_null() | (pl.col("last_progress_month") < pl.lit(before)))
         ).alias("stalled"),
     )
 

@@ -76,11 +76,7 @@ class EnterpriseEditView(ObjectEditView):
 class EnterpriseYearEditView(ObjectEditView):
     model = EnterpriseYear
     form_class = EnterpriseYearForm
-
-    def get_object(self):
-        if "pk" in self.kwargs:
-            return get_object_or_404(EnterpriseYear.objects.select_related("enterprise__region"), pk=self.kwargs["pk"])
-        return EnterpriseYear(enterprise=get_object_or_404(Enterprise, pk=self.kwargs["enterprise_pk"]))
+    parent_field = "enterprise"
 
 
 class EnterpriseImportView(ObjectImportView):

@@ -71,17 +71,10 @@ class RoundPartEditView(ObjectEditView):
     """Criteria and nominations: changed only while the round is a draft, so every judge scores the same
     rubric and the same projects."""
 
-    def get_object(self):
-        if "pk" in self.kwargs:
-            return get_object_or_404(self.model.objects.select_related("round"), pk=self.kwargs["pk"])
-        return self.model(round=get_object_or_404(Round, pk=self.kwargs["round_pk"]))
+    parent_field = "round"
 
     def dispatch(self, request, *args, **kwargs):
-        round_ = (
-            get_object_or_404(self.model, pk=kwargs["pk"]).round
-            if "pk" in kwargs
-            else get_object_or_404(Round, pk=kwargs["round_pk"])
-        )
+        round_ = self.get_object().round
         if round_.status != Round.Status.DRAFT:
             messages.error(
                 request,

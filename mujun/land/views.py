@@ -16,7 +16,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
 from mujun.core.exports import ExportColumn
-from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.scoping import require_edit
 from mujun.core.views import (
     ObjectDetailView,
     ObjectEditView,
@@ -36,7 +36,7 @@ from mujun.land.forms import (
     ProgressForm,
     ThresholdsForm,
 )
-from mujun.land.imports import BOUNDARY_HEADER, ParcelImporter
+from mujun.land.imports import ParcelImporter
 from mujun.land.models import Category, DisposalCase, Finding, LandTarget, Parcel, Stage, Thresholds
 from mujun.land.tables import DisposalCaseTable, ParcelTable, ThresholdsTable
 from mujun.regions.models import Region

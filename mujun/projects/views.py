@@ -22,7 +22,7 @@ from mujun.core.views import (
     ObjectListView,
 )
 from mujun.engine import projects as engine
-from mujun.projects import frames, services
+from mujun.projects import board, frames, services
 from mujun.projects.filtersets import LeadFilterSet, MonthlyReportFilterSet, ProjectFilterSet
 from mujun.projects.forms import (
     AdvanceForm,
@@ -414,35 +414,23 @@ class MissingReportsView(View):
 
 # -- battle board --------------------------------------------------------------------------------------------
 
-BOARD_COLUMNS = {
-    name: dtype
-    for name, dtype in frames.PROJECT_COLUMNS.items()
-    if name in {"id", "region_id", "stage", "total_investment", "last_progress_month"}
-    or name.startswith("planned_")
-    or name in {"actual_landed", "actual_construction"}
-}
-
-
 class BoardView(View):
-    """挂图作战: per county, projects by stage, red/amber/green, land-to-start days, stalled, ≥1亿 and ≥10亿."""
+    """挂图作战: per county, projects by stage, red/amber/green, land-to-start days, stalled, ≥1亿 and ≥10亿.
+
+    Counted in the database (mujun.projects.board): the page never reads every project's row."""
 
     def get(self, request):
         form, region, _month = region_and_month(request)
         today = date.today()
-        per_project = engine.board(frames.project_frame(frames.projects_in(region), BOARD_COLUMNS), today)
+        projects = frames.projects_in(region)
         counties = frames.county_names()
-        per_project = per_project.with_columns(
-            pl.col("region_id").replace_strict(counties, default=None, return_dtype=pl.Utf8).alias("county")
-        )
-        summary = engine.board_summary(per_project)
-        total = engine.board_summary(per_project.with_columns(pl.lit(_("Total")).alias("county")))
-        flagged = per_project.filter((pl.col("rag") == "red") | pl.col("stalled")).sort("next_planned").head(50)
-        flagged_projects = {
-            p.pk: p for p in Project.objects.filter(pk__in=flagged["id"].to_list()).select_related("region")
-        }
+        summary, total = board.summary(projects, today, counties, _("Total"))
         flagged_rows = [
-            {**row, "project": flagged_projects[row["id"]], "rag_class": RAG_CLASSES[row["rag"]]}
-            for row in flagged.to_dicts()
+            {
+                "project": project, "county": counties.get(project.region_id), "next_planned": project.next_planned,
+                "rag": project.rag, "rag_class": RAG_CLASSES[project.rag], "stalled": project.stalled,
+            }  # fmt: skip
+            for project in board.flagged(projects, today)
         ]
         return render(
             request, "projects/board.html",
@@ -580,11 +568,7 @@ class TeamEditView(ObjectEditView):
 class ElementNeedEditView(ObjectEditView):
     model = ElementNeed
     form_class = ElementNeedForm
-
-    def get_object(self):
-        if "pk" in self.kwargs:
-            return get_object_or_404(ElementNeed.objects.select_related("project__region"), pk=self.kwargs["pk"])
-        return ElementNeed(project=get_object_or_404(Project, pk=self.kwargs["project_pk"]))
+    parent_field = "project"
 
 
 # -- the enterprise page's block ------------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""The battle board (挂图作战) counted in the database.
+
+Reading 50,000 projects' dates into Python costs more than the whole page may take, so the board's figures
+come from grouped queries that return a few rows per region: the colour, stalled and size rules of
+:func:`mujun.engine.projects.board` written as SQL expressions (tests/test_board.py checks that both give
+the same figures), and only the land-to-start days distribution is finished in Polars for its median.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+from django.db.models import BooleanField, Case, Count, DateField, ExpressionWrapper, F, Func, IntegerField, Q, Value, When
+
+from mujun.engine import projects as engine
+from mujun.projects.models import Project
+
+COUNT_COLUMNS = [
+    "projects",
+    *[f"stage_{stage}" for stage in engine.STAGE_ORDER],
+    *[f"rag_{colour}" for colour in engine.RAG],
+    "stalled",
+    "over_100m",
+    "over_1bn",
+]
+
+
+class DaysBetween(Func):
+    """Whole days from ``start`` to ``end`` (two dates), on PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "  # PostgreSQL: date - date is an integer of days
+
+    def __init__(self, end, start):
+        super().__init__(end, start)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)", arg_joiner=") - julianday(",
+            **extra,
+        )  # fmt: skip
+
+
+def next_planned() -> Case:
+    """The planned date of the stage after the current one (engine.next_planned)."""
+    following = zip(engine.STAGE_ORDER, engine.STAGE_ORDER[1:])
+    return Case(*[When(stage=stage, then=F(f"planned_{after}")) for stage, after in following], output_field=DateField())
+
+
+def rag(today: date) -> Case:
+    """Needs the ``next_planned`` annotation; the colours of engine.board."""
+    return Case(
+        When(stage=engine.STAGE_ORDER[-1], then=Value("green")),
+        When(next_planned__isnull=True, then=Value("none")),
+        When(next_planned__lt=today, then=Value("red")),
+        When(next_planned__lte=today + timedelta(days=engine.AMBER_DAYS), then=Value("amber")),
+        default=Value("green"),
+    )
+
+
+def stalled(today: date) -> Q:
+    before = engine.stalled_before(today)
+    return Q(stage="construction", actual_construction__lt=before) & (
+        Q(last_progress_month__isnull=True) | Q(last_progress_month__lt=before)
+    )
+
+
+def with_status(queryset, today: date):
+    """The projects annotated with ``next_planned``, ``rag`` and ``stalled``."""
+    return queryset.annotate(next_planned=next_planned()).annotate(
+        rag=rag(today), stalled=ExpressionWrapper(stalled(today), output_field=BooleanField())
+    )
+
+
+def summary(queryset, today: date, counties: dict[int, str], total_label: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The board per county and its total row: the columns of engine.board_summary."""
+    counts = (
+        queryset.order_by()
+        .annotate(next_planned=next_planned())
+        .annotate(rag=rag(today))
+        .values("region_id")
+        .annotate(
+            projects=Count("pk"),
+            **{f"stage_{stage}": Count("pk", filter=Q(stage=stage)) for stage in engine.STAGE_ORDER},
+            **{f"rag_{colour}": Count("pk", filter=Q(rag=colour)) for colour in engine.RAG},
+            stalled=Count("pk", filter=stalled(today)),
+            over_100m=Count("pk", filter=Q(total_investment__gte=engine.BIG)),
+            over_1bn=Count("pk", filter=Q(total_investment__gte=engine.HUGE)),
+        )
+    )
+    days = (
+        queryset.order_by()
+        .filter(actual_landed__isnull=False, actual_construction__isnull=False)
+        .annotate(days=DaysBetween(F("actual_construction"), F("actual_landed")))
+        .values("region_id", "days")
+        .annotate(n=Count("pk"))
+    )
+    county = pl.col("region_id").replace_strict(counties, default=None, return_dtype=pl.Utf8).alias("county")
+    count_frame = pl.DataFrame(
+        list(counts), schema={"region_id": pl.Int64, **dict.fromkeys(COUNT_COLUMNS, pl.Int64)}
+    ).with_columns(county)
+    # Each day count repeated as often as it occurs: the median over the projects, as engine.board_summary.
+    days_frame = (
+        pl.DataFrame(list(days), schema={"region_id": pl.Int64, "days": pl.Int64, "n": pl.Int64})
+        .with_columns(county, pl.col("days").repeat_by("n"))
+        .explode("days")
+    )
+
+    def figures(counted: pl.DataFrame, spans: pl.DataFrame) -> pl.DataFrame:
+        medians = spans.group_by("county").agg(pl.col("days").median().alias("median_land_to_start_days"))
+        return (
+            counted.group_by("county")
+            .agg(pl.col(COUNT_COLUMNS).sum())
+            .join(medians, on="county", how="left", nulls_equal=True)
+            .sort("county")
+        )
+
+    total = pl.lit(total_label, pl.Utf8).alias("county")
+    return figures(count_frame, days_frame), figures(count_frame.with_columns(total), days_frame.with_columns(total))
+
+
+def flagged(queryset, today: date, limit: int = 50) -> list[Project]:
+    """The late or stalled projects, the next stage due earliest first (no plan first), with the annotations."""
+    return list(
+        with_status(queryset, today)
+        .filter(Q(rag="red") | Q(stalled=True))
+        .select_related("region")
+        .order_by(F("next_planned").asc(nulls_first=True), "code")[:limit]
+    )
