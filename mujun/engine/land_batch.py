@@ -73,10 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"阈值无效：{error} / invalid thresholds: {error}", file=sys.stderr)
         return 2
     try:
-        frame, problems = prepare(read_table(args.input, headers=PARCEL_COLUMNS))
+        table = read_table(args.input, headers=PARCEL_COLUMNS)
     except TableError as error:
         print(str(error), file=sys.stderr)
         return 2
+    # A misspelt header would silently drop a date and change the findings: say which columns are unused.
+    unknown = [c for c in table.columns if c != "_row" and c not in PARCEL_COLUMNS]
+    if unknown:
+        names = "、".join(unknown)
+        print(f"以下列未被识别，已忽略：{names} / columns not recognised, ignored: {', '.join(unknown)}", file=sys.stderr)
+    frame, problems = prepare(table)
     if problems:
         for problem in problems:
             print(problem, file=sys.stderr)

@@ -210,3 +210,11 @@ def test_batch_command_takes_thresholds(tmp_path, thresholds):
     output = tmp_path / "out.csv"
     assert land_batch.main([str(source), "--as-of", "2025-01-01", "--output", str(output), "--thresholds", thresholds]) == 0
     assert pl.read_csv(output)["category"].to_list() == [None]
+
+
+def test_batch_command_names_columns_it_does_not_know(tmp_path, capsys):
+    source = tmp_path / "parcels.csv"
+    source.write_text("code,region,area_mu,approved_on,actual_start_on\nHZ-1,吴兴区,30,2022-01-01,2022-05-01\n")
+    assert land_batch.main([str(source), "--as-of", "2025-01-01", "--output", str(tmp_path / "out.csv")]) == 0
+    assert "actual_start_on" in capsys.readouterr().err
+
