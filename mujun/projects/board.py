@@ -43,20 +43,30 @@ class DaysBetween(Func):
         )  # fmt: skip
 
 
+def _following() -> list[tuple[str, str]]:
+    return list(zip(engine.STAGE_ORDER, engine.STAGE_ORDER[1:]))
+
+
 def next_planned() -> Case:
     """The planned date of the stage after the current one (engine.next_planned)."""
-    following = zip(engine.STAGE_ORDER, engine.STAGE_ORDER[1:])
-    return Case(*[When(stage=stage, then=F(f"planned_{after}")) for stage, after in following], output_field=DateField())
+    return Case(*[When(stage=stage, then=F(f"planned_{after}")) for stage, after in _following()], output_field=DateField())
 
 
 def rag(today: date) -> Case:
-    """Needs the ``next_planned`` annotation; the colours of engine.board."""
+    """The colours of engine.board. Nested per stage, not written over ``next_planned``: SQLite would
+    evaluate that CASE again for each comparison, and this runs over every project for each colour."""
+
+    def colour(due: str) -> Case:
+        return Case(
+            When(**{f"{due}__isnull": True}, then=Value("none")),
+            When(**{f"{due}__lt": today}, then=Value("red")),
+            When(**{f"{due}__lte": today + timedelta(days=engine.AMBER_DAYS)}, then=Value("amber")),
+            default=Value("green"),
+        )
+
     return Case(
-        When(stage=engine.STAGE_ORDER[-1], then=Value("green")),
-        When(next_planned__isnull=True, then=Value("none")),
-        When(next_planned__lt=today, then=Value("red")),
-        When(next_planned__lte=today + timedelta(days=engine.AMBER_DAYS), then=Value("amber")),
-        default=Value("green"),
+        *[When(stage=stage, then=colour(f"planned_{after}")) for stage, after in _following()],
+        default=Value("green"),  # the last stage: the life cycle is complete
     )
 
 
@@ -69,16 +79,16 @@ def stalled(today: date) -> Q:
 
 def with_status(queryset, today: date):
     """The projects annotated with ``next_planned``, ``rag`` and ``stalled``."""
-    return queryset.annotate(next_planned=next_planned()).annotate(
-        rag=rag(today), stalled=ExpressionWrapper(stalled(today), output_field=BooleanField())
+    return queryset.annotate(
+        next_planned=next_planned(), rag=rag(today), stalled=ExpressionWrapper(stalled(today), output_field=BooleanField())
     )
 
 
 def summary(queryset, today: date, counties: dict[int, str], total_label: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The board per county and its total row: the columns of engine.board_summary."""
+    # Grouped by region alone: the scan follows the board index (see Project.Meta) without a sort.
     counts = (
         queryset.order_by()
-        .annotate(next_planned=next_planned())
         .annotate(rag=rag(today))
         .values("region_id")
         .annotate(
@@ -122,10 +132,14 @@ def summary(queryset, today: date, counties: dict[int, str], total_label: str) -
 
 
 def flagged(queryset, today: date, limit: int = 50) -> list[Project]:
-    """The late or stalled projects, the next stage due earliest first (no plan first), with the annotations."""
-    return list(
-        with_status(queryset, today)
+    """The late or stalled projects, the next stage due earliest first (no plan first), with the annotations.
+
+    The ids come first, from the board index alone; only the projects shown are read whole."""
+    ids = list(
+        with_status(queryset.order_by(), today)
         .filter(Q(rag="red") | Q(stalled=True))
-        .select_related("region")
-        .order_by(F("next_planned").asc(nulls_first=True), "code")[:limit]
+        .order_by(F("next_planned").asc(nulls_first=True), "code")
+        .values_list("pk", flat=True)[:limit]
     )
+    projects = with_status(Project.objects.filter(pk__in=ids), today).select_related("region").in_bulk()
+    return [projects[pk] for pk in ids]
