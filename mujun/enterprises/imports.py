@@ -26,6 +26,7 @@ from mujun.core.imports import (
 from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.uscc import uscc_problem
 from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.enterprises.signals import enterprise_years_imported
 
 # Fields of the enterprise itself; every other figure belongs to the year.
 ENTERPRISE_FIELDS = ["name", "region", "industry_code", "above_scale", "land_mu", "established_on"]
@@ -131,6 +132,13 @@ class EnterpriseImporter(Importer):
                 *year_fields,
             ).to_dicts(),
             key=("enterprise_id", "year"),
+        )
+        written = frame.select(
+            pl.col("year"), pl.col("uscc").replace_strict(enterprise_ids, return_dtype=pl.Int64).alias("id")
+        )
+        enterprise_years_imported.send(
+            sender=EnterpriseYear,
+            years={year: ids for year, ids in written.group_by("year").agg("id").iter_rows()},
         )
         return ImportResult(
             counts={

@@ -18,7 +18,10 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from mujun.enterprises.models import EnterpriseYear
 
+        from mujun.enterprises.signals import enterprise_years_imported
+
         post_save.connect(_revenue_saved, sender=EnterpriseYear, dispatch_uid="projects-above-scale")
+        enterprise_years_imported.connect(_years_imported, dispatch_uid="projects-above-scale-import")
 
 
 def _revenue_saved(sender, instance, **kwargs):
@@ -27,3 +30,12 @@ def _revenue_saved(sender, instance, **kwargs):
 
     if instance.revenue is not None and instance.revenue >= ABOVE_SCALE_REVENUE:
         mark_above_scale([instance.enterprise_id], instance.year)
+
+
+def _years_imported(sender, years, **kwargs):
+    """The same for an enterprise import, which writes its years in bulk."""
+    from mujun.projects.services import mark_above_scale
+
+    for year, enterprise_ids in years.items():
+        mark_above_scale(enterprise_ids, year)
+

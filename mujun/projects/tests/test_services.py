@@ -126,3 +126,20 @@ def test_monthly_reports(project, operator_wuxing, operator_nanxun, city_admin, 
     services.review_report(report, True, "", city_admin)
     with pytest.raises(Refused, match="审核通过"):
         submit_report(project, date(2024, 5, 1), 1, None, "", [], operator_wuxing, report=report)
+
+
+def test_an_enterprise_import_reaching_20_million_makes_projects_above_scale(project, operator_wuxing, files):
+    from mujun.enterprises.imports import EnterpriseImporter
+
+    project = _to_construction(project, operator_wuxing, files)
+    advance(project, "completed", date(2024, 9, 1), files("photo", "document"), operator_wuxing)
+    advance(project, "commissioned", date(2024, 10, 1), files("photo"), operator_wuxing)
+    enterprise = project.enterprise
+    csv = (
+        "uscc,name,region,above_scale,land_mu,revenue\n"
+        f"{enterprise.uscc},{enterprise.name},{enterprise.region.code},是,10,2500\n"
+    ).encode()
+    EnterpriseImporter(operator_wuxing, year=2024).run(csv, filename="figures.csv")
+    project.refresh_from_db()
+    assert project.stage == "above_scale"
+    assert project.actual_above_scale == date(2024, 12, 31)
