@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -36,6 +34,9 @@ sys.path.insert(0, str(REPOSITORY))
 from mujun.engine.evaluation import evaluate  # noqa: E402
 from mujun.engine.scheme import parse_scheme, preset_toml  # noqa: E402
 from mujun.engine.uscc import ALPHABET, WEIGHTS  # noqa: E402
+
+from machine import describe_machine  # noqa: E402  (bench/machine.py; bench/ is on sys.path as the script's folder)
+
 
 REGIONS = ["黄岩区", "椒江区", "路桥区", "临海市", "温岭市", "玉环市", "天台县", "仙居县", "三门县", "台州湾新区"]
 
@@ -232,8 +233,7 @@ def main() -> None:
     started = time.perf_counter()
     frame = synthetic_input(args.rows)
     generated = time.perf_counter() - started
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, Polars {pl.__version__}")
+    print(f"machine: {describe_machine()}, Polars {pl.__version__}")
     print(f"generated {frame.height:,} typed rows in {generated:.2f} s")
 
     timings = []

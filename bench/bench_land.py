@@ -15,12 +15,9 @@ database of its own, e.g. postgres://postgres@127.0.0.1:5432/mujun_bench_land: i
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import math
 import os
-import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -31,17 +28,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from machine import describe_machine  # bench/machine.py; bench/ is on sys.path when run as a script
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 CHROMIUM = os.environ.get("MUJUN_CHROMIUM", "/usr/bin/chromium")
 
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        match = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        cpu = match.group(1).strip() if match else cpu
-    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def generated_parcels(n: int, seed: int = 1) -> pl.DataFrame:
@@ -216,7 +208,7 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=1_000_000)
     parser.add_argument("--county-parcels", type=int, default=20_000)
     args = parser.parse_args()
-    print(f"{dt.date.today()} · {machine()}")
+    print(f"{dt.date.today()} · {describe_machine()}")
     if args.only in (None, "engine"):
         print(f"**(a) five-wei classifier, {args.parcels:,} parcels**")
         print("\n".join(bench_engine(args.parcels)), flush=True)

@@ -15,27 +15,19 @@ database is created and emptied: use one of your own, such as mujun_bench_oversi
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import platform
-import re
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from machine import describe_machine  # bench/machine.py; bench/ is on sys.path when run as a script
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        match = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        cpu = match.group(1).strip() if match else cpu
-    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def timed(function, repeat: int) -> list[float]:
@@ -128,7 +120,7 @@ def bench_pages() -> None:
 
 
 if __name__ == "__main__":
-    print(f"{dt.date.today()} · {machine()}", flush=True)
+    print(f"{dt.date.today()} · {describe_machine()}", flush=True)
     print("(a) engine", flush=True)
     bench_engine()
     print("(b) pages on the demo database", flush=True)

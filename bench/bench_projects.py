@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import describe_machine  # bench/machine.py; bench/ is on sys.path when run as a script
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
@@ -214,9 +214,8 @@ def main() -> None:
     if arguments.only in (None, "board"):
         lines += _time_board(arguments.requests, arguments.profile)
 
-    cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
     load = os.getloadavg()[0]
-    print(f"date {dt.date.today()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {connection.vendor}, load {load:.2f}")
+    print(f"date {dt.date.today()}, {describe_machine()}, {connection.vendor}, load {load:.2f}")
     print("\n".join(lines))
 
 

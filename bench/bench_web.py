@@ -19,10 +19,8 @@ database is created when missing and emptied first: never point it at a database
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
-import platform
 import re
 import statistics
 import sys
@@ -31,21 +29,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from machine import describe_machine  # bench/machine.py; bench/ is on sys.path when run as a script
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 README = Path(__file__).resolve().parent / "README.md"
 PROTECTED_DATABASES = {"test", "postgres", "mujun"}
 
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    with contextlib.suppress(OSError):
-        match = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-        cpu = match.group(1).strip() if match else cpu
-    memory = "?"
-    with contextlib.suppress(OSError):
-        match = re.search(r"MemTotal:\s*(\d+) kB", Path("/proc/meminfo").read_text())
-        memory = f"{int(match.group(1)) / 1024**2:.0f} GiB" if match else memory
-    return f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} {platform.release()}"
 
 
 def prepare_environment(args) -> str:
@@ -296,8 +285,8 @@ def main() -> None:
         cursor.execute("select sqlite_version()" if vendor == "sqlite" else "show server_version")
         version = cursor.fetchone()[0]
     header = (
-        f"{dt.date.today().isoformat()} · {machine()} · {vendor} {version} ({database}) · "
-        f"Python {platform.python_version()}, Django {django.get_version()}"
+        f"{dt.date.today().isoformat()} · {describe_machine()} · {vendor} {version} ({database}) · "
+        f"Django {django.get_version()}"
     )
     print(header, flush=True)
     url = os.environ.get("DATABASE_URL")
