@@ -40,13 +40,8 @@ KIND_LABELS = {
 }
 AMBIGUOUS = -1  # a lookup key that names more than one record
 # Numbers, yes/no and dates are typed exactly as the evaluation engine types its input, so that what the
-# platform imports the engine accepts. (The engine keeps these helpers private; they should become public.)
-ENGINE_COERCIONS = {
-    NUMBER: engine_evaluation._number,
-    INTEGER: engine_evaluation._number,
-    BOOL: engine_evaluation._boolean,
-    DATE: engine_evaluation._date,
-}
+# platform imports the engine accepts: the kind of engine coercion per column kind.
+ENGINE_COERCIONS = {NUMBER: "number", INTEGER: "number", BOOL: "boolean", DATE: "date"}
 
 
 @dataclass(frozen=True)
@@ -375,7 +370,7 @@ class Importer:
             checks.append((value.is_null(), "必填，不能为空", "is required"))
         if column.kind in ENGINE_COERCIONS:
             # The evaluation engine's typing, so a file the platform imports is one the engine accepts.
-            coercion = ENGINE_COERCIONS[column.kind]("value", pl.String)
+            coercion = engine_evaluation.coercion(ENGINE_COERCIONS[column.kind], "value", pl.String)
             typed = coercion.typed
             checks.append((coercion.unparsed, coercion.zh, coercion.en))
             if column.kind == INTEGER:

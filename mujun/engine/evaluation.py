@@ -212,19 +212,6 @@ def coercion(kind: str, column: str, dtype: pl.DataType = pl.String) -> Coercion
     return Coercion(typed, _strip(text).is_not_null() & spec.unread(typed), spec.zh, spec.en)
 
 
-# The names mujun.core.imports used before ``coercion`` was public.
-def _number(column: str, dtype: pl.DataType = pl.String) -> Coercion:
-    return coercion("number", column, dtype)
-
-
-def _boolean(column: str, dtype: pl.DataType = pl.String) -> Coercion:
-    return coercion("boolean", column, dtype)
-
-
-def _date(column: str, dtype: pl.DataType = pl.String) -> Coercion:
-    return coercion("date", column, dtype)
-
-
 def _column_kinds(scheme: Scheme) -> dict[str, _Kind]:
     return {
         **dict.fromkeys(BOOLEAN_COLUMNS, BOOLEAN),
