@@ -1,0 +1,31 @@
+"""The API's serializer base: the model validates, as in NetBox's ``ValidatedModelSerializer``.
+
+Every domain rule lives once, in the model's ``clean()`` (or an engine expression it calls); the web form
+runs it through ``full_clean()``, and so does the API through this base, so a record the form refuses is
+refused by the API with the same message. State fields (a stage, a status, a category) belong in
+``Meta.read_only_fields``: they change only through the app's ``services.py``.
+"""
+
+from rest_framework import serializers
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    def validate(self, data):
+        attrs = dict(data)
+        opts = self.Meta.model._meta
+        for field in [*opts.local_many_to_many, *opts.related_objects]:
+            attrs.pop(field.name, None)
+        if self.instance is None:
+            instance = self.Meta.model(**attrs)
+        else:
+            # A copy: a refused update must not leave the cached instance half-changed.
+            instance = self.Meta.model._default_manager.get(pk=self.instance.pk)
+            for name, value in attrs.items():
+                setattr(instance, name, value)
+        self.prepare_instance(instance)
+        # DRF turns a Django ValidationError raised here into a 400 naming each field.
+        instance.full_clean(validate_unique=True)
+        return data
+
+    def prepare_instance(self, instance) -> None:
+        """Set derived fields the model's validation reads (e.g. an area computed from a boundary)."""
