@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "mujun.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from mujun.core import schema  # noqa: F401  (registers the API schema's field extensions)

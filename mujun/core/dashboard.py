@@ -26,7 +26,7 @@ def dashboard_context(request) -> dict:
         "latest_runs": Run.objects.select_related("region", "scheme")[:8],
         "grades": grade_distribution(),
         "inspection": latest_inspection(),
-        "service": service_figures(),
+        "service": service_figures(request.user),
         "indicators": indicator_leaders(),
         "projects": project_figures(),
         "land": land_figures(),
@@ -76,14 +76,15 @@ def latest_inspection() -> dict | None:
     }
 
 
-def service_figures() -> dict | None:
+def service_figures(user) -> dict | None:
     if not apps.is_installed("mujun.services"):
         return None
     from mujun.services.models import Problem
-    from mujun.services.workflow import overdue
+    from mujun.services.workflow import overdue, visible_problems
 
-    late = overdue().select_related("enterprise", "department").order_by("deadline")
-    counts = Problem.objects.aggregate(
+    problems = visible_problems(user)  # a department handler: their department's only
+    late = overdue(problems).select_related("enterprise", "department").order_by("deadline")
+    counts = problems.aggregate(
         total=Count("pk"), open=Count("pk", filter=Q(status__in=Problem.OPEN_STATUSES))
     )
     return {**counts, "overdue_count": late.count(), "overdue": list(late[:5])}

@@ -182,6 +182,10 @@ class Importer:
         try:
             return read_table(source, filename=filename, headers=self.headers())
         except TableError as error:
+            if error.problems:  # cells whose values the file does not really hold
+                raise ImportFailed(
+                    [Problem(p.row, p.column, p.header, p.zh, p.en) for p in error.problems]
+                ) from error
             zh, en = _split(str(error))
             raise ImportFailed([Problem(1, "", "", zh, en)]) from error
 

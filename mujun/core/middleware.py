@@ -3,9 +3,12 @@ from django.urls import reverse
 
 
 class LoginRequiredEverywhereMiddleware:
-    """Every page but log-in, language switching and static files needs a signed-in user."""
+    """Every page but log-in, language switching and static files needs a signed-in user.
 
-    OPEN_PREFIXES = ("/accounts/login/", "/i18n/", "/static/", "/media/")
+    The API answers 401 itself, except its docs: they are a page, so they send people to log in.
+    """
+
+    OPEN_PREFIXES = ("/accounts/login/", "/i18n/", "/static/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -13,7 +16,7 @@ class LoginRequiredEverywhereMiddleware:
     def __call__(self, request):
         path = request.path_info
         if not request.user.is_authenticated and not path.startswith(self.OPEN_PREFIXES):
-            if path.startswith("/api/"):
+            if path.startswith("/api/") and not path.startswith("/api/docs/"):
                 return self.get_response(request)  # DRF answers 401/403 itself
             return redirect_to_login(request.get_full_path(), reverse("login"))
         return self.get_response(request)

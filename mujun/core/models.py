@@ -1,6 +1,15 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class UserHistory(HistoricalRecords):
+    """A user's history without a row per log-in: Django saves ``last_login`` alone on each."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("update_fields") != frozenset({"last_login"}):
+            super().post_save(instance, created, using=using, **kwargs)
 
 
 class User(AbstractUser):
@@ -24,6 +33,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         help_text=_("The county a county operator enters data for"),
     )
+    # Who gave whom which role and region. No password hashes in the history, and no row per log-in.
+    history = UserHistory(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("user")

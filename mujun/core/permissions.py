@@ -1,6 +1,7 @@
 from django.db import transaction
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from mujun.core.deletion import delete_record
 from mujun.core.scoping import can_edit_record, require_edit
 
 
@@ -31,3 +32,7 @@ class RegionScopedWritesMixin:
     def perform_update(self, serializer):
         with transaction.atomic():
             require_edit(self.request.user, serializer.save())
+
+    def perform_destroy(self, instance):
+        # A record other records still hold is refused (409) with a message naming them.
+        delete_record(instance)

@@ -10,12 +10,17 @@ from django.db.models import Model, QuerySet
 
 
 def record_region(obj: Model):
-    """The region a record belongs to, following ``region`` or ``enterprise.region``."""
-    if hasattr(obj, "region"):
-        return obj.region
-    if hasattr(obj, "enterprise"):
-        return obj.enterprise.region
-    return None
+    """The region a record belongs to, following ``region`` or ``enterprise.region``; None while a new
+    record has neither (a project before its form is filled in may have no enterprise at all)."""
+    region = getattr(obj, "region", None)
+    if region is None and getattr(obj, "enterprise", None) is not None:
+        region = obj.enterprise.region
+    return region
+
+
+def can_read_record(user, obj: Model) -> bool:
+    """Whether the user may read the record (and the files it holds): everybody signed in reads everything."""
+    return user.is_authenticated
 
 
 def can_edit_region(user, region) -> bool:
@@ -30,14 +35,21 @@ def can_edit_region(user, region) -> bool:
 
 
 def can_edit_record(user, obj: Model) -> bool:
+    """Whether the user may change the record. A region is a record too: the city and its counties, which
+    every total is summed up along, change only by a city administrator; a county operator keeps the towns
+    and parks of their county."""
+    from mujun.regions.models import Region
+
+    if isinstance(obj, Region):
+        below_county = obj.level in (Region.Level.TOWN, Region.Level.PARK)
+        return can_edit_region(user, obj) and (user.is_city_admin or below_county)
     return can_edit_region(user, record_region(obj))
 
 
-def require_edit(user, obj_or_region) -> None:
-    from mujun.regions.models import Region
-
-    region = obj_or_region if isinstance(obj_or_region, Region) else record_region(obj_or_region)
-    if not can_edit_region(user, region):
+def require_edit(user, obj: Model) -> None:
+    """Refuse (403) unless the user may change the record (``can_edit_record``; for the records of a region
+    in general, ask ``can_edit_region``)."""
+    if not can_edit_record(user, obj):
         raise PermissionDenied("无权修改此区域的数据 / you may not edit records of this region")
 
 

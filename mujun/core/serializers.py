@@ -6,7 +6,10 @@ refused by the API with the same message. State fields (a stage, a status, a cat
 ``Meta.read_only_fields``: they change only through the app's ``services.py``.
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from rest_framework import serializers
+
+from mujun.core.history import one_history_row
 
 
 class ValidatedModelSerializer(serializers.ModelSerializer):
@@ -29,3 +32,19 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
 
     def prepare_instance(self, instance) -> None:
         """Set derived fields the model's validation reads (e.g. an area computed from a boundary)."""
+
+    def update(self, instance, validated_data):
+        with one_history_row(instance):  # fields and links (a project's parcels): one history row
+            return super().update(instance, validated_data)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # DRF leaves allow_blank off a read-only field (not editable, or in read_only_fields), so the API
+        # schema's enum of a state that may be empty (a parcel not classified yet) would lack the "".
+        for name, field in fields.items():
+            if isinstance(field, serializers.ChoiceField) and field.read_only and name not in self._declared_fields:
+                try:
+                    field.allow_blank = self.Meta.model._meta.get_field(name).blank
+                except FieldDoesNotExist:
+                    pass
+        return fields

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.template.defaultfilters import yesno
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -13,7 +14,9 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.exports import export_response, xlsx_response
+from mujun.core.history import one_history_row
 from mujun.core.imports import ImportFailed, problems_frame
 from mujun.core.scoping import can_edit_record, record_region, require_edit
 
@@ -116,8 +119,9 @@ class ObjectEditView(View):
             with transaction.atomic():
                 obj = form.save(commit=False)
                 require_edit(request.user, obj)
-                obj.save()
-                form.save_m2m()
+                with one_history_row(obj):  # fields and links: one row, not one per link change
+                    obj.save()
+                    form.save_m2m()
             messages.success(request, _("Saved %(object)s.") % {"object": obj})
             return HttpResponseRedirect(obj.get_absolute_url())
         return self.render(form)
@@ -128,6 +132,41 @@ class ObjectEditView(View):
             self.template_name,
             {"form": form, "object": self.object, "model_name": self.model._meta.verbose_name},
         )
+
+
+class ObjectDeleteView(View):
+    """Confirm, then delete one record inside the user's regions. A record others still hold is not
+    deleted: the user is sent back to it with a message naming what holds it."""
+
+    model = None
+    template_name = "core/object_confirm_delete.html"
+    list_url_name = ""  # where to go once the record is deleted
+
+    def get_object(self):
+        return get_object_or_404(self.model, pk=self.kwargs["pk"])
+
+    # Not ``delete``: View would route HTTP DELETE requests to it.
+    def delete_object(self, obj) -> None:
+        """Delete through the app's service; raises ``DeletionRefused``."""
+        delete_record(obj)
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        require_edit(request.user, self.object)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, **kwargs):
+        return render(request, self.template_name, {"object": self.object})
+
+    def post(self, request, **kwargs):
+        name = str(self.object)
+        try:
+            self.delete_object(self.object)
+        except DeletionRefused as refusal:
+            messages.error(request, refusal.message)
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(request, _("Deleted %(object)s.") % {"object": name})
+        return HttpResponseRedirect(reverse(self.list_url_name))
 
 
 def history_rows(obj, limit: int = 50) -> list[dict]:
@@ -159,7 +198,12 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
 
 
 def readable(field, value):
-    """A stored value as the user reads it: a choice's label, yes/no, the related record's name."""
+    """A stored value as the user reads it: a choice's label, yes/no, the related record's name; the
+    names of linked records (a many-to-many field's rows, as simple-history diffs them)."""
+    if field.many_to_many:
+        ids = [row[field.m2m_reverse_field_name()] for row in value]
+        found = field.related_model._default_manager.in_bulk(ids)
+        value = "、".join(str(found.get(pk, f"#{pk}")) for pk in ids)
     if value is None or value == "":
         return None  # shown as a dash
     if field.choices:

@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="mujun evaluate",
         description="Evaluate enterprises' per-mu benefit (亩均效益综合评价) from a CSV, Excel or Parquet file.",
     )
-    parser.add_argument("input", help="enterprises: .csv (UTF-8 or GBK), .xlsx/.xls or .parquet")
+    parser.add_argument(
+        "input", help="enterprises: .csv/.txt (UTF-8, GBK or UTF-16; commas or tabs), .xlsx/.xls or .parquet"
+    )
     parser.add_argument(
         "--scheme", required=True, help=f"scheme TOML file, or a preset id: {', '.join(PRESETS)}"
     )

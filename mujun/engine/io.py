@@ -1,9 +1,14 @@
 """Reading the enterprises' table from CSV, Excel or Parquet, and writing results.
 
-County spreadsheets come with Chinese headers, a title row or two above the header, and often in GBK;
-``read_table`` finds the header row, renames known headers to the engine's English column names and hands
-every data cell over as text exactly as in the file (typing and checking is ``evaluation.prepare``'s job),
-with the row number the user sees in the file so problems can point at it.
+County spreadsheets come with Chinese headers, a title row or two above the header, as text in UTF-8, GBK
+or UTF-16 with commas or tabs, or as workbooks; ``read_table`` finds the header row, renames known headers
+to the engine's English column names and hands every data cell over as text exactly as in the file (typing
+and checking is ``evaluation.prepare``'s job), with the row number the user sees in the file so problems
+can point at it. It is the one reader of uploaded and batch tables, for the web imports and the commands.
+
+A value the user sees but the file would not give is never dropped silently: data in a column without a
+header, a formula saved without its result, an error value, a merged region below the header are each a
+problem of its cell (:class:`CellProblem`), and the table is refused.
 """
 
 from __future__ import annotations
@@ -13,11 +18,15 @@ import csv
 import io
 import itertools
 import os
+import posixpath
 import re
+import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
+from xml.etree import ElementTree
 
 import polars as pl
 import polars.selectors as cs
@@ -47,8 +56,17 @@ ROW_COLUMN = "_row"
 CSV_EXTENSIONS = {".csv", ".txt"}
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm", ".xls"}
 PARQUET_EXTENSIONS = {".parquet", ".pq"}
-CSV_HEAD_BYTES = 1 << 16
+TEXT_CHUNK = 1 << 20
+# Byte-order marks: Excel's "CSV UTF-8" and its "Unicode text" (UTF-16, tab-separated).
+TEXT_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+CSV_SEPARATORS = (",", "\t")  # Excel saves "CSV" with commas and "Text"/"Unicode text" with tabs
 HEADER_SEARCH_ROWS = 30  # title rows above the header: a few in practice
+MAX_COLUMNS = 16_384  # Excel's limit
+SHEET_CHUNK = 1 << 22
+EXCEL_ERRORS = {  # calamine's names of Excel's error values
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
+    "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+}
 EXCEL_MAX_ROWS = 1_048_575  # one row for the header
 # Fixed so that writing the same result twice gives byte-equal workbooks.
 WORKBOOK_CREATED = datetime(2000, 1, 1)
@@ -56,8 +74,30 @@ WORKBOOK_CREATED = datetime(2000, 1, 1)
 Source = str | os.PathLike | bytes | IO[bytes]
 
 
+class CellProblem(NamedTuple):
+    """A cell whose value the file does not hold as the user sees it: a formula without its saved result,
+    an error value (#DIV/0!), a merged cell, data in a column without a header. ``row`` is the row the user
+    sees, ``column`` the English column name ("" when the column has no header) and ``header`` the column
+    as the user sees it (its header, else its letter: "F列")."""
+
+    row: int
+    index: int  # of the column in the sheet, 0-based (-1 if unknown): problems sort by row, then column
+    column: str
+    header: str
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}, {self.column}" if self.column else f"row {self.row}"
+        return f"第{self.row}行 {self.header}：{self.zh} / {where}: {self.en}"
+
+
 class TableError(ValueError):
-    """The file cannot be read as a table (bilingual message)."""
+    """The file cannot be read as a table (bilingual message); ``problems`` lists the cells at fault."""
+
+    def __init__(self, message: str = "", problems: list[CellProblem] | None = None):
+        self.problems = sorted(problems or [])  # by row, then column
+        super().__init__(message or "\n".join(str(problem) for problem in self.problems))
 
 
 def normalise_header(text: object) -> str:
@@ -68,20 +108,42 @@ def normalise_header(text: object) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
+def _column_letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
 def _header_lookup(headers: dict[str, str]) -> dict[str, str]:
     lookup = {normalise_header(english): english for english in headers}
     lookup.update({normalise_header(chinese): english for english, chinese in headers.items()})
     return lookup
 
 
-def _find_header(rows: list[list[Any]], lookup: dict[str, str]) -> int:
-    """Index of the first row naming at least two known columns (one if only one is known)."""
+def _header_row(rows: list[list[Any]], lookup: dict[str, str]) -> tuple[int, int] | None:
+    """(index, known headers) of the first row naming at least two known columns (one if only one is known)."""
     needed = min(2, len(lookup))
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if sum(normalise_header(cell) in lookup for cell in row) >= needed:
-            return index
+        known = sum(normalise_header(cell) in lookup for cell in row)
+        if known >= needed:
+            return index, known
+    return None
+
+
+def _no_header(lookup: dict[str, str]) -> TableError:
     examples = ", ".join(list(lookup.values())[:3])
-    raise TableError(
+    return TableError(
         f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有已知的列名 / no header row found: none of the first "
         f"{HEADER_SEARCH_ROWS} rows names known columns such as {examples}"
     )
@@ -91,13 +153,16 @@ def _column_names(header_cells: list[Any], lookup: dict[str, str]) -> list[str |
     """English name for each header cell (unknown headers kept as written, empty ones as None)."""
     names: list[str | None] = []
     for cell in header_cells:
-        text = "" if cell is None else str(cell).replace("\ufeff", "").strip()
-        names.append(lookup.get(normalise_header(text), text) or None)
+        names.append(lookup.get(normalise_header(cell), _header_text(cell)) or None)
     repeated = [name for name, count in Counter(n for n in names if n).items() if count > 1]
     if repeated:
         listed = ", ".join(repeated)
         raise TableError(f"表头重复：{listed} / duplicate headers: {listed}")
     return names
+
+
+def _header_text(cell: object) -> str:
+    return "" if cell is None else str(cell).replace("\ufeff", "").strip()
 
 
 def _source_bytes(source: Source) -> bytes:
@@ -109,7 +174,11 @@ def _source_bytes(source: Source) -> bytes:
     try:
         return Path(source).read_bytes()
     except OSError as error:
-        raise TableError(f"无法读取文件 {source}：{error.strerror} / cannot read file {source}: {error.strerror}") from None
+        raise _unreadable(source, error) from None
+
+
+def _unreadable(path: Source, error: OSError) -> TableError:
+    return TableError(f"无法读取文件 {path}：{error.strerror} / cannot read file {path}: {error.strerror}")
 
 
 def _extension(source: Source, filename: str | None) -> str:
@@ -123,7 +192,11 @@ def _extension(source: Source, filename: str | None) -> str:
 def read_table(
     source: Source, *, filename: str | None = None, headers: dict[str, str] = INPUT_COLUMNS
 ) -> pl.DataFrame:
-    """The table in ``source`` with English column names, text cells and a ``_row`` column."""
+    """The table in ``source`` with English column names, text cells and a ``_row`` column.
+
+    Raises :class:`TableError` for a file that is not a readable table, and, with ``problems``, for cells
+    whose values the table would lose (see :class:`CellProblem`).
+    """
     extension = _extension(source, filename)
     lookup = _header_lookup(headers)
     if extension in CSV_EXTENSIONS:
@@ -145,61 +218,135 @@ def read_table(
     return frame
 
 
-def _csv_head(source: Source) -> bytes:
-    if isinstance(source, (str, os.PathLike)):
+# -- text files ------------------------------------------------------------------------------------------
+
+
+def _chunks(source: str | os.PathLike | bytes) -> Iterator[bytes | memoryview]:
+    if isinstance(source, bytes):
+        view = memoryview(source)
+        for start in range(0, len(view), TEXT_CHUNK):
+            yield view[start : start + TEXT_CHUNK]
+        return
+    try:
+        with open(source, "rb") as file:
+            while chunk := file.read(TEXT_CHUNK):
+                yield chunk
+    except OSError as error:
+        raise _unreadable(source, error) from None
+
+
+def _text_encoding(source: str | os.PathLike | bytes, head: bytes) -> str:
+    """The encoding of a text file as Chinese offices write them: a byte-order mark names UTF-8 or UTF-16
+    (Excel's "Unicode text"); without one the text is UTF-8 if it decodes as such, else GB18030 (a superset
+    of GBK: Excel's "CSV" on Chinese Windows). Checked over the whole file, in pieces."""
+    marked = [encoding for bom, encoding in TEXT_BOMS if head.startswith(bom)]
+    for encoding in marked or ["utf-8", "gb18030"]:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            with open(source, "rb") as file:
-                return file.read(CSV_HEAD_BYTES)
-        except OSError as error:
-            raise TableError(
-                f"无法读取文件 {source}：{error.strerror} / cannot read file {source}: {error.strerror}"
-            ) from None
-    return _source_bytes(source)[:CSV_HEAD_BYTES]
-
-
-def _decode_head(head: bytes, *, whole: bool) -> tuple[str, str]:
-    """The encoding of a CSV file (UTF-8 with or without BOM, else GB18030) and its first lines."""
-    try:
-        return "utf-8", codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=whole)
-    except UnicodeDecodeError:
-        return "gb18030", head.decode("gb18030", errors="replace")
-
-
-def _gb18030_as_utf8(data: bytes) -> bytes:
-    try:
-        return data.decode("gb18030").encode("utf-8")
-    except UnicodeDecodeError:
-        raise TableError("文件编码无法识别：应为 UTF-8 或 GBK / unknown text encoding: expected UTF-8 or GBK") from None
+            for chunk in _chunks(source):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise TableError(
+        "文件编码无法识别：应为 UTF-8、UTF-16 或 GBK/GB18030 的文本 / unknown text encoding: expected text in "
+        "UTF-8, UTF-16 or GBK/GB18030"
+    )
 
 
 def _read_csv(source: Source, lookup: dict[str, str]) -> pl.DataFrame:
     if not isinstance(source, (str, os.PathLike)):
         source = _source_bytes(source)  # read once; polars reads a path itself, memory-mapped
-    head = _csv_head(source)
-    encoding, text = _decode_head(head, whole=len(head) < CSV_HEAD_BYTES)
-    head_rows = list(itertools.islice(csv.reader(io.StringIO(text)), HEADER_SEARCH_ROWS))
-    header_index = _find_header(head_rows, lookup)
-    names = _column_names(head_rows[header_index], lookup)
-
-    def parse(data: Source) -> pl.DataFrame:
-        return pl.read_csv(
-            data,
-            has_header=False,
-            skip_rows=header_index + 1,
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
+    head = bytes(next(_chunks(source), b""))
+    if not head:
+        raise TableError("文件是空的 / the file is empty")
+    encoding = _text_encoding(source, head)
+    text = codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < TEXT_CHUNK)
+    if "\x00" in text:  # binary content, or UTF-16 without its byte-order mark
+        raise TableError(
+            "不是文本表格：文件含有二进制内容；请另存为 CSV（UTF-8）或 Excel 工作簿 / not a text table: the file "
+            "holds binary content; save it as CSV (UTF-8) or as an Excel workbook"
         )
-
-    try:
-        body = parse(_gb18030_as_utf8(_source_bytes(source)) if encoding == "gb18030" else source)
-    except pl.exceptions.ComputeError as error:
-        if encoding != "utf-8" or "utf-8" not in str(error).lower():
-            raise TableError(f"CSV文件无法解析：{error} / the CSV file cannot be parsed: {error}") from None
-        # The first 64 KiB were plain ASCII; the rest is GBK.
-        body = parse(_gb18030_as_utf8(_source_bytes(source)))
+    separator, header_index, header_cells = _csv_header(text, lookup)
+    names = _column_names(header_cells, lookup)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        source = _source_bytes(source).decode(encoding).encode("utf-8")  # polars reads UTF-8 only
+    body = _parse_csv(source, separator, skip=header_index + 1, width=len(names))
     # The header is line header_index + 1, so the first data row is line header_index + 2.
-    return _name_columns(body, names, first_row=header_index + 2)
+    first_row = header_index + 2
+    _refuse_cells(_headless_problems(body, names, first_row, list(range(body.width))))
+    return _name_columns(body, names, first_row=first_row)
+
+
+def _csv_header(text: str, lookup: dict[str, str]) -> tuple[str, int, list[str]]:
+    """Separator, index and cells of the header line: the separator under which it names most columns."""
+    best: tuple[int, str, int, list[str]] | None = None
+    for separator in CSV_SEPARATORS:
+        try:
+            rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=separator),
+                                         HEADER_SEARCH_ROWS))
+        except csv.Error:
+            continue
+        found = _header_row(rows, lookup)
+        if found and (best is None or found[1] > best[0]):
+            best = (found[1], separator, found[0], rows[found[0]])
+    if best is None:
+        raise _no_header(lookup)
+    return best[1], best[2], best[3]
+
+
+def _parse_csv(data: Source, separator: str, *, skip: int, width: int) -> pl.DataFrame:
+    """Every field as text, in positional columns as wide as the widest row (Polars takes the width from
+    the first row and would drop fields beyond it: start from the header's width and widen)."""
+    width = max(width, 1)
+    while True:
+        try:
+            return pl.read_csv(
+                data,
+                has_header=False,
+                separator=separator,
+                skip_rows=skip,
+                infer_schema=False,
+                schema={f"column_{i}": pl.String for i in range(width)},
+                missing_columns="insert",
+                raise_if_empty=False,
+            )
+        except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as error:
+            if width >= MAX_COLUMNS:
+                raise TableError(f"CSV文件无法解析：{error} / the CSV file cannot be parsed: {error}") from None
+            width = min(width * 4, MAX_COLUMNS)
+        except pl.exceptions.PolarsError as error:
+            raise TableError(f"CSV文件无法解析：{error} / the CSV file cannot be parsed: {error}") from None
+
+
+# -- the header and the cells beyond it ----------------------------------------------------------------
+
+
+def _refuse_cells(problems: list[CellProblem]) -> None:
+    if problems:
+        raise TableError(problems=problems)
+
+
+def _headless_problems(
+    body: pl.DataFrame, names: list[str | None], first_row: int, indexes: list[int]
+) -> list[CellProblem]:
+    """A value in a column without a header would be dropped: each is a problem of its cell."""
+    problems = []
+    for position in range(body.width):
+        if position < len(names) and names[position] is not None:
+            continue
+        cells = body.select(
+            pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64).alias("row"),
+            pl.col(body.columns[position]).alias("value"),
+        )
+        letter = _column_letter(indexes[position])
+        message = f"{letter}列", "有数据但没有表头", f"column {letter} has data but no header"
+        problems += [
+            CellProblem(row, indexes[position], "", *message)
+            for row in cells.filter(pl.col("value").str.strip_chars() != "")["row"]
+        ]
+    return problems
 
 
 def _name_columns(body: pl.DataFrame, names: list[str | None], *, first_row: int) -> pl.DataFrame:
@@ -216,20 +363,246 @@ def _name_columns(body: pl.DataFrame, names: list[str | None], *, first_row: int
     return frame.with_columns(pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64).alias(ROW_COLUMN))
 
 
+# -- workbooks -------------------------------------------------------------------------------------------
+
+
 def _read_excel(data: bytes, lookup: dict[str, str]) -> pl.DataFrame:
     import fastexcel
 
+    if not data:
+        raise TableError("文件是空的 / the file is empty")
     try:
         reader = fastexcel.read_excel(data)
-        # skip_rows=0 keeps leading empty rows, so index i is sheet row i + 1.
+        # skip_rows=0 keeps leading empty rows, so index i is sheet row i + 1; columns start at the
+        # first used one, at its absolute index.
         sheet = reader.load_sheet(0, header_row=None, skip_rows=0, dtypes="string")
-        cells = sheet.to_polars()
-    except Exception as error:  # fastexcel raises its own hierarchy for corrupt or encrypted files
-        raise TableError(f"Excel文件无法读取：{error} / the Excel file cannot be read: {error}") from None
+        batch, unread = sheet.to_arrow_with_errors()  # error values (#DIV/0!) would read as empty
+        cells = pl.from_arrow(batch)
+        indexes = [column.absolute_index for column in sheet.available_columns()]
+        sheet_name = reader.sheet_names[0]
+    except Exception:  # fastexcel raises its own hierarchy for corrupt or encrypted files
+        raise TableError(
+            "Excel文件无法读取：文件已损坏、已加密或不是Excel工作簿 / the Excel file cannot be read: it is damaged, "
+            "password-protected or not an Excel workbook"
+        ) from None
     head_rows = [list(row) for row in cells.head(HEADER_SEARCH_ROWS).iter_rows()]
-    header_index = _find_header(head_rows, lookup)
-    names = _column_names(head_rows[header_index], lookup)
-    return _name_columns(cells.slice(header_index + 1), names, first_row=header_index + 2)
+    found = _header_row(head_rows, lookup)
+    if found is None:
+        raise _no_header(lookup)
+    header_cells = head_rows[found[0]]
+    names = _column_names(header_cells, lookup)
+    first_row = found[0] + 2  # the header is sheet row found[0] + 1
+    body = cells.slice(first_row - 1)
+    first_column = indexes[0] if indexes else 0
+
+    def column(index: int | None) -> tuple[int, str, str]:
+        """Index, English name and header of the sheet's column ``index`` (0-based, absolute)."""
+        if index is None:
+            return -1, "", ""
+        position = index - first_column
+        if 0 <= position < len(names) and names[position] is not None:
+            return index, names[position], _header_text(header_cells[position])
+        return index, "", f"{_column_letter(index)}列"
+
+    def filled(row: int, index: int) -> bool:
+        position = index - first_column
+        inside = 0 <= position < cells.width and 0 < row <= cells.height
+        return inside and bool((cells[row - 1, position] or "").strip())
+
+    problems = _headless_problems(body, names, first_row, indexes)
+    for error in unread.errors if unread else []:
+        row, index = error.position[0] + 1, indexes[error.position[1]]
+        if row >= first_row:
+            reference = f"{_column_letter(index)}{row}"
+            problems.append(CellProblem(row, *column(index), *_unread_value(reference, error.detail)))
+    formulas, merges = _formulas_and_merges(data, sheet_name)
+    problems += [
+        CellProblem(row or first_row, *column(index), *_formula_without_result(reference))
+        for row, index, reference in formulas
+        if row is None or row >= first_row
+    ]
+    problems += [
+        CellProblem(max(top, first_row), *column(left), *_merged(top, left, bottom, right))
+        for top, left, bottom, right in merges
+        if bottom >= first_row and filled(top, left)  # not a title above the header, nor an empty region
+    ]
+    _refuse_cells(problems)
+    return _name_columns(body, names, first_row=first_row)
+
+
+def _unread_value(reference: str, detail: str) -> tuple[str, str]:
+    kind = re.search(r"Error\((\w+)\)", detail)
+    if kind is None:
+        return f"单元格{reference}的值无法读取（{detail}）", f"the value of cell {reference} cannot be read ({detail})"
+    shown = EXCEL_ERRORS.get(kind.group(1), f"#{kind.group(1)}")
+    return (
+        f"单元格{reference}是错误值{shown}，不是数据；请更正后再导入",
+        f"cell {reference} holds the error value {shown}, not data; correct it and import again",
+    )
+
+
+def _formula_without_result(reference: str) -> tuple[str, str]:
+    return (
+        f"公式没有保存计算结果{f'（{reference}）' if reference else ''}；"
+        "请在Excel或WPS中打开文件并保存后再导入，或直接填写数值",
+        f"the formula{f' in {reference}' if reference else ''} has no saved result; open the file in Excel or WPS "
+        "and save it, or enter the value",
+    )
+
+
+def _merged(top: int, left: int, bottom: int, right: int) -> tuple[str, str]:
+    reference = f"{_column_letter(left)}{top}:{_column_letter(right)}{bottom}"
+    rows_zh = f"第{top}至{bottom}行" if bottom > top else f"第{top}行"
+    rows_en = f"rows {top} to {bottom}" if bottom > top else f"row {top}"
+    return (
+        f"合并单元格{reference}（{rows_zh}）只有左上角有值，其余读作空白；请取消合并并在每个单元格填写",
+        f"merged cells {reference} ({rows_en}): only the top-left cell holds the value, the others read as "
+        "empty; unmerge them and fill in every cell",
+    )
+
+
+Formula = tuple[int | None, int | None, str]  # row, 0-based column, reference ("" when not written)
+Merge = tuple[int, int, int, int]  # top row, left column, bottom row, right column
+
+
+def _formulas_and_merges(data: bytes, sheet_name: str) -> tuple[list[Formula], list[Merge]]:
+    """Formula cells without a saved result (row, 0-based column, reference) and merged ranges (top, left,
+    bottom, right) of the sheet named ``sheet_name`` in an .xlsx/.xlsm; none for other formats.
+
+    Reads the sheet's XML as bytes in pieces of whole rows: a formula is an ``<f>`` element, its saved
+    result the ``<v>`` after it, merged ranges ``<mergeCell ref=…>`` elements. A sheet without either is
+    scanned at the speed of decompression; parsing every element would take several times longer than
+    reading the values.
+    """
+    if not data.startswith(b"PK"):
+        return [], []  # .xls: every formula record stores its result
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            path = _sheet_path(archive, sheet_name)
+            if path is None:
+                return [], []  # .xlsb, .ods: not inspected
+            with archive.open(path) as stream:
+                return _scan_sheet(stream)
+    except Exception:  # fastexcel read it, so only an unusual or damaged structure gets here
+        raise TableError(
+            "Excel文件无法读取：工作簿结构已损坏 / the Excel file cannot be read: the workbook is damaged"
+        ) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _sheet_path(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
+    """The path in the archive of the sheet named ``sheet_name``, through the workbook's relationships."""
+    if "xl/workbook.xml" not in archive.namelist():
+        return None
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    relation = next(
+        (
+            value
+            for element in workbook.iter()
+            if _local(element.tag) == "sheet" and element.get("name") == sheet_name
+            for key, value in element.attrib.items()
+            if _local(key) == "id"
+        ),
+        None,
+    )
+    relationships = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in relationships.iter() if r.get("Id") == relation), None)
+    if relation is None or target is None:
+        raise KeyError(sheet_name)
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+
+
+def _scan_sheet(stream: IO[bytes]) -> tuple[list[Formula], list[Merge]]:
+    formulas: list[Formula] = []
+    merges: list[Merge] = []
+    carry, tags = b"", None
+    while True:
+        chunk = stream.read(SHEET_CHUNK)
+        buffer = carry + chunk
+        if tags is None:
+            tags = _SheetTags.of(buffer)
+            if tags is None:
+                return [], []  # not a worksheet (a chart sheet): no cells
+        # Look at whole rows only (the rest waits for the next chunk), searching in place: no copies.
+        end = len(buffer)
+        if chunk:
+            end = buffer.rfind(tags.row_end)
+            if end < 0:
+                carry = buffer
+                continue
+            end += len(tags.row_end)
+        formulas += tags.formulas_without_result(buffer, end)
+        merges += tags.merges(buffer, end)
+        if not chunk:
+            return formulas, merges
+        carry = buffer[end:]
+
+
+_REFERENCE = re.compile(rb"([A-Za-z]{1,3})([0-9]+)")
+
+
+def _attribute(tag: bytes, name: str) -> str | None:
+    found = re.search(rf"""\s{name}\s*=\s*["']([^"']*)["']""".encode(), tag)
+    return found.group(1).decode() if found else None
+
+
+class _SheetTags:
+    """Searches in a sheet's XML, with the namespace prefix the file uses (``x:`` from some .NET writers).
+    Regular expressions with a literal start are several times faster here than ``bytes.find``."""
+
+    def __init__(self, prefix: bytes):
+        p = re.escape(prefix)
+        self.prefix = prefix
+        self.row_end = b"</" + prefix + b"row>"
+        self.cell_start, self.cell_end = b"<" + prefix + b"c", b"</" + prefix + b"c>"
+        self.row_start = b"<" + prefix + b"row"
+        self.formula = re.compile(rb"<" + p + rb"f[\s/>]")
+        self.result = re.compile(rb"<" + p + rb"v(?:\s[^>]*)?(?:/>|>([^<]*)<)")
+        self.merge_start = b"<" + prefix + b"mergeCell"
+        self.merge = re.compile(rb"<" + p + rb"mergeCell\s[^>]*")
+
+    @classmethod
+    def of(cls, start: bytes) -> _SheetTags | None:
+        root = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]", start)
+        if root is None:
+            return None
+        return cls(root.group(1) + b":" if root.group(1) else b"")
+
+    def formulas_without_result(self, xml: bytes, end: int) -> list[Formula]:
+        found: list[Formula] = []
+        for formula in self.formula.finditer(xml, 0, end):
+            start = xml.rfind(self.cell_start, 0, formula.start())  # <f> is the first child of its <c>
+            tag = xml[start : xml.find(b">", start)]
+            cell_end = xml.find(self.cell_end, formula.end(), end)
+            value = self.result.search(xml, formula.end(), end if cell_end < 0 else cell_end)
+            if value is not None and (value.group(1) or _attribute(tag, "t") == "str"):
+                continue  # a saved result; an empty one only for text ("" of =IF(…,"",…))
+            reference = _attribute(tag, "r")
+            parts = _REFERENCE.fullmatch(reference.encode()) if reference else None
+            if parts is not None:
+                found.append((int(parts.group(2)), _column_index(parts.group(1).decode()), reference))
+            else:  # positions may be left implicit: the row's tells at least the row
+                row = _attribute(xml[xml.rfind(self.row_start, 0, start) : start], "r")
+                found.append((int(row) if row and row.isdigit() else None, None, ""))
+        return found
+
+    def merges(self, xml: bytes, end: int) -> list[Merge]:
+        merges: list[Merge] = []
+        start = xml.find(self.merge_start, 0, end)  # finding the literal first is faster still
+        for element in self.merge.finditer(xml, max(start, 0), end if start >= 0 else 0):
+            reference = _attribute(element.group(0), "ref") or ""
+            corners = [_REFERENCE.fullmatch(part.encode()) for part in reference.split(":")]
+            if None in corners:
+                continue
+            (left, top), (right, bottom) = [
+                (_column_index(corner.group(1).decode()), int(corner.group(2)))
+                for corner in (corners[0], corners[-1])
+            ]
+            merges.append((top, left, bottom, right))
+        return merges
 
 
 def _read_parquet(source: Source, lookup: dict[str, str]) -> pl.DataFrame:

@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="mujun land classify",
         description="Classify parcels into the five 未 of inefficient land (五未) as of a date.",
     )
-    parser.add_argument("input", help="parcels: .csv (UTF-8 or GBK), .xlsx/.xls or .parquet")
+    parser.add_argument(
+        "input", help="parcels: .csv/.txt (UTF-8, GBK or UTF-16; commas or tabs), .xlsx/.xls or .parquet"
+    )
     parser.add_argument("--as-of", required=True, type=date.fromisoformat, help="date of the classification")
     parser.add_argument("--output", required=True, help="one row per parcel: .csv, .xlsx or .parquet")
     parser.add_argument("--findings", help="one row per finding: .csv, .xlsx or .parquet")

@@ -1,8 +1,10 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.filtersets import FilterSet
 from mujun.enterprises.models import Enterprise, EnterpriseYear
 from mujun.regions.models import Region
 
@@ -26,7 +28,7 @@ class InRegionFilter(django_filters.ModelChoiceFilter):
 YES_NO_ALL = forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
 
 
-class EnterpriseFilterSet(django_filters.FilterSet):
+class EnterpriseFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name or credit code"))
     region = InRegionFilter(field_name="region_id")
     above_scale = django_filters.BooleanFilter(label=_("above designated size"), widget=YES_NO_ALL)
@@ -34,17 +36,29 @@ class EnterpriseFilterSet(django_filters.FilterSet):
         field_name="industry_code", lookup_expr="startswith", label=_("industry code starts with")
     )
     land_mu = django_filters.RangeFilter(label=_("land held (mu)"))
+    active = django_filters.BooleanFilter(label=_("active"), widget=YES_NO_ALL)
 
     class Meta:
         model = Enterprise
-        fields = ["q", "region", "above_scale", "industry", "land_mu"]
+        fields = ["q", "region", "above_scale", "industry", "land_mu", "active"]
 
     def search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(name__icontains=value) | Q(uscc__startswith=value.upper()))
 
 
-class EnterpriseYearFilterSet(django_filters.FilterSet):
+class EnterpriseListFilterSet(EnterpriseFilterSet):
+    """The list page and its export: active enterprises unless the user chooses otherwise.
+
+    Not the API's filters: there a default would hide a deactivated enterprise from its own URL."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        data.setdefault("active", "true")
+        super().__init__(data, *args, **kwargs)
+
+
+class EnterpriseYearFilterSet(FilterSet):
     region = InRegionFilter(field_name="enterprise__region_id")
     year = django_filters.NumberFilter()
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))

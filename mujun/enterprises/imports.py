@@ -25,7 +25,7 @@ from mujun.core.imports import (
 )
 from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.uscc import uscc_problem
-from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.enterprises.models import FIRST_YEAR, LAST_YEAR, Enterprise, EnterpriseYear
 from mujun.enterprises.signals import enterprise_years_imported
 
 # Fields of the enterprise itself; every other figure belongs to the year.
@@ -49,7 +49,6 @@ YEAR_FIELDS = [
 KINDS = {"above_scale": BOOL, "major_violation": BOOL, "established_on": DATE, "land_acquired_on": DATE}
 REQUIRED = {"uscc", "name", "region", "above_scale", "land_mu"}
 DEFAULTS = {"major_violation": "否", "coefficient": "1", "bonus": "0"}
-FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 def _input_column(name: str) -> Column:

@@ -21,8 +21,18 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+class EnterpriseQuerySet(models.QuerySet):
+    def open_for_entry(self, keep=None):
+        """The enterprises a new record may name: the active ones, and ``keep`` (the pk a record names already)."""
+        return self.filter(models.Q(active=True) | models.Q(pk=keep))
+
+
 class Enterprise(models.Model):
-    """An industrial enterprise, identified by its unified social credit code."""
+    """An industrial enterprise, identified by its unified social credit code.
+
+    An enterprise that closed or left is deactivated, not deleted: it stays in the history and in published
+    results, and new runs, the default list and data entry leave it out.
+    """
 
     uscc = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
@@ -35,7 +45,11 @@ class Enterprise(models.Model):
     above_scale = models.BooleanField(_("above designated size"), default=False)
     land_mu = models.FloatField(_("land held (mu)"), null=True, blank=True)
     established_on = models.DateField(_("established on"), null=True, blank=True)
+    # Changed only by mujun.enterprises.services.set_active.
+    active = models.BooleanField(_("active"), default=True, editable=False, db_index=True)
     history = HistoricalRecords()
+
+    objects = EnterpriseQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -47,6 +61,10 @@ class Enterprise(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("enterprises:enterprise_detail", args=[self.pk])
+
+
+# The evaluation years the platform takes (in the import as in the model's validation).
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 class EnterpriseYear(models.Model):
@@ -80,6 +98,18 @@ class EnterpriseYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.year}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.year is not None and not FIRST_YEAR <= self.year <= LAST_YEAR:
+            # Checked by the import too; a year beyond any calendar made dates downstream fail (500).
+            message = _("The year must be between %(first)d and %(last)d.")
+            raise ValidationError({"year": message % {"first": FIRST_YEAR, "last": LAST_YEAR}})
+        if self._state.adding and self.enterprise_id and not self.enterprise.active:
+            raise ValidationError(
+                _("%(enterprise)s is deactivated and takes no new figures.") % {"enterprise": self.enterprise}
+            )
 
     # Per-unit figures for display, as the spec defines them; the evaluation engine computes its own.
     @property

@@ -9,8 +9,9 @@ class EnterpriseTable(tables.Table):
     region = tables.Column(linkify=True)
     above_scale = tables.BooleanColumn()
     land_mu = tables.Column(attrs={"td": {"class": "text-end"}})
+    active = tables.BooleanColumn()
 
     class Meta:
         model = Enterprise
-        fields = ["name", "uscc", "region", "industry_code", "above_scale", "land_mu", "established_on"]
+        fields = ["name", "uscc", "region", "industry_code", "above_scale", "land_mu", "established_on", "active"]
         order_by = "name"

@@ -1,7 +1,13 @@
+from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from mujun.core.exports import ExportColumn
+from mujun.core.scoping import require_edit
 from mujun.core.views import (
+    ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
     ObjectExportView,
@@ -9,7 +15,8 @@ from mujun.core.views import (
     ObjectListView,
     combined_history,
 )
-from mujun.enterprises.filtersets import EnterpriseFilterSet
+from mujun.enterprises import services
+from mujun.enterprises.filtersets import EnterpriseListFilterSet
 from mujun.enterprises.forms import EnterpriseForm, EnterpriseYearForm
 from mujun.enterprises.imports import EnterpriseImporter
 from mujun.enterprises.models import Enterprise, EnterpriseYear
@@ -19,7 +26,7 @@ from mujun.enterprises.tables import EnterpriseTable
 class EnterpriseListView(ObjectListView):
     model = Enterprise
     table_class = EnterpriseTable
-    filterset_class = EnterpriseFilterSet
+    filterset_class = EnterpriseListFilterSet
     queryset = Enterprise.objects.select_related("region")
     add_url_name = "enterprises:enterprise_add"
     import_url_name = "enterprises:enterprise_import"
@@ -73,6 +80,30 @@ class EnterpriseEditView(ObjectEditView):
     form_class = EnterpriseForm
 
 
+class EnterpriseDeleteView(ObjectDeleteView):
+    model = Enterprise
+    list_url_name = "enterprises:enterprise_list"
+
+    def delete_object(self, enterprise):
+        services.delete_enterprise(enterprise)
+
+
+@require_POST
+def enterprise_set_active(request, pk, active: bool):
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    require_edit(request.user, enterprise)
+    services.set_active(enterprise, active)
+    if active:
+        messages.success(request, _("Reactivated %(object)s.") % {"object": enterprise})
+    else:
+        messages.success(
+            request,
+            _("Deactivated %(object)s: it stays in published results and is left out of new runs.")
+            % {"object": enterprise},
+        )
+    return HttpResponseRedirect(enterprise.get_absolute_url())
+
+
 class EnterpriseYearEditView(ObjectEditView):
     model = EnterpriseYear
     form_class = EnterpriseYearForm
@@ -99,5 +130,5 @@ EXPORT_COLUMNS = [
 
 class EnterpriseExportView(ObjectExportView):
     queryset = Enterprise.objects.all()
-    filterset_class = EnterpriseFilterSet
+    filterset_class = EnterpriseListFilterSet
     columns = EXPORT_COLUMNS

@@ -91,7 +91,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = RunFilterSet
 
     def perform_create(self, serializer):
-        start_run(serializer.save(created_by=self.request.user))
+        start_run(serializer.save(created_by=self.request.user), self.request.user)
 
 
 class ResultSerializer(serializers.ModelSerializer):

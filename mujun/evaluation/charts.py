@@ -3,6 +3,8 @@
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from mujun.core.charts import chart_html
+
 GRADE_COLOURS = {"A": "#198754", "B": "#0d6efd", "C": "#ffc107", "D": "#dc3545", "T": "#6c757d"}
 
 
@@ -29,4 +31,4 @@ def grade_distribution(summary: dict) -> str:
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         height=360,
     )
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    return chart_html(figure)

@@ -1,13 +1,14 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.filtersets import FilterSet
 from mujun.engine.uscc import ALPHABET as USCC_ALPHABET
 from mujun.enterprises.models import Enterprise
 from mujun.evaluation.models import Result, Run, Scheme
 from mujun.regions.models import Region
 
 
-class SchemeFilterSet(django_filters.FilterSet):
+class SchemeFilterSet(FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
 
     class Meta:
@@ -15,7 +16,7 @@ class SchemeFilterSet(django_filters.FilterSet):
         fields = ["q", "year", "region"]
 
 
-class RunFilterSet(django_filters.FilterSet):
+class RunFilterSet(FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Run.Status.choices, label=_("status"))
 
@@ -24,7 +25,7 @@ class RunFilterSet(django_filters.FilterSet):
         fields = ["q", "year", "region", "scheme", "status"]
 
 
-class ResultFilterSet(django_filters.FilterSet):
+class ResultFilterSet(FilterSet):
     """Results of one run (API: of any run, by ``run``)."""
 
     q = django_filters.CharFilter(method="search", label=_("Enterprise name or code"))

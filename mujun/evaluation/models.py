@@ -69,6 +69,16 @@ class Run(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Who started the latest evaluation: the history names them for what the background worker changes.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # Progress changes every few seconds, the summary is derived from the results and the scheme text from
@@ -114,7 +124,8 @@ class Result(models.Model):
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name=_("enterprise"),
-        on_delete=models.CASCADE,
+        # Published results never change: an enterprise with results is deactivated, not deleted.
+        on_delete=models.PROTECT,
         related_name="evaluation_results",
     )
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)

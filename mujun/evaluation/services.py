@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.core.files.base import ContentFile
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from mujun.core.deletion import DeletionRefused
 from mujun.engine import evaluation as engine
 from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.scheme import Scheme, parse_scheme, required_columns
@@ -103,7 +105,7 @@ def _counties(region_ids: Iterable[int]) -> dict[int, Region]:
 
 
 def build_input(region: Region, year: int) -> pl.DataFrame:
-    """The evaluation input for every enterprise of ``region`` (and the regions under it) for ``year``.
+    """The evaluation input for every active enterprise of ``region`` (and the regions under it) for ``year``.
 
     Columns: the spec's input columns (``region`` is the enterprise's county name), typed, plus
     ``enterprise_id`` and ``region_id`` (the county's id). Rows in enterprise id order so that equal data
@@ -113,7 +115,8 @@ def build_input(region: Region, year: int) -> pl.DataFrame:
     sources = _input_sources()
     lookups = ["enterprise_id", "enterprise__region_id", *(lookup for lookup, _ in sources.values())]
     queryset = (
-        EnterpriseYear.objects.filter(year=year, enterprise__region_id__in=region_ids)
+        # Deactivated enterprises are left out of new runs (and stay in the runs that had them).
+        EnterpriseYear.objects.filter(year=year, enterprise__region_id__in=region_ids, enterprise__active=True)
         .order_by("enterprise_id")
         .values_list(*lookups)
     )
@@ -201,10 +204,29 @@ def evaluate_snapshot(frame: pl.DataFrame, scheme: Scheme) -> RunOutput:
     return RunOutput(rows=rows, indicators=indicators, evaluation=evaluation)
 
 
+class RunDeleted(Exception):
+    """The run was deleted while it was being evaluated: its task stops."""
+
+
 def _set_progress(run: Run, progress: int) -> None:
     # A plain UPDATE: progress is not audited and a poll must see it at once.
-    Run.objects.filter(pk=run.pk).update(progress=progress)
+    if not Run.objects.filter(pk=run.pk).update(progress=progress):
+        raise RunDeleted(run.pk)
     run.progress = progress
+
+
+def _save(run: Run, *fields: str) -> None:
+    """Store the run's ``fields`` as changed by the user who started it (the worker has no request).
+
+    Only an UPDATE of the named fields: a plain ``save()`` would insert a run deleted meanwhile again."""
+    run._history_user = run.started_by
+    try:
+        run.save(update_fields=fields)
+    except DatabaseError:
+        # "Save with update_fields did not affect any rows": the run is gone.
+        if not Run.objects.filter(pk=run.pk).exists():
+            raise RunDeleted(run.pk) from None
+        raise
 
 
 # The columns a run writes, in the order of the rows ``_result_rows`` builds.
@@ -343,18 +365,52 @@ def load_snapshot(run: Run) -> pl.DataFrame:
         return pl.read_parquet(handle)
 
 
-def start_run(run: Run) -> None:
-    """Queue the run's evaluation; the worker (or, in tests, the immediate backend) carries it out."""
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.PENDING, progress=0)
+def start_run(run: Run, user) -> None:
+    """Queue the run's evaluation for ``user``; the worker (or, in tests, the immediate backend) carries it
+    out, and its changes to the run are recorded as the user's."""
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.PENDING, progress=0, started_by=user)
     evaluate_run.enqueue(run.pk)
     run.refresh_from_db()
 
 
+def delete_run(run: Run) -> None:
+    """Delete a run with its results and input snapshot. A published run never changes, and a run queued or
+    being evaluated is refused too (its worker would write into it): ``DeletionRefused``."""
+    with transaction.atomic():
+        # Locked, so that the worker cannot start on it between the check and the delete.
+        locked = Run.objects.select_for_update().filter(pk=run.pk).first()
+        if locked is None:
+            return
+        if locked.status == Run.Status.PUBLISHED:
+            raise DeletionRefused(gettext("Run %(run)s is published and cannot be deleted.") % {"run": locked})
+        if locked.status in (Run.Status.PENDING, Run.Status.RUNNING):
+            raise DeletionRefused(
+                gettext("Run %(run)s is being evaluated and cannot be deleted; wait until it has finished.")
+                % {"run": locked}
+            )
+        snapshot = locked.input_snapshot
+        locked.delete()
+    if snapshot:
+        snapshot.delete(save=False)
+
+
 def execute_run(run: Run) -> Run:
-    """Evaluate the run's region and year under its scheme and store everything; never raises."""
+    """Evaluate the run's region and year under its scheme and store everything; never raises.
+
+    A run deleted meanwhile stays deleted: the evaluation stops at its next step and leaves nothing behind."""
+    try:
+        _execute(run)
+    except RunDeleted:
+        logger.info("evaluation run %s was deleted while being evaluated; stopped", run.pk)
+        if run.input_snapshot:
+            run.input_snapshot.delete(save=False)
+    return run
+
+
+def _execute(run: Run) -> None:
     started = time.monotonic()
     run.status, run.progress, run.message, run.finished_at = Run.Status.RUNNING, 0, "", None
-    run.save()
+    _save(run, "status", "progress", "message", "finished_at")
     try:
         scheme_text = run.scheme.toml
         scheme = scheme_for_run(scheme_text, run.year)
@@ -386,8 +442,10 @@ def execute_run(run: Run) -> Run:
             if problem_count
             else ""
         )
-        run.save()
+        _save(run, "scheme_toml", "input_snapshot", "summary", "status", "progress", "finished_at", "message")
         logger.info("evaluation run %s: %d enterprises in %.1f s", run.pk, frame.height, time.monotonic() - started)
+    except RunDeleted:
+        raise
     except Exception as exc:  # the run records why it failed; the worker keeps going
         logger.exception("evaluation run %s failed", run.pk)
         Result.objects.filter(run=run).delete()
@@ -399,8 +457,7 @@ def execute_run(run: Run) -> Run:
         else:
             problems = getattr(exc, "problems", None)
             run.message = "\n".join(problems) if problems else f"{type(exc).__name__}: {exc}"
-        run.save()
-    return run
+        _save(run, "status", "finished_at", "message")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,5 +9,7 @@ def evaluate_run(run_id: int) -> str:
     from mujun.evaluation.models import Run
     from mujun.evaluation.services import execute_run
 
-    run = Run.objects.select_related("scheme", "region").get(pk=run_id)
+    run = Run.objects.select_related("scheme", "region", "started_by").filter(pk=run_id).first()
+    if run is None:  # deleted before the worker came to it: nothing to do
+        return "deleted"
     return execute_run(run).status

@@ -9,7 +9,6 @@ from django.core.files.storage import default_storage
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from mujun.core.exports import workbook_file_response, xlsx_response
 from mujun.core.scoping import can_edit_record, require_edit
-from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectListView
+from mujun.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 from mujun.engine.io import write_workbook
 from mujun.engine.scheme import PRESETS, SchemeError, preset_toml
 from mujun.evaluation import charts, services
@@ -126,10 +125,10 @@ class RunCreateView(View):
         if not form.is_valid():
             return self.render(form)
         run = form.save(commit=False)
-        require_edit(request.user, run.region)
+        require_edit(request.user, run)
         run.created_by = request.user
         run.save()
-        services.start_run(run)
+        services.start_run(run, request.user)
         messages.success(request, _("Run %(run)s started.") % {"run": run})
         return HttpResponseRedirect(run.get_absolute_url())
 
@@ -142,7 +141,7 @@ def run_actions(user, run: Run) -> dict:
     editable = can_edit_record(user, run)
     return {
         "can_rerun": editable and not run.is_frozen and run.is_finished,
-        "can_delete": editable and not run.is_frozen,
+        "can_delete": editable and not run.is_frozen and run.is_finished,
         "can_publish": user.is_city_admin and run.status == Run.Status.DONE,
         "can_reproduce": editable and run.has_results and bool(run.input_snapshot),
     }
@@ -211,7 +210,7 @@ def run_rerun(request, pk):
     if not run.is_finished:
         messages.warning(request, _("The run is still in progress."))
     else:
-        services.start_run(run)
+        services.start_run(run, request.user)
         messages.success(request, _("Run %(run)s started again.") % {"run": run})
     return HttpResponseRedirect(run.get_absolute_url())
 
@@ -256,21 +255,16 @@ def run_reproduce(request, pk):
     return HttpResponseRedirect(run.get_absolute_url())
 
 
-class RunDeleteView(View):
-    def dispatch(self, request, pk):
-        self.run = _editable_run(request, pk, unfrozen=True)
-        return super().dispatch(request, pk)
+class RunDeleteView(ObjectDeleteView):
+    model = Run
+    template_name = "evaluation/run_confirm_delete.html"
+    list_url_name = "evaluation:run_list"
 
-    def get(self, request, pk):
-        return render(request, "evaluation/run_confirm_delete.html", {"run": self.run})
+    def get_object(self):
+        return _editable_run(self.request, self.kwargs["pk"], unfrozen=True)
 
-    def post(self, request, pk):
-        name = str(self.run)
-        if self.run.input_snapshot:
-            self.run.input_snapshot.delete(save=False)
-        self.run.delete()
-        messages.success(request, _("Deleted %(object)s.") % {"object": name})
-        return HttpResponseRedirect(reverse("evaluation:run_list"))
+    def delete_object(self, run):
+        services.delete_run(run)
 
 
 # --------------------------------------------------------------------------------------------------

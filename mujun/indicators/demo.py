@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from django.utils import timezone
 
+from mujun.core.history import bulk_create
 from mujun.engine.demo import COUNTIES
 from mujun.indicators.models import Indicator, IndicatorValue
 
@@ -31,11 +32,13 @@ def months_back(count: int) -> list[tuple[int, int]]:
 
 def load(context) -> None:
     rng = np.random.default_rng(context.seed + 7)
-    indicators = Indicator.objects.bulk_create(
+    indicators = bulk_create(
+        Indicator,
         [
             Indicator(code=code, name=name, unit=unit, higher_is_better=up, weight=weight, frequency=freq, order=i)
             for i, (code, name, unit, up, weight, freq, _level, _spread) in enumerate(INDICATORS)
-        ]
+        ],
+        user=context.admin,
     )
     counties = [context.regions[code] for code, *_rest in COUNTIES]
     months = months_back(24)
@@ -49,5 +52,5 @@ def load(context) -> None:
             for (year, month), value in zip(periods, walk + noise):
                 value = max(value, 0) if indicator.unit in ("个", "亿美元", "万元/亩") else value
                 values.append(IndicatorValue(indicator=indicator, region=county, year=year, month=month, value=round(float(value), 2)))
-    IndicatorValue.objects.bulk_create(values, batch_size=2000)
+    bulk_create(IndicatorValue, values, user=context.admin)
     context.log(f"indicators: {len(indicators)} indicators, {len(values)} values over 24 months")

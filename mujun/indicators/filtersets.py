@@ -2,10 +2,11 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.filtersets import FilterSet
 from mujun.indicators.models import Indicator, IndicatorValue
 
 
-class IndicatorFilterSet(django_filters.FilterSet):
+class IndicatorFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     frequency = django_filters.ChoiceFilter(choices=Indicator.Frequency.choices, label=_("frequency"))
 
@@ -17,7 +18,7 @@ class IndicatorFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value))
 
 
-class IndicatorValueFilterSet(django_filters.FilterSet):
+class IndicatorValueFilterSet(FilterSet):
     indicator = django_filters.ModelChoiceFilter(queryset=Indicator.objects.all(), label=_("indicator"))
     year = django_filters.NumberFilter(label=_("year"))
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -40,7 +41,8 @@ class Indicator(models.Model):
 class IndicatorValue(models.Model):
     """An indicator's value for a region and period. A quarter is stored at its last month (3, 6, 9, 12)."""
 
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="values")
+    # Published values are kept: an indicator with values cannot be deleted.
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values")
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(
@@ -66,6 +68,12 @@ class IndicatorValue(models.Model):
     @property
     def period(self) -> str:
         return period_label(self.year, self.month, self.indicator.frequency)
+
+    def clean(self):
+        if self.indicator_id and self.month and self.indicator.frequency == Indicator.Frequency.QUARTERLY and self.month % 3:
+            raise ValidationError(
+                {"month": "季度指标的月份应为3、6、9或12 / a quarterly indicator is stored at month 3, 6, 9 or 12"}
+            )
 
 
 def period_label(year: int, month: int, frequency: str) -> str:

@@ -9,6 +9,7 @@ import polars as pl
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from mujun.core.charts import chart_html
 from mujun.engine import rankings as engine
 from mujun.indicators.models import Indicator, IndicatorValue, period_label
 from mujun.regions.models import Region
@@ -105,4 +106,4 @@ def trend_chart(indicator: Indicator, months: int = 24) -> str:
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         height=380,
     )
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    return chart_html(figure)

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from mujun.core.history import bulk_create
 from mujun.core.management.commands._demo_data import DEMO_PASSWORD
 from mujun.engine.demo import COUNTIES
 from mujun.inspections.models import Criterion, Nomination, Round, Score
@@ -43,11 +44,13 @@ def load(context) -> None:
     rng = np.random.default_rng(context.seed + 5)
     User = get_user_model()
     password = make_password(DEMO_PASSWORD)  # hashed once: the same for every demo judge
-    judges = User.objects.bulk_create(
+    judges = bulk_create(
+        User,
         [
             User(username=username, first_name=name, password=password, role=User.Role.JUDGE)
             for username, name in JUDGES
-        ]
+        ],
+        user=context.admin,
     )
     counties = [context.regions[code] for code, *_rest in COUNTIES]
     project_records = _projects_by_county(counties)
@@ -66,8 +69,10 @@ def load(context) -> None:
             status=Round.Status.OPEN if current else Round.Status.CLOSED,
             closed_at=None if current else timezone.make_aware(dt.datetime.combine(visit, dt.time(21, 0))),
         )
-        criteria = Criterion.objects.bulk_create(
-            [Criterion(round=round_, name=name, weight=weight, order=i) for i, (name, weight) in enumerate(RUBRIC)]
+        criteria = bulk_create(
+            Criterion,
+            [Criterion(round=round_, name=name, weight=weight, order=i) for i, (name, weight) in enumerate(RUBRIC)],
+            user=context.admin,
         )
         nominations = []
         stop = 0
@@ -94,7 +99,7 @@ def load(context) -> None:
             if nomination.project_name in seen:
                 nomination.project_name += f"（{nomination.stop}）"
             seen.add(nomination.project_name)
-        nominations = Nomination.objects.bulk_create(nominations)
+        nominations = bulk_create(Nomination, nominations, user=context.admin)
         if current:
             continue
         round_judges = judges[: int(rng.integers(5, 8))]
@@ -106,7 +111,7 @@ def load(context) -> None:
                 for criterion, value in zip(criteria, values):
                     value = float(np.clip(np.round(value * 2) / 2, 60, 100))
                     scores.append(Score(nomination=nomination, criterion=criterion, judge=judge, value=value))
-    Score.objects.bulk_create(scores, batch_size=2000)
+    bulk_create(Score, scores, user=context.admin)
     context.log(f"inspections: {len(periods)} rounds, {len(judges)} judges (judge1…judge7), {len(scores)} scores")
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from mujun.core.charts import chart_html
 from mujun.engine import inspections as engine
 from mujun.inspections.models import Criterion, Nomination, Round, Score
 from mujun.regions.models import Region
@@ -245,6 +246,6 @@ def comparison(limit: int = 8) -> tuple[list[Round], list, str]:
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         height=380,
     )
-    chart = figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    chart = chart_html(figure)
     cells = [(county, [rows.get(r.pk) for r in rounds]) for county, rows in named.items()]
     return rounds, cells, chart

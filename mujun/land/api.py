@@ -1,12 +1,23 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from mujun.core.permissions import RegionScopedWritesMixin
+from mujun.core.serializers import ValidatedModelSerializer
+from mujun.land import services
 from mujun.land.filtersets import DisposalCaseFilterSet, ParcelFilterSet
-from mujun.land.geometry import area_mu, area_problem, parse_boundary
-from mujun.land.models import DisposalCase, Parcel
+from mujun.land.geometry import area_mu, parse_boundary
+from mujun.land.models import Category, DisposalCase, Finding, Parcel, Stage
 
 
-class ParcelSerializer(serializers.ModelSerializer):
+class ParcelSerializer(ValidatedModelSerializer):
+    # Empty until the parcel is classified (or when no finding applies): the schema says so.
+    stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
+    category = serializers.ChoiceField(choices=Category.choices, allow_blank=True, read_only=True)
+
     class Meta:
         model = Parcel
         fields = [
@@ -17,12 +28,8 @@ class ParcelSerializer(serializers.ModelSerializer):
             "committed_energy_per_value_added", "actual_investment_intensity", "actual_output_per_mu",
             "actual_tax_per_mu", "actual_energy_per_value_added", "stage", "category", "category_since",
         ]  # fmt: skip
+        # Written by the classification (services.classify_parcels) and from the boundary, never by hand.
         read_only_fields = ["boundary_area_mu", "stage", "category", "category_since"]
-
-    def validate_area_mu(self, value):
-        if value <= 0:
-            raise serializers.ValidationError("面积必须大于0 / area_mu must be greater than 0")
-        return value
 
     def validate_boundary(self, value):
         geometry, problem = parse_boundary(value)
@@ -30,27 +37,50 @@ class ParcelSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(problem)
         return geometry
 
-    def validate(self, data):
-        boundary, stated = data.get("boundary"), data.get("area_mu")
-        if boundary and stated:
-            problem = area_problem(stated, area_mu(boundary))
-            if problem:
-                raise serializers.ValidationError({"area_mu": problem})
-        return data
-
     def save(self, **kwargs):
         boundary = self.validated_data.get("boundary")
         kwargs["boundary_area_mu"] = area_mu(boundary) if boundary else None
         return super().save(**kwargs)
 
 
-class DisposalCaseSerializer(serializers.ModelSerializer):
+class DisposalCaseSerializer(ValidatedModelSerializer):
+    """A case is opened from a finding (``finding``, on creation) and closed through the ``close`` action, as
+    on the pages; what the finding and the closing set is read-only."""
+
+    finding = serializers.PrimaryKeyRelatedField(
+        queryset=Finding.objects.select_related("parcel__region"), write_only=True, required=False,
+        help_text=_("The finding the case is opened from (on creation only)."),
+    )  # fmt: skip
+
     class Meta:
         model = DisposalCase
         fields = [
-            "id", "parcel", "category", "rule", "figures", "measure", "responsible_unit", "deadline", "opened_on",
-            "status", "closed_on", "area_disposed_mu",
+            "id", "finding", "parcel", "category", "rule", "figures", "measure", "responsible_unit", "deadline",
+            "opened_on", "status", "closed_on", "area_disposed_mu",
         ]  # fmt: skip
+        read_only_fields = ["parcel", "category", "rule", "figures", "opened_on", "status", "closed_on", "area_disposed_mu"]
+
+    def validate(self, data):
+        finding = data.pop("finding", None)
+        if self.instance is None:
+            if finding is None:
+                raise serializers.ValidationError({"finding": self.fields["finding"].error_messages["required"]})
+            data.update(services.finding_fields(finding))  # so the model's rules see the case it makes
+        elif finding is not None:
+            raise serializers.ValidationError({"finding": _("A case stays with the finding it was opened from.")})
+        elif self.instance.status != DisposalCase.Status.OPEN:  # as on the pages: a closed case is done
+            raise serializers.ValidationError(_("The case is closed."))
+        return super().validate(data)
+
+
+class CloseCaseSerializer(serializers.Serializer):
+    closed_on = serializers.DateField()
+    area_disposed_mu = serializers.FloatField()
+
+
+def refusal(error: DjangoValidationError) -> serializers.ValidationError:
+    """A service's refusal as a 400 naming each field."""
+    return serializers.ValidationError(serializers.as_serializer_error(error))
 
 
 class ParcelViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
@@ -63,6 +93,28 @@ class DisposalCaseViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
     queryset = DisposalCase.objects.select_related("parcel__region")
     serializer_class = DisposalCaseSerializer
     filterset_class = DisposalCaseFilterSet
+
+    def perform_create(self, serializer):
+        try:
+            serializer.instance = services.open_case(DisposalCase(**serializer.validated_data), self.request.user)
+        except DjangoValidationError as error:
+            raise refusal(error) from error
+
+    def perform_destroy(self, instance):
+        services.delete_case(instance, self.request.user)
+
+    @extend_schema(request=CloseCaseSerializer, responses=DisposalCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the case on a date with the area disposed, as the case's page does."""
+        case = self.get_object()
+        data = CloseCaseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            case = services.close_case(case, data.validated_data["closed_on"], data.validated_data["area_disposed_mu"], request.user)
+        except DjangoValidationError as error:
+            raise refusal(error) from error
+        return Response(self.get_serializer(case).data)
 
 
 def register(router) -> None:

@@ -12,9 +12,10 @@ from django.utils import timezone
 from shapely.geometry import Polygon, mapping
 from shapely.ops import unary_union
 
+from mujun.core.history import bulk_create, record_links, write_history
 from mujun.land.geometry import area_mu
 from mujun.land.models import SQUARE_METRES_PER_MU, DisposalCase, DisposalProgress, LandTarget, Parcel, Thresholds
-from mujun.land.services import classify_parcels
+from mujun.land.services import classify_parcels, county_of_regions
 
 # Rough centres of the counties (lon, lat) and the radius of their outline in degrees.
 COUNTY_CENTRES = {
@@ -66,7 +67,9 @@ def load(context) -> None:
     for county in counties:
         county.boundary = mapping(outlines[county.code])
     context.city.boundary = mapping(unary_union(list(outlines.values())).convex_hull)
-    type(context.city).objects.bulk_update([*counties, context.city], ["boundary"])
+    outlined = [*counties, context.city]
+    type(context.city).objects.bulk_update(outlined, ["boundary"])
+    write_history(type(context.city).objects.filter(pk__in=[r.pk for r in outlined]), "~", user=context.admin)
 
     from mujun.enterprises.models import Enterprise
 
@@ -118,7 +121,7 @@ def load(context) -> None:
                 if stage != "approved" and holders:
                     parcel.holder_id = holders[int(rng.integers(len(holders)))]
                 parcels.append(parcel)
-    Parcel.objects.bulk_create(parcels, batch_size=2000)
+    bulk_create(Parcel, parcels, user=context.admin)
     context.log(f"parcels: {len(parcels)}")
 
     for county in counties:
@@ -183,16 +186,23 @@ def _link_projects(rng: np.random.Generator) -> None:
         return
     through = Parcel.projects.through
     project_field = next(f.name for f in through._meta.concrete_fields if f.related_model not in (Parcel, None))
-    project_ids = list(Parcel.projects.rel.related_model.objects.values_list("pk", flat=True)[:4000])
-    parcel_ids = list(Parcel.objects.exclude(started_on=None).values_list("pk", flat=True))
-    if not project_ids or not parcel_ids:
+    projects = list(Parcel.projects.rel.related_model.objects.values_list("pk", "region_id")[:4000])
+    # A project links only to parcels of its own county (the rule of mujun.projects.models.outside_county).
+    counties = county_of_regions()
+    pools: dict[int, list[int]] = {}
+    for pk, region_id in Parcel.objects.exclude(started_on=None).order_by("pk").values_list("pk", "region_id"):
+        pools.setdefault(counties[region_id], []).append(pk)
+    pools = {county: [int(p) for p in rng.permutation(pks)] for county, pks in pools.items()}
+    links = [(pools[counties[region_id]].pop(), project) for project, region_id in projects if pools.get(counties[region_id])]
+    if not links:
         return
-    chosen = rng.choice(parcel_ids, size=min(len(project_ids), len(parcel_ids)), replace=False)
     through.objects.bulk_create(
-        [through(**{"parcel_id": int(parcel), f"{project_field}_id": project}) for parcel, project in zip(chosen, project_ids)],
+        [through(**{"parcel_id": parcel, f"{project_field}_id": project}) for parcel, project in links],
         batch_size=2000,
         ignore_conflicts=True,
     )
+    # The projects were created with these parcels: their history rows hold them.
+    record_links(Parcel.projects.rel.related_model.history.filter(id__in=through.objects.values(f"{project_field}_id")))
 
 
 def _cases(rng: np.random.Generator, today: date, admin) -> None:
@@ -227,9 +237,9 @@ def _cases(rng: np.random.Generator, today: date, admin) -> None:
             case.closed_on = min(_day(opened, rng, 30, 300), today)
             case.area_disposed_mu = round(finding.parcel.area_mu * rng.uniform(0.5, 1.0), 2)
         cases.append(case)
-    DisposalCase.objects.bulk_create(cases, batch_size=2000)
+    bulk_create(DisposalCase, cases, user=admin)
     notes = [
         DisposalProgress(case=case, noted_on=min(_day(case.opened_on, rng, 7, 60), today), note="已约谈企业，制定处置方案", created_by=admin)
         for case in cases
     ]
-    DisposalProgress.objects.bulk_create(notes, batch_size=2000)
+    bulk_create(DisposalProgress, notes, user=admin)

@@ -3,11 +3,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.filtersets import FilterSet
 from mujun.enterprises.filtersets import InRegionFilter
 from mujun.land.models import Category, DisposalCase, Parcel, Stage
 
 
-class ParcelFilterSet(django_filters.FilterSet):
+class ParcelFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Code, name or holder"))
     region = InRegionFilter(field_name="region_id")
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("category"))
@@ -27,7 +28,7 @@ class ParcelFilterSet(django_filters.FilterSet):
         return queryset.exclude(category="") if value else queryset.filter(category="")
 
 
-class DisposalCaseFilterSet(django_filters.FilterSet):
+class DisposalCaseFilterSet(FilterSet):
     region = InRegionFilter(field_name="parcel__region_id")
     status = django_filters.ChoiceFilter(choices=DisposalCase.Status.choices, label=_("status"))
     measure = django_filters.ChoiceFilter(choices=DisposalCase.Measure.choices, label=_("measure"))

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
-from mujun.engine.land import DATE_ORDER
-from mujun.land.geometry import area_mu, area_problem, parse_boundary
+from mujun.enterprises.models import Enterprise
+from mujun.land.geometry import area_mu, parse_boundary
 from mujun.land.models import DisposalCase, DisposalProgress, LandTarget, Parcel, Thresholds
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -44,26 +44,12 @@ class ParcelForm(ScopedModelForm):
             "commissioned_on", "stopped_since",
         ]}  # fmt: skip
 
-    def clean_area_mu(self):
-        value = self.cleaned_data["area_mu"]
-        if value is not None and value <= 0:
-            raise forms.ValidationError(_("Must be greater than 0."))
-        return value
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A deactivated enterprise takes no new parcels; the parcel's current holder stays a choice.
+        self.fields["holder"].queryset = Enterprise.objects.open_for_entry(keep=self.instance.holder_id)
 
-    def clean(self):
-        data = super().clean()
-        for earlier, later in DATE_ORDER:
-            if data.get(earlier) and data.get(later) and data[later] < data[earlier]:
-                self.add_error(
-                    later,
-                    _("Must not be before %(earlier)s.") % {"earlier": self.fields[earlier].label},
-                )
-        boundary, stated = data.get("boundary"), data.get("area_mu")
-        if boundary and stated:
-            problem = area_problem(stated, area_mu(boundary))
-            if problem:
-                self.add_error("area_mu", problem)
-        return data
+    # Area and date rules: Parcel.clean(), which the form runs.
 
     def save(self, commit=True):
         parcel = super().save(commit=False)
@@ -91,20 +77,10 @@ class ProgressForm(forms.ModelForm):
 
 
 class CloseCaseForm(forms.Form):
+    """The date and the area; the rules on them are the case's own (DisposalCase.clean via services.close_case)."""
+
     closed_on = forms.DateField(label=_("closed on"), widget=DATE_WIDGET)
-    area_disposed_mu = forms.FloatField(label=_("area disposed (mu)"), min_value=0)
-
-    def __init__(self, *args, case=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.case = case
-
-    def clean(self):
-        data = super().clean()
-        if self.case and data.get("area_disposed_mu") and data["area_disposed_mu"] > self.case.parcel.area_mu:
-            self.add_error("area_disposed_mu", _("Cannot exceed the parcel's area."))
-        if self.case and data.get("closed_on") and data["closed_on"] < self.case.opened_on:
-            self.add_error("closed_on", _("Cannot be before the case was opened."))
-        return data
+    area_disposed_mu = forms.FloatField(label=_("area disposed (mu)"))
 
 
 class ThresholdsForm(ScopedModelForm):

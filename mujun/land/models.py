@@ -5,11 +5,14 @@ its area is computed with shapely after projecting to a metric CRS (see mujun.la
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from mujun.core.uploads import IMAGES_AND_PDF, FileContentValidator
 
 SQUARE_METRES_PER_MU = 10000 / 15  # 666.67 m²
 
@@ -48,7 +51,8 @@ class Parcel(models.Model):
         verbose_name=_("holder"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # A parcel's holder is not dropped silently: an enterprise holding parcels is deactivated, not deleted.
+        on_delete=models.PROTECT,
         related_name="parcels",
     )
     area_mu = models.FloatField(_("area (mu)"))
@@ -110,6 +114,25 @@ class Parcel(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("land:parcel_detail", args=[self.pk])
+
+    def clean(self):
+        """A parcel's own rules, for the form and the API (the import checks the same in bulk, in the engine)."""
+        from mujun.engine.land import DATE_ORDER
+        from mujun.land.geometry import area_mu, area_problem
+
+        errors = {}
+        if self.area_mu is not None and self.area_mu <= 0:
+            errors["area_mu"] = _("Must be greater than 0.")
+        for earlier, later in DATE_ORDER:
+            first, then = getattr(self, earlier), getattr(self, later)
+            if first and then and then < first:
+                errors.setdefault(later, _("Must not be before %(earlier)s.") % {"earlier": self._meta.get_field(earlier).verbose_name})
+        if self.boundary and "area_mu" not in errors:
+            problem = area_problem(self.area_mu, area_mu(self.boundary))
+            if problem:
+                errors["area_mu"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def plot_ratio_actual(self) -> float | None:
@@ -217,6 +240,33 @@ class DisposalCase(models.Model):
     def region(self):
         return self.parcel.region
 
+    def clean(self):
+        """An open case per finding (its parcel, category and rule); a closed case has its date and area."""
+        if self.status == self.Status.OPEN and self.parcel_id is not None:
+            other = self.open_case_of_same_finding()
+            if other is not None:
+                raise ValidationError(_("An open case already follows this finding: %(case)s.") % {"case": other})
+        if self.status == self.Status.CLOSED:
+            errors = {}
+            if self.closed_on is None:
+                errors["closed_on"] = _("Required to close the case.")
+            elif self.opened_on and self.closed_on < self.opened_on:
+                errors["closed_on"] = _("Cannot be before the case was opened.")
+            if self.area_disposed_mu is None:
+                errors["area_disposed_mu"] = _("Required to close the case.")
+            elif self.area_disposed_mu < 0:
+                errors["area_disposed_mu"] = _("Must not be negative.")
+            elif self.parcel_id is not None and self.area_disposed_mu > self.parcel.area_mu:
+                errors["area_disposed_mu"] = _("Cannot exceed the parcel's area.")
+            if errors:
+                raise ValidationError(errors)
+
+    def open_case_of_same_finding(self) -> "DisposalCase | None":
+        others = DisposalCase.objects.filter(
+            parcel_id=self.parcel_id, category=self.category, rule=self.rule, status=self.Status.OPEN
+        )
+        return others.exclude(pk=self.pk).first() if self.pk else others.first()
+
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and self.deadline < timezone.localdate()
@@ -234,7 +284,10 @@ class DisposalProgress(models.Model):
     )
     noted_on = models.DateField(_("date"), default=timezone.localdate)
     note = models.TextField(_("progress"))
-    evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True)
+    evidence = models.FileField(
+        _("evidence"), upload_to=evidence_path, blank=True, validators=[FileContentValidator(IMAGES_AND_PDF)],
+        help_text=_("jpg, png or pdf, at most 20 MB"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL
     )

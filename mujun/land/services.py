@@ -1,4 +1,5 @@
-"""Classification of stored parcels, the land overview figures and the parcels' GeoJSON.
+"""Classification of stored parcels, disposal cases opened and closed, the land overview figures and the
+parcels' GeoJSON.
 
 ``classify_parcels`` reads the parcels into Polars, adds each holder's latest evaluation grade and each
 county's thresholds, runs the engine (mujun.engine.land) and writes stage, primary category and findings
@@ -12,11 +13,15 @@ from dataclasses import fields
 from datetime import date
 
 import polars as pl
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from mujun.core.deletion import DeletionRefused, delete_record
+from mujun.core.scoping import require_edit
 from mujun.engine import land as engine
 from mujun.land.models import DisposalCase, Finding, LandTarget, Parcel, Thresholds
 from mujun.regions.models import Region
@@ -110,6 +115,53 @@ def classify_parcels(as_of: date | None = None, queryset=None) -> engine.Classif
             batch_size=BATCH_SIZE,
         )  # fmt: skip
     return result
+
+
+# --- disposal cases: opened from a finding, closed with the date and the area disposed ------------------
+
+
+def finding_fields(finding: Finding) -> dict:
+    """What a case opened from ``finding`` takes from it: its parcel, category, rule and figures."""
+    return {"parcel": finding.parcel, "category": finding.category, "rule": finding.rule, "figures": finding.figures}
+
+
+def new_case(finding: Finding, **fields) -> DisposalCase:
+    """An unsaved case opened from ``finding``, to be stored by :func:`open_case`."""
+    return DisposalCase(**finding_fields(finding), **fields)
+
+
+def open_case(case: DisposalCase, user) -> DisposalCase:
+    """Stores a case made by :func:`new_case`; refused (``ValidationError``) while the finding has an open case."""
+    require_edit(user, case.parcel)
+    with transaction.atomic():
+        # Locking the parcel makes two requests opening a case from one finding take turns.
+        Parcel.objects.select_for_update().only("pk").get(pk=case.parcel_id)
+        case.status = DisposalCase.Status.OPEN
+        case.full_clean()
+        case.save()
+    return case
+
+
+def close_case(case: DisposalCase, closed_on: date | None, area_disposed_mu: float | None, user) -> DisposalCase:
+    """Closes an open case on ``closed_on`` with the area disposed; refused (``ValidationError`` naming the
+    fields) without them, or when the case is already closed."""
+    require_edit(user, case)
+    with transaction.atomic():
+        locked = DisposalCase.objects.select_for_update().get(pk=case.pk)
+        if locked.status != DisposalCase.Status.OPEN:
+            raise ValidationError(_("The case is closed."))
+        locked.status, locked.closed_on, locked.area_disposed_mu = DisposalCase.Status.CLOSED, closed_on, area_disposed_mu
+        locked.full_clean()
+        locked.save()
+    return locked
+
+
+def delete_case(case: DisposalCase, user) -> None:
+    """Deletes a case opened by mistake; a closed case counts against the county's target and stays."""
+    require_edit(user, case)
+    if case.status == DisposalCase.Status.CLOSED:
+        raise DeletionRefused(_("A closed case counts against the county's target and cannot be deleted."))
+    delete_record(case)
 
 
 # --- the overview: disposal against target, supply against guarantee ----------------------------------

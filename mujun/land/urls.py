@@ -1,6 +1,8 @@
 from django.urls import path
 
+from mujun.core.uploads import RecordFileView
 from mujun.land import views
+from mujun.land.models import DisposalProgress
 
 app_name = "land"
 urlpatterns = [
@@ -20,6 +22,11 @@ urlpatterns = [
     path("cases/<int:pk>/", views.DisposalCaseDetailView.as_view(), name="case_detail"),
     path("cases/<int:pk>/edit/", views.DisposalCaseEditView.as_view(), name="case_edit"),
     path("cases/<int:pk>/progress/", views.case_progress, name="case_progress"),
+    path(
+        "cases/<int:case_pk>/progress/<int:pk>/evidence/",
+        RecordFileView.as_view(model=DisposalProgress, field="evidence", lookups={"case_pk": "case_id", "pk": "pk"}),
+        name="progress_evidence",
+    ),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
     path("thresholds/", views.ThresholdsListView.as_view(), name="thresholds_list"),
     path("thresholds/add/", views.ThresholdsEditView.as_view(), name="thresholds_add"),

@@ -3,8 +3,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -260,14 +259,16 @@ class FindingOpenCaseView(View):
         return self.render(DisposalCaseForm())
 
     def post(self, request, pk):
-        form = DisposalCaseForm(request.POST)
+        # The case carries the finding before validation, so the model's rules (one open case per finding) apply.
+        form = DisposalCaseForm(request.POST, instance=services.new_case(self.finding))
         if form.is_valid():
-            case = form.save(commit=False)
-            finding = self.finding
-            case.parcel, case.category, case.rule, case.figures = finding.parcel, finding.category, finding.rule, finding.figures
-            case.save()
-            messages.success(request, _("Opened disposal case %(case)s.") % {"case": case})
-            return HttpResponseRedirect(case.get_absolute_url())
+            try:
+                case = services.open_case(form.save(commit=False), request.user)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, _("Opened disposal case %(case)s.") % {"case": case})
+                return HttpResponseRedirect(case.get_absolute_url())
         return self.render(form)
 
     def render(self, form):
@@ -299,6 +300,12 @@ class DisposalCaseEditView(ObjectEditView):
     model = DisposalCase
     form_class = DisposalCaseForm
 
+    def get_object(self):
+        case = super().get_object()
+        if case.status != DisposalCase.Status.OPEN:  # as on the case's page: a closed case is done
+            raise PermissionDenied(_("The case is closed."))
+        return case
+
 
 def _editable_open_case(request, pk) -> DisposalCase:
     case = get_object_or_404(DisposalCase.objects.select_related("parcel__region"), pk=pk)
@@ -325,16 +332,16 @@ def case_progress(request, pk):
 @require_POST
 def case_close(request, pk):
     case = _editable_open_case(request, pk)
-    form = CloseCaseForm(request.POST, case=case)
+    form = CloseCaseForm(request.POST)
     if form.is_valid():
-        with transaction.atomic():
-            case.status = DisposalCase.Status.CLOSED
-            case.closed_on = form.cleaned_data["closed_on"]
-            case.area_disposed_mu = form.cleaned_data["area_disposed_mu"]
-            case.save()
-        messages.success(request, _("Closed the case: %(mu)s mu disposed.") % {"mu": case.area_disposed_mu})
-    else:
-        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
+        try:
+            case = services.close_case(case, form.cleaned_data["closed_on"], form.cleaned_data["area_disposed_mu"], request.user)
+        except ValidationError as error:
+            form.add_error(None, error)  # the model's errors, on the form's fields of the same names
+        else:
+            messages.success(request, _("Closed the case: %(mu)s mu disposed.") % {"mu": case.area_disposed_mu})
+            return HttpResponseRedirect(case.get_absolute_url())
+    messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e) for f, e in form.errors.items()))
     return HttpResponseRedirect(case.get_absolute_url())
 
 

@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -8,16 +9,17 @@ from rest_framework.response import Response
 
 from mujun.core.permissions import RegionScopedWritesMixin
 from mujun.core.scoping import require_edit
+from mujun.core.serializers import ValidatedModelSerializer
 from mujun.projects import services
 from mujun.projects.filtersets import MonthlyReportFilterSet, ProjectFilterSet
 from mujun.projects.forms import PLANNED_FIELDS
-from mujun.projects.models import Evidence, MonthlyReport, Project, Stage
+from mujun.projects.models import Evidence, MonthlyReport, Project, Stage, parcels_problem
 from mujun.projects.oc4ids import project_release
 
 ACTUAL_FIELDS = [name.replace("planned_", "actual_") for name in PLANNED_FIELDS]
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ValidatedModelSerializer):
     class Meta:
         model = Project
         fields = [
@@ -25,6 +27,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "total_investment", "fixed_asset_investment", "foreign_capital_usd", "is_new", "level", "field",
             "batch", "plan_year", "annual_plan", "stage", *PLANNED_FIELDS, *ACTUAL_FIELDS,
         ]  # fmt: skip
+        # The stage and its dates move only through the ``advance`` and ``correct`` actions (services).
         read_only_fields = ["stage", *ACTUAL_FIELDS]
 
     def validate_total_investment(self, value):
@@ -36,6 +39,11 @@ class ProjectSerializer(serializers.ModelSerializer):
         for name in ("fixed_asset_investment", "foreign_capital_usd", "annual_plan"):
             if attrs.get(name) is not None and attrs[name] < 0:
                 raise serializers.ValidationError({name: "不能为负数 / must not be negative"})
+        attrs = super().validate(attrs)
+        region = attrs.get("region", self.instance.region if self.instance else None)
+        parcels = attrs["parcels"] if "parcels" in attrs else (self.instance.parcels.all() if self.instance else [])
+        if problem := parcels_problem(region, parcels):
+            raise serializers.ValidationError({"parcels": problem})
         return attrs
 
 
@@ -46,13 +54,29 @@ class AdvanceSerializer(serializers.Serializer):
     documents = serializers.ListField(child=serializers.FileField(), required=False)
 
 
+class CorrectionSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField()
+
+
 class MonthlyReportSerializer(serializers.ModelSerializer):
+    # Not a ValidatedModelSerializer: every write goes through services.submit_report, which holds the report's
+    # rules (month not reported yet, not in the future, not approved, investment to date from the last report).
     class Meta:
         model = MonthlyReport
         fields = ["id", "project", "month", "invested_month", "invested_to_date", "notes", "status", "review_note"]
         read_only_fields = ["status", "review_note"]
         extra_kwargs = {"invested_to_date": {"required": False}}
         validators = []  # services.submit_report refuses a month already reported, with a bilingual message
+
+
+class ReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("approve", _("Approve")), ("return", _("Send back"))])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+def refused(refusal: services.Refused) -> ValidationError:
+    return ValidationError({"detail": str(refusal)})
 
 
 class ProjectViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
@@ -67,12 +91,25 @@ class ProjectViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
         project = self.get_object()
         data = AdvanceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        uploads = [services.Upload.from_file(f, Evidence.Kind.PHOTO) for f in request.FILES.getlist("photos")]
-        uploads += [services.Upload.from_file(f, Evidence.Kind.DOCUMENT) for f in request.FILES.getlist("documents")]
         try:
+            uploads = [services.Upload.from_file(f, Evidence.Kind.PHOTO) for f in request.FILES.getlist("photos")]
+            uploads += [services.Upload.from_file(f, Evidence.Kind.DOCUMENT) for f in request.FILES.getlist("documents")]
             project = services.advance(project, data.validated_data["stage"], data.validated_data["date"], uploads, request.user)
         except services.Refused as refusal:
-            raise ValidationError({"detail": str(refusal)}) from refusal
+            raise refused(refusal) from refusal
+        return Response(ProjectSerializer(project).data)
+
+    @extend_schema(request=CorrectionSerializer, responses=ProjectSerializer)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """A city administrator moves the project back to an earlier stage, with a reason."""
+        project = self.get_object()
+        data = CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            project = services.correct_back(project, data.validated_data["stage"], request.user, data.validated_data["reason"])
+        except services.Refused as refusal:
+            raise refused(refusal) from refusal
         return Response(ProjectSerializer(project).data)
 
     @extend_schema(responses=dict)
@@ -90,7 +127,8 @@ class MonthlyReportViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
 
     def _submit(self, serializer, report=None):
         data = serializer.validated_data
-        project = data.get("project") or report.project
+        # A report stays with its project: a resubmission naming another one is its own project's report.
+        project = report.project if report else data["project"]
         require_edit(self.request.user, project)
         try:
             with transaction.atomic():
@@ -99,7 +137,7 @@ class MonthlyReportViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
                     data.get("invested_to_date"), data.get("notes", ""), [], self.request.user, report=report,
                 )  # fmt: skip
         except services.Refused as refusal:
-            raise ValidationError({"detail": str(refusal)}) from refusal
+            raise refused(refusal) from refusal
         serializer.instance = saved
 
     def perform_create(self, serializer):
@@ -107,6 +145,22 @@ class MonthlyReportViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         self._submit(serializer, report=serializer.instance)
+
+    def perform_destroy(self, instance):
+        services.delete_report(instance, self.request.user)
+
+    @extend_schema(request=ReviewSerializer, responses=MonthlyReportSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """The city approves the report or sends it back with a note, as the report's page does."""
+        report = self.get_object()
+        data = ReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            report = services.review_report(report, data.validated_data["decision"] == "approve", data.validated_data["note"], request.user)
+        except services.Refused as refusal:
+            raise refused(refusal) from refusal
+        return Response(MonthlyReportSerializer(report).data)
 
 
 def register(router) -> None:

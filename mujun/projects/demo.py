@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from mujun.core.history import bulk_create
 from mujun.engine.projects import DATED_STAGES, REPORTING_STAGES, STAGE_ORDER
 from mujun.projects.models import ElementNeed, Field, Lead, Level, MonthlyReport, Project, Team
 
@@ -78,7 +79,7 @@ def load(context) -> None:
                 **fields,
             )
         )
-    Project.objects.bulk_create(projects, batch_size=500)
+    bulk_create(Project, projects, user=context.admin)
     projects = list(Project.objects.order_by("pk"))
 
     # Two years of monthly reports while a project was investing; a few recent months left unreported.
@@ -103,7 +104,7 @@ def load(context) -> None:
                     submitted_by=context.admin, notes="按计划推进" if invested else "暂停施工，等待设备",
                 )  # fmt: skip
             )
-    MonthlyReport.objects.bulk_create(reports, batch_size=2000)
+    bulk_create(MonthlyReport, reports, user=context.admin)
     from mujun.projects.services import refresh_progress
 
     refresh_progress([p.pk for p in projects if p.stage in REPORTING_STAGES or p.actual_construction])
@@ -116,10 +117,12 @@ def load(context) -> None:
             needs.append(ElementNeed(project=project, element=element, needed=needed, granted=round(needed * rng.uniform(0.3, 1.0), 1)))
         if rng.random() < 0.1:
             needs.append(ElementNeed(project=project, element=ElementNeed.Element.SEA, needed=12.0, granted=8.0))
-    ElementNeed.objects.bulk_create(needs)
+    bulk_create(ElementNeed, needs, user=context.admin)
 
-    teams = Team.objects.bulk_create(
-        [Team(name=f"{county.name}招商{n}组", region=county, leader=f"组长{n}") for county in counties for n in (1, 2, 3)]
+    teams = bulk_create(
+        Team,
+        [Team(name=f"{county.name}招商{n}组", region=county, leader=f"组长{n}") for county in counties for n in (1, 2, 3)],
+        user=context.admin,
     )
     signed = [p for p in projects if p.stage != "planned"]
     leads = []
@@ -138,5 +141,5 @@ def load(context) -> None:
                 project=project,
             )  # fmt: skip
         )
-    Lead.objects.bulk_create(leads)
+    bulk_create(Lead, leads, user=context.admin)
     context.log(f"投资项目: {len(projects)} 个项目, {len(reports)} 份月报, {len(leads)} 条招商线索")

@@ -2,11 +2,12 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.filtersets import FilterSet
 from mujun.enterprises.filtersets import InRegionFilter
 from mujun.projects.models import Field, Lead, Level, MonthlyReport, Project, Stage
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class ProjectFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name, code or chain tag"))
     region = InRegionFilter(field_name="region_id")
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("stage"))
@@ -25,7 +26,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value) | Q(chain_tags__icontains=value))
 
 
-class MonthlyReportFilterSet(django_filters.FilterSet):
+class MonthlyReportFilterSet(FilterSet):
     region = InRegionFilter(field_name="project__region_id")
     project = django_filters.NumberFilter(field_name="project_id", label=_("project"))
     code = django_filters.CharFilter(field_name="project__code", label=_("project code"))
@@ -37,7 +38,7 @@ class MonthlyReportFilterSet(django_filters.FilterSet):
         fields = ["region", "project", "code", "month", "status"]
 
 
-class LeadFilterSet(django_filters.FilterSet):
+class LeadFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name, investor or chain tag"))
     region = InRegionFilter(field_name="region_id")
     status = django_filters.ChoiceFilter(choices=Lead.Status.choices, label=_("status"))

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
 from mujun.engine.projects import STAGE_ORDER
-from mujun.projects.models import ElementNeed, Lead, Project, Stage, Team
+from mujun.enterprises.models import Enterprise
+from mujun.projects.models import ElementNeed, Lead, Project, Stage, Team, parcels_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_FIELDS = [f"planned_{s}" for s in STAGE_ORDER[1:]]
@@ -48,7 +49,10 @@ class ProjectForm(ScopedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.select_related(None).only("pk", "name")
+        # A deactivated enterprise takes no new projects; the one a project names already stays a choice.
+        self.fields["enterprise"].queryset = (
+            Enterprise.objects.open_for_entry(keep=self.instance.enterprise_id).select_related(None).only("pk", "name")
+        )
         self.fields["parcels"].widget.attrs["size"] = 6
 
     def clean_total_investment(self):
@@ -71,6 +75,10 @@ class ProjectForm(ScopedModelForm):
                 self.add_error(name, _("Must not be before the planned date of the previous stage."))
             if value is not None:
                 previous = (name, value)
+        # The enterprise's county is the model's rule (Project.clean); the parcels are links, checked here.
+        problem = parcels_problem(cleaned.get("region"), cleaned.get("parcels") or [])
+        if problem:
+            self.add_error("parcels", problem)
         return cleaned
 
 

@@ -22,9 +22,10 @@ from mujun.core.imports import (
     chunks,
     region_lookup,
 )
+from mujun.core.history import record_links, write_history
 from mujun.core.scoping import editable_regions
 from mujun.engine.projects import DATED_STAGES
-from mujun.projects.models import Field, Level, MonthlyReport, Project
+from mujun.projects.models import Field, Level, MonthlyReport, Project, county_ids, outside_county
 from mujun.projects.services import ABOVE_SCALE_REVENUE, mark_above_scale, refresh_progress
 
 STAGE_HEADERS = {
@@ -110,6 +111,36 @@ class ProjectImporter(Importer):
                 )
         if "parcels" in self.present:
             problems += self._unknown_parcels(frame)
+        problems += self._outside_county(frame)
+        return problems
+
+    def _outside_county(self, frame: pl.DataFrame) -> list[Problem]:
+        """The enterprise and parcels of a row lie in its project's county (models.outside_county)."""
+        from mujun.enterprises.models import Enterprise
+        from mujun.land.models import Parcel
+
+        if "region" not in self.present:
+            return []
+        counties = county_ids()
+        problems = []
+        if "enterprise" in self.present:
+            column = self.column("enterprise")
+            rows = frame.select("_row", "region", "enterprise").drop_nulls()
+            regions = dict(Enterprise.objects.filter(pk__in=rows["enterprise"].unique().to_list()).values_list("pk", "region_id"))
+            problems += [
+                Problem(row, column.name, column.header, "企业不在项目所在县区", "the enterprise is outside the project's county")
+                for row, region, enterprise in rows.iter_rows()
+                if outside_county(region, regions.get(enterprise), counties)
+            ]
+        if "parcels" in self.present:
+            column = self.column("parcels")
+            rows = frame.select("_row", "region", _codes("parcels")).explode("parcels").drop_nulls()
+            regions = dict(Parcel.objects.filter(code__in=rows["parcels"].unique().to_list()).values_list("code", "region_id"))
+            problems += [
+                Problem(row, column.name, column.header, f"地块“{code}”不在项目所在县区", f"parcel {code} is outside the project's county")
+                for row, region, code in rows.iter_rows()
+                if code in regions and outside_county(region, regions[code], counties)
+            ]
         return problems
 
     def _unknown_parcels(self, frame: pl.DataFrame) -> list[Problem]:
@@ -133,25 +164,39 @@ class ProjectImporter(Importer):
         values = frame.with_columns(mapped).rename({"region": "region_id", **({"enterprise": "enterprise_id"} if "enterprise" in fields else {})})
         names = [{"region": "region_id", "enterprise": "enterprise_id"}.get(f, f) for f in fields]
         upserted = self.upsert(Project, values.select("code", *names).to_dicts(), key=("code",))
+        relinked = set()
         if "parcels" in self.present:
-            self._link_parcels(frame, {code: pk for (code,), pk in upserted.pks.items()})
+            relinked = self._link_parcels(frame, {code: pk for (code,), pk in upserted.pks.items()})
+        self._record_links(relinked)
         if "enterprise" in self.present:
             self._above_scale(frame["enterprise"].drop_nulls().unique().to_list())
         return ImportResult(counts={Project._meta.verbose_name_plural: upserted.counts})
 
     @staticmethod
-    def _link_parcels(frame: pl.DataFrame, project_ids: dict[str, int]) -> None:
+    def _link_parcels(frame: pl.DataFrame, project_ids: dict[str, int]) -> set[int]:
+        """Replace the parcels of the projects the file lists parcels for; returns those whose parcels changed."""
         from mujun.land.models import Parcel
 
         codes = frame.select("code", _codes("parcels")).explode("parcels").drop_nulls()
         parcel_ids = dict(Parcel.objects.filter(code__in=codes["parcels"].unique().to_list()).values_list("code", "pk"))
         through = Project.parcels.through
         listed = [project_ids[c] for c in frame.filter(pl.col("parcels").is_not_null())["code"]]
+        before = set(through.objects.filter(project_id__in=listed).values_list("project_id", "parcel_id"))
+        after = {(project_ids[code], parcel_ids[parcel]) for code, parcel in codes.iter_rows()}
         through.objects.filter(project_id__in=listed).delete()
         through.objects.bulk_create(
-            [through(project_id=project_ids[code], parcel_id=parcel_ids[parcel]) for code, parcel in codes.iter_rows()],
-            ignore_conflicts=True,
+            [through(project_id=project, parcel_id=parcel) for project, parcel in after], ignore_conflicts=True
         )
+        return {project for project, _parcel in before ^ after}
+
+    def _record_links(self, relinked: set[int]) -> None:
+        """This import's history rows hold the projects' parcels too (rows and links written in bulk leave
+        them out), and a project whose parcels alone changed gets a row of its own."""
+        written = Project.history.filter(history_date=self.started, history_user=self.user)
+        unrecorded = sorted(relinked - set(written.values_list("id", flat=True)))
+        record_links(written)
+        for chunk in chunks(unrecorded):
+            write_history(Project.objects.filter(pk__in=chunk), "~", user=self.user, reason="import", date=self.started)
 
     @staticmethod
     def _above_scale(enterprise_ids: list[int]) -> None:

@@ -5,6 +5,7 @@ Money in 万元 (10k yuan), foreign capital in 万美元 (10k USD), land in 亩.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.text import format_lazy
@@ -61,6 +62,37 @@ def _actual(stage: Stage):
     return models.DateField(format_lazy("{}: {}", _("actual date"), stage.label), null=True, blank=True, editable=False)
 
 
+def county_ids() -> dict[int, int | None]:
+    """Every region's county: its own id for a county, its county's for a town or park, None for the city."""
+    from mujun.regions.models import Region
+
+    rows = {pk: (parent, level) for pk, parent, level in Region.objects.values_list("pk", "parent_id", "level")}
+    counties = {}
+    for pk in rows:
+        node, steps = pk, 0
+        while node in rows and rows[node][1] not in (Region.Level.COUNTY, Region.Level.CITY) and steps < len(rows):
+            node, steps = rows[node][0], steps + 1
+        counties[pk] = node if node in rows and rows[node][1] == Region.Level.COUNTY else None
+    return counties
+
+
+def outside_county(project_region_id: int, region_id: int | None, counties: dict[int, int | None]) -> bool:
+    """The rule for what a project links to (its enterprise, its parcels): it lies in the project's county.
+    A city-level project may link to any county. Forms, API and imports all ask this."""
+    county = counties.get(project_region_id)
+    return county is not None and counties.get(region_id) != county
+
+
+def parcels_problem(region, parcels) -> str | None:
+    """The message refusing the parcels a project of ``region`` may not link to, if any (m2m links are not
+    the model's to check: the form and the API call this)."""
+    if region is None:
+        return None
+    counties = county_ids()
+    outside = [str(parcel) for parcel in parcels if outside_county(region.pk, parcel.region_id, counties)]
+    return _("Outside the project's county: %(parcels)s.") % {"parcels": ", ".join(outside)} if outside else None
+
+
 class Project(models.Model):
     code = models.CharField(_("project code"), max_length=32, unique=True)
     name = models.CharField(_("project name"), max_length=128, db_index=True)
@@ -109,7 +141,7 @@ class Project(models.Model):
     # The latest month with investment reported: kept by the report services so the board needs no
     # aggregate over every report to find stalled projects.
     last_progress_month = models.DateField(_("last month with investment"), null=True, blank=True, editable=False)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[parcels])  # which parcels, linked and unlinked by whom
 
     class Meta:
         ordering = ["code"]
@@ -132,6 +164,12 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:project_detail", args=[self.pk])
+
+    def clean(self):
+        if self.enterprise_id and self.region_id and outside_county(self.region_id, self.enterprise.region_id, county_ids()):
+            raise ValidationError(
+                {"enterprise": _("%(enterprise)s is registered outside the project's county.") % {"enterprise": self.enterprise}}
+            )
 
     @property
     def next_stage(self) -> str | None:
@@ -225,7 +263,8 @@ class MonthlyReport(models.Model):
         APPROVED = "approved", _("Approved")
         RETURNED = "returned", _("Sent back")
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="reports")
+    # Submitted and approved reports are official figures: a project that reported cannot be deleted.
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="reports")
     month = models.DateField(_("month"), db_index=True, help_text=_("The first day of the month reported"))
     invested_month = models.FloatField(_("investment in the month (10k yuan)"))
     invested_to_date = models.FloatField(_("investment to date (10k yuan)"))

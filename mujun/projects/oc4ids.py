@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 
+from django.urls import reverse
 from django.utils import timezone
 
 from mujun.engine.projects import DATED_STAGES
@@ -77,7 +78,7 @@ def project_release(project, base_url: str) -> dict:
                 "id": str(evidence.pk),
                 "documentType": DOCUMENT_TYPES.get(evidence.stage, "physicalProgressReport"),
                 "title": evidence.original_name,
-                "url": base_url + evidence.file.url,
+                "url": base_url + reverse("projects:evidence_file", args=[evidence.pk]),
                 "datePublished": _datetime(evidence.uploaded_at),
             }
         )

@@ -1,29 +1,30 @@
 """The rules of a project's life cycle and its monthly reports, shared by the pages, the API and imports.
 
-Every refusal is a :class:`Refused` carrying a bilingual "中文 / English" message; nothing is stored when a
-rule refuses (each operation runs in one transaction, files included: a file written before a refusal is
+Every refusal is a :class:`Refused` carrying a bilingual "中文 / English" message (a refused file: the message of
+mujun.core.uploads, in the user's language); nothing is stored when a rule refuses (each operation runs in one transaction, files included: a file written before a refusal is
 deleted again).
 """
 
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, UnidentifiedImageError
+from django.utils.translation import gettext as _
+from PIL import Image
 
+from mujun.core import uploads as core_uploads
+from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.scoping import require_edit
 from mujun.engine.projects import STAGE_ORDER
 from mujun.projects.models import Evidence, MonthlyReport, Project, Stage, StageChange
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".png"}
-DOCUMENT_EXTENSIONS = {".pdf", ".docx", ".xlsx", ".jpg", ".jpeg", ".png"}  # a scanned document is an image
 THUMBNAIL_SIZE = (320, 320)
 ABOVE_SCALE_REVENUE = 2000.0  # 万元: 20 million yuan of yearly revenue
 
@@ -39,6 +40,8 @@ REQUIRED_EVIDENCE: dict[str, list[set[str]]] = {
     Stage.ABOVE_SCALE: [{DOCUMENT}],  # statistics
 }
 KIND_NAMES = {PHOTO: ("照片", "photo"), DOCUMENT: ("文件", "document")}
+# The files kept of each kind, by extension (a scanned document is an image).
+ACCEPTED_EXTENSIONS = {PHOTO: core_uploads.IMAGES, DOCUMENT: (".pdf", ".docx", ".xlsx", *core_uploads.IMAGES)}
 
 
 class Refused(ValueError):
@@ -55,11 +58,18 @@ class Upload:
 
     @classmethod
     def from_file(cls, uploaded, kind: str) -> "Upload":
-        if uploaded.size > MAX_UPLOAD_BYTES:
-            raise Refused(
-                f"文件“{uploaded.name}”超过20MB / file {uploaded.name} is larger than 20 MB"
-            )
+        with _refused_upload():
+            core_uploads.check_size(uploaded.name, uploaded.size)  # before reading it into memory
         return cls(uploaded.name, uploaded.read(), kind)
+
+
+@contextmanager
+def _refused_upload():
+    """The core's refusal of a file, as this module's Refused."""
+    try:
+        yield
+    except ValidationError as error:
+        raise Refused(" ".join(error.messages)) from error
 
 
 def _stage_label(stage: str) -> str:
@@ -71,39 +81,10 @@ def _stage_label(stage: str) -> str:
 
 
 def check_upload(upload: Upload) -> None:
-    """Refuses a file of a type the platform does not keep, too large, or whose content is not its type."""
-    extension = Path(upload.name).suffix.lower()
-    allowed = PHOTO_EXTENSIONS if upload.kind == PHOTO else DOCUMENT_EXTENSIONS
-    if extension not in allowed:
-        zh, en = KIND_NAMES[upload.kind]
-        names = "、".join(sorted(e.lstrip(".") for e in allowed))
-        raise Refused(
-            f"文件“{upload.name}”类型不符：{zh}只接受 {names} / file {upload.name}: a {en} must be one of {names}"
-        )
-    if len(upload.content) > MAX_UPLOAD_BYTES:
-        raise Refused(f"文件“{upload.name}”超过20MB / file {upload.name} is larger than 20 MB")
-    if len(upload.content) == 0:
-        raise Refused(f"文件“{upload.name}”为空 / file {upload.name} is empty")
-    looks_right = {
-        ".pdf": upload.content.startswith(b"%PDF"),
-        ".docx": upload.content.startswith(b"PK"),
-        ".xlsx": upload.content.startswith(b"PK"),
-    }.get(extension)
-    if extension in PHOTO_EXTENSIONS:
-        looks_right = _is_image(upload.content)
-    if not looks_right:
-        raise Refused(
-            f"文件“{upload.name}”的内容与扩展名不符 / file {upload.name}: the content is not a {extension} file"
-        )
-
-
-def _is_image(content: bytes) -> bool:
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.verify()
-        return True
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        return False
+    """Refuses a file of a type the platform does not keep for its kind, too large, or whose bytes are not
+    its type (mujun.core.uploads)."""
+    with _refused_upload():
+        core_uploads.check_upload(upload.name, upload.content, ACCEPTED_EXTENSIONS[upload.kind])
 
 
 def _thumbnail(content: bytes) -> bytes:
@@ -126,7 +107,7 @@ def keep_files(project: Project, uploads: list[Upload], user, stored: list, stag
         )  # fmt: skip
         evidence.file.save(upload.name, ContentFile(upload.content), save=False)
         stored.append(evidence.file)
-        if Path(upload.name).suffix.lower() in PHOTO_EXTENSIONS:
+        if Path(upload.name).suffix.lower() in core_uploads.IMAGES:
             thumbnail = ContentFile(_thumbnail(upload.content))
             evidence.thumbnail.save(Path(upload.name).stem + "-thumb.jpg", thumbnail, save=False)
             stored.append(evidence.thumbnail)
@@ -318,6 +299,17 @@ def review_report(report: MonthlyReport, approve: bool, note: str, user) -> Mont
     report.reviewed_by = user
     report.save()
     return report
+
+
+def delete_report(report: MonthlyReport, user) -> None:
+    """Deletes a report not yet approved; an approved report is the city's record of the month and stays."""
+    require_edit(user, report)
+    with transaction.atomic():
+        # Locked, so a review approving it meanwhile is seen.
+        if MonthlyReport.objects.select_for_update().get(pk=report.pk).status == MonthlyReport.Status.APPROVED:
+            raise DeletionRefused(_("%(report)s was approved and cannot be deleted.") % {"report": report})
+        delete_record(report)
+        refresh_progress([report.project_id])
 
 
 def refresh_progress(project_ids) -> None:

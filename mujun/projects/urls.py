@@ -1,6 +1,8 @@
 from django.urls import path
 
+from mujun.core.uploads import RecordFileView
 from mujun.projects import views
+from mujun.projects.models import Evidence
 
 app_name = "projects"
 urlpatterns = [
@@ -23,6 +25,14 @@ urlpatterns = [
     path("reports/<int:pk>/", views.MonthlyReportDetailView.as_view(), name="report_detail"),
     path("reports/<int:pk>/edit/", views.MonthlyReportSubmitView.as_view(), name="report_edit"),
     path("reports/<int:pk>/review/", views.MonthlyReportReviewView.as_view(), name="report_review"),
+    path(
+        "evidence/<int:pk>/", RecordFileView.as_view(model=Evidence, field="file", filename_field="original_name"),
+        name="evidence_file",
+    ),
+    path(
+        "evidence/<int:pk>/thumbnail/", RecordFileView.as_view(model=Evidence, field="thumbnail", inline_jpeg=True),
+        name="evidence_thumbnail",
+    ),
     path("lists/", views.FourListsView.as_view(), name="four_lists"),
     path("board/", views.BoardView.as_view(), name="board"),
     path("portfolio/", views.PortfolioView.as_view(), name="portfolio"),

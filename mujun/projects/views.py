@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from mujun.core.charts import chart_html
 from mujun.core.exports import ExportColumn, xlsx_response
 from mujun.core.scoping import can_edit_record, require_edit
 from mujun.core.views import (
@@ -456,7 +457,7 @@ def _bar_chart(frame: pl.DataFrame, by: str, labels: dict, title: str) -> str:
     figure.update_layout(
         barmode="group", title=title, yaxis_title=_("10k yuan"), height=340, margin={"l": 50, "r": 20, "t": 50, "b": 80}
     )
-    return figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True})
+    return chart_html(figure)
 
 
 class PortfolioView(View):
@@ -497,7 +498,7 @@ class PortfolioView(View):
             ]
         )
         month_chart.update_layout(title=_("By month"), height=340, margin={"l": 50, "r": 20, "t": 50, "b": 40})
-        charts.append(month_chart.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}))
+        charts.append(chart_html(month_chart))
         elements = (
             ElementNeed.objects.filter(project__in=queryset)
             .values("element")

@@ -1,11 +1,14 @@
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 
 from mujun.core.permissions import RegionScopedWritesMixin
+from mujun.core.serializers import ValidatedModelSerializer
 from mujun.regions.filtersets import RegionFilterSet
 from mujun.regions.models import Region
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(ValidatedModelSerializer):
+    """The tree's rules are Region.clean()'s, as on the web form."""
+
     class Meta:
         model = Region
         fields = ["id", "code", "name", "level", "parent"]

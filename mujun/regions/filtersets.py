@@ -2,10 +2,11 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.filtersets import FilterSet
 from mujun.regions.models import Region
 
 
-class RegionFilterSet(django_filters.FilterSet):
+class RegionFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     level = django_filters.ChoiceFilter(choices=Region.Level.choices, label=_("level"), empty_label=_("All"))
     parent = django_filters.ModelChoiceFilter(

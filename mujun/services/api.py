@@ -4,12 +4,13 @@ Changes of state go through the pages' workflow, which checks who takes each ste
 from rest_framework import serializers, viewsets
 
 from mujun.core.permissions import RegionScopedPermission
+from mujun.core.serializers import ValidatedModelSerializer
 from mujun.services.filtersets import ProblemFilterSet
 from mujun.services.models import Department, Problem
 from mujun.services.workflow import visible_problems
 
 
-class ProblemSerializer(serializers.ModelSerializer):
+class ProblemSerializer(ValidatedModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
 
     class Meta:
@@ -17,9 +18,12 @@ class ProblemSerializer(serializers.ModelSerializer):
         fields = ["id", "enterprise", "plan", "category", "title", "description", "status", "department", "deadline",
                   "answer", "feedback", "times_sent_back", "submitted_at", "assigned_at", "answered_at", "closed_at",
                   "overdue"]  # fmt: skip
+        # Set by the steps of mujun.services.workflow (assign, answer, confirm, send back), never by hand.
+        read_only_fields = ["status", "department", "deadline", "answer", "feedback", "times_sent_back", "submitted_at",
+                            "assigned_at", "answered_at", "closed_at"]  # fmt: skip
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ValidatedModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "name", "region"]

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from mujun.core.history import bulk_create
 from mujun.core.management.commands._demo_data import DEMO_PASSWORD
 from mujun.enterprises.models import Enterprise
 from mujun.services.models import Department, Problem, ServicePlan
@@ -44,10 +45,14 @@ def load(context, problems: int = 360) -> None:
     rng = np.random.default_rng(context.seed + 11)
     User = get_user_model()
     password = make_password(DEMO_PASSWORD)
-    handlers = User.objects.bulk_create(
-        [User(username=u, first_name=n, password=password, role=User.Role.HANDLER) for _d, u, n, _c in DEPARTMENTS]
+    handlers = bulk_create(
+        User,
+        [User(username=u, first_name=n, password=password, role=User.Role.HANDLER) for _d, u, n, _c in DEPARTMENTS],
+        user=context.admin,
     )
-    departments = Department.objects.bulk_create([Department(name=d, region=context.city) for d, *_rest in DEPARTMENTS])
+    departments = bulk_create(
+        Department, [Department(name=d, region=context.city) for d, *_rest in DEPARTMENTS], user=context.admin
+    )
     for department, handler in zip(departments, handlers):
         department.handlers.add(handler)
     by_category = {}
@@ -60,7 +65,8 @@ def load(context, problems: int = 360) -> None:
         context.log("services: no enterprises, no problems")
         return
     key = enterprise_ids[:20]  # the largest land holders are the key enterprises
-    plans = ServicePlan.objects.bulk_create(
+    plans = bulk_create(
+        ServicePlan,
         [
             ServicePlan(
                 enterprise_id=pk,
@@ -69,7 +75,8 @@ def load(context, problems: int = 360) -> None:
                 goals="稳定生产、扩大有效投资；协调用地、用能、融资与人才；推动亩均效益提升。",
             )
             for i, pk in enumerate(key)
-        ]
+        ],
+        user=context.admin,
     )
     now = timezone.now()
     today = timezone.localdate()
@@ -112,5 +119,5 @@ def load(context, problems: int = 360) -> None:
             problem.closed_at = min(problem.answered_at + dt.timedelta(days=float(rng.uniform(1, 7))), now)
             problem.feedback = "企业确认问题已解决，表示满意。"
         records.append(problem)
-    Problem.objects.bulk_create(records, batch_size=1000)
+    bulk_create(Problem, records, user=context.admin)
     context.log(f"services: {len(departments)} departments (handlers handler_*), {len(plans)} plans, {problems} problems")

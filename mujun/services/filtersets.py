@@ -3,11 +3,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.filtersets import FilterSet
 from mujun.regions.models import Region
 from mujun.services.models import Department, Problem, ServicePlan
 
 
-class ProblemFilterSet(django_filters.FilterSet):
+class ProblemFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=Problem.Status.choices, label=_("status"))
     category = django_filters.ChoiceFilter(choices=Problem.Category.choices, label=_("category"))
@@ -34,7 +35,7 @@ class ProblemFilterSet(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-class ServicePlanFilterSet(django_filters.FilterSet):
+class ServicePlanFilterSet(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:
@@ -45,7 +46,7 @@ class ServicePlanFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(enterprise__name__icontains=value))
 
 
-class DepartmentFilterSet(django_filters.FilterSet):
+class DepartmentFilterSet(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("name"))
 
     class Meta:

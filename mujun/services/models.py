@@ -34,7 +34,8 @@ class ServicePlan(models.Model):
     """"One enterprise one policy" (一企一策): the service plan of a key enterprise, grouping its problems."""
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="service_plans"
+        # An enterprise's service record is kept: an enterprise with one is deactivated, not deleted.
+        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="service_plans"
     )
     title = models.CharField(_("title"), max_length=128)
     cadre = models.CharField(_("cadre in charge"), max_length=64, blank=True)
@@ -78,7 +79,7 @@ class Problem(models.Model):
     OPEN_STATUSES = [Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS, Status.SENT_BACK]
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="problems"
+        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="problems"
     )
     plan = models.ForeignKey(
         ServicePlan, verbose_name=_("service plan"), null=True, blank=True, on_delete=models.SET_NULL,

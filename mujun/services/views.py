@@ -51,7 +51,7 @@ class ProblemEditView(ObjectEditView):
 
     def get_object(self):
         if "pk" in self.kwargs:
-            return get_object_or_404(PROBLEMS, pk=self.kwargs["pk"])
+            return get_object_or_404(workflow.visible_problems(self.request.user, PROBLEMS), pk=self.kwargs["pk"])
         return Problem(recorded_by=self.request.user)
 
     def get_form(self, obj):
@@ -129,12 +129,16 @@ def overview(request):
 class ServicePlanListView(ObjectListView):
     model = ServicePlan
     table_class = ServicePlanTable
-    queryset = ServicePlan.objects.select_related("enterprise").annotate(
-        problem_count=Count("problems"),
-        open_count=Count("problems", filter=Q(problems__status__in=Problem.OPEN_STATUSES)),
-    )
     filterset_class = ServicePlanFilterSet
     add_url_name = "services:plan_add"
+
+    def get_queryset(self):
+        # Counted over the problems the user may see: a handler's plans count their department's only.
+        visible = Q(problems__in=workflow.visible_problems(self.request.user))
+        return ServicePlan.objects.select_related("enterprise").annotate(
+            problem_count=Count("problems", filter=visible),
+            open_count=Count("problems", filter=visible & Q(problems__status__in=Problem.OPEN_STATUSES)),
+        ).order_by("-created_at", "pk")  # grouped: the model's ordering does not apply
 
 
 class ServicePlanDetailView(ObjectDetailView):
@@ -142,7 +146,8 @@ class ServicePlanDetailView(ObjectDetailView):
     template_name = "services/plan_detail.html"
 
     def get_extra_context(self, obj):
-        return {"problems": obj.problems.select_related("department").order_by("status", "deadline")}
+        problems = workflow.visible_problems(self.request.user, obj.problems.select_related("department"))
+        return {"problems": problems.order_by("status", "deadline")}
 
 
 class ServicePlanEditView(ObjectEditView):
@@ -163,12 +168,11 @@ class DepartmentDetailView(ObjectDetailView):
     template_name = "services/department_detail.html"
 
     def get_extra_context(self, obj):
-        stats = workflow.department_stats(obj.problems.all())
+        problems = workflow.visible_problems(self.request.user, obj.problems.all())
+        stats = workflow.department_stats(problems)
         return {
             "stats": stats[0] if stats else None,
-            "open_problems": workflow.visible_problems(self.request.user, obj.problems.filter(status__in=Problem.OPEN_STATUSES))
-            .select_related("enterprise")
-            .order_by("deadline")[:50],
+            "open_problems": problems.filter(status__in=Problem.OPEN_STATUSES).select_related("enterprise").order_by("deadline")[:50],
         }
 
 

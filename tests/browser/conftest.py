@@ -43,12 +43,19 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
+    """A browser tab on the live server. Whatever the test does, no page may break the Content-Security-Policy
+    (Chromium reports each blocked script, style or image on the console)."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.base = live_server.url
+    page.csp_violations = []
+    page.on(
+        "console", lambda m: "Content Security Policy" in m.text and page.csp_violations.append(f"{page.url}: {m.text}")
+    )
     yield page
     context.close()
+    assert page.csp_violations == []
 
 
 @pytest.fixture

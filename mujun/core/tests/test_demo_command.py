@@ -40,7 +40,8 @@ def test_demo_fills_an_empty_database_with_users_data_and_published_runs(client)
     assert User.objects.get(username="admin").is_city_admin
     assert User.objects.get(username="leader").role == User.Role.VIEWER
     assert "mujun2026" in output and "leader" in output
-    assert client.login(username="leader", password="mujun2026")
+    # Through the log-in page: django-axes needs the request that the test client's login() does not pass.
+    assert client.post("/accounts/login/", {"username": "leader", "password": "mujun2026"}).status_code == 302
     assert client.get(latest.get_absolute_url()).status_code == 200
 
 
@@ -59,3 +60,30 @@ def test_demo_keeps_existing_data_and_reset_starts_over():
     assert Enterprise.objects.count() == 100
     assert Run.objects.count() == 3
     assert Result.objects.count() == EnterpriseYear.objects.count()  # one result per enterprise-year
+
+
+@pytest.mark.django_db
+def test_demo_records_written_in_bulk_have_their_creation_in_the_history(client_as):
+    """The demo writes its rows in bulk: each still gets its creation row, so a first change shows what
+    was there before; the projects' history holds the parcels they were created with."""
+    from django.apps import apps
+
+    demo()
+    admin = User.objects.get(username="admin")
+    for model in apps.get_models():
+        if hasattr(model._meta, "simple_history_manager_attribute") and model.objects.exists():
+            created = model.history.filter(history_type="+").values(model._meta.pk.attname)
+            assert not model.objects.exclude(pk__in=created).exists(), f"{model.__name__} created without history"
+    from mujun.projects.models import Project
+
+    project = Project.objects.filter(parcels__isnull=False).first()
+    creation = project.history.get(history_type="+")
+    assert creation.history_user == admin
+    assert [row.parcel for row in creation.parcels.all()] == list(project.parcels.all())
+
+    firm = Enterprise.objects.filter(region__parent__code="330502").first()
+    data = {"uscc": firm.uscc, "name": "改名后的企业", "region": firm.region_id, "land_mu": firm.land_mu}
+    client = client_as(User.objects.get(username="wuxing"))
+    assert client.post(f"/enterprises/{firm.pk}/edit/", data).status_code == 302
+    changed = client.get(firm.get_absolute_url()).context["history"][0]
+    assert {"field": "名称", "old": firm.name, "new": "改名后的企业"} in changed["changes"]

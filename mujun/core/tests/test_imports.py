@@ -100,3 +100,97 @@ def test_export_frame_writes_yes_no_and_dates(regions, make_enterprise):
     exported = queryset_frame(Enterprise.objects.all(), columns)
     assert exported.rows() == [("企业1", "是", datetime.date(2020, 5, 1))]
     assert workbook_bytes({"企业": exported})[:2] == b"PK"  # a zip container: .xlsx
+
+
+# -- uploads as offices save them, and cells a workbook does not really hold (issue 8, items 9 and 10) ----
+
+ENTERPRISE_HEADERS = ["统一社会信用代码", "企业名称", "所属区域", "是否规上", "用地面积(亩)", "实缴税金(万元)"]
+
+
+def enterprise_rows(uscc) -> list[list[str]]:
+    return [
+        [uscc(1), "湖州𠮷祥丝绸有限公司", "吴兴区", "是", "50", "1200.5"],  # 𠮷: beyond GBK, in GB18030
+        [uscc(2), "织里童装有限公司", "330502100", "否", "12.5", "30"],
+    ]
+
+
+def post_import(client, data: bytes, filename: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    upload = SimpleUploadedFile(filename, data)
+    return client.post(reverse("enterprises:enterprise_import"), {"file": upload, "year": 2023})
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator", "filename"),
+    [("utf-16", "\t", "企业.txt"), ("utf-16", ",", "企业.csv"), ("gb18030", "\t", "企业.txt")],
+    ids=["excel unicode text", "utf-16 csv", "gb18030 tab-separated"],
+)
+def test_text_uploads_in_the_encodings_excel_writes_are_imported(
+    client_as, city_admin, regions, uscc, encoding, separator, filename
+):
+    from mujun.enterprises.models import Enterprise
+
+    lines = [separator.join(row) for row in [ENTERPRISE_HEADERS, *enterprise_rows(uscc)]]
+    response = post_import(client_as(city_admin), "\r\n".join(lines).encode(encoding), filename)
+    assert response.status_code == 200
+    assert 'id="import-result"' in response.content.decode()
+    assert sorted(Enterprise.objects.values_list("name", "land_mu")) == [("湖州𠮷祥丝绸有限公司", 50), ("织里童装有限公司", 12.5)]
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("企业.csv", bytes(range(256)) * 40, "unknown text encoding"),
+        ("企业.csv", b"\x00\x01\x02binary\x00", "not a text table"),
+        ("企业.xlsx", b"PK\x03\x04 not really a workbook", "not an Excel workbook"),
+    ],
+    ids=["undecodable", "binary", "broken workbook"],
+)
+def test_unreadable_upload_is_a_problem_on_the_page_not_an_error(
+    client_as, city_admin, regions, filename, data, message
+):
+    from mujun.enterprises.models import Enterprise
+
+    response = post_import(client_as(city_admin), data, filename)
+    assert response.status_code == 200
+    assert 'id="import-problems"' in response.content.decode() and message in response.content.decode()
+    assert not Enterprise.objects.exists()
+
+
+def upload_workbook(uscc, fill) -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()  # openpyxl saves a formula without its result, as generated files do
+    sheet = book.active
+    sheet.append(ENTERPRISE_HEADERS)
+    for row in enterprise_rows(uscc):
+        sheet.append(row)
+    fill(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fill", "row", "column", "message"),
+    [
+        (lambda sheet: sheet.__setitem__("F3", "=E3*2"), 3, "实缴税金(万元)", "公式没有保存计算结果（F3）"),
+        (lambda sheet: sheet.__setitem__("H2", "另有厂房"), 2, "H列", "有数据但没有表头"),
+        (lambda sheet: sheet.merge_cells("C2:C3"), 2, "所属区域", "合并单元格C2:C3（第2至3行）只有左上角有值"),
+    ],
+    ids=["formula without result", "data beyond the header", "merged cells"],
+)
+def test_cells_the_workbook_does_not_hold_are_problems_and_nothing_is_stored(
+    client_as, city_admin, regions, uscc, fill, row, column, message
+):
+    from mujun.enterprises.models import Enterprise
+
+    response = post_import(client_as(city_admin), upload_workbook(uscc, fill), "企业.xlsx")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"<tr><td>{row}</td><td>{column} " in page and message in page
+    assert not Enterprise.objects.exists()

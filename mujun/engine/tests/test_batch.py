@@ -1,9 +1,12 @@
+import io
 import subprocess
 import sys
 
+import openpyxl
 import polars as pl
 import pytest
 
+from mujun.engine import land_batch
 from mujun.engine.batch import main
 from mujun.engine.io import read_table, write_table
 from mujun.engine.scheme import preset_toml
@@ -135,3 +138,53 @@ def test_the_mujun_command_runs_evaluate_without_django(input_csv, invalid_csv, 
     assert done.returncode == 2
     assert "row 3, land_mu: must be greater than 0" in done.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+# -- every input the commands may be given (issue 8, item 9) -------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "gb18030"])
+def test_evaluates_what_excel_saves_as_unicode_or_tab_separated_text(input_csv, tmp_path, encoding):
+    """Excel's "Unicode text" is UTF-16 with tabs; "Text (tab-delimited)" on Chinese Windows is GBK."""
+    table = pl.read_csv(input_csv, infer_schema=False)
+    text = io.StringIO()
+    table.write_csv(text, separator="\t")
+    source = tmp_path / "企业.txt"
+    source.write_bytes(text.getvalue().encode(encoding))
+    output = tmp_path / "result.csv"
+    assert main([str(source), "--scheme", "huangyan-2022", "--output", str(output)]) == 0
+    assert pl.read_csv(output, infer_schema=False)["uscc"].to_list() == table["uscc"].to_list()
+
+
+UNREADABLE = {  # file name: (content, what the message says)
+    "garbage.csv": (bytes(range(256)) * 40, "unknown text encoding"),
+    "empty.csv": (b"", "the file is empty"),
+    "utf16-without-bom.csv": ("统一社会信用代码,企业名称\n".encode("utf-16-le"), "not a text table"),
+    "empty.xlsx": (b"", "the file is empty"),
+    "text.xlsx": ("统一社会信用代码,企业名称\n".encode(), "not an Excel workbook"),
+    "broken.xlsx": (b"PK\x03\x04 not really a zip", "not an Excel workbook"),
+    "formula.xlsx": (None, "has no saved result"),  # written below
+    "missing.csv": (None, "cannot read file"),
+}
+
+
+def unreadable_input(tmp_path, name: str):
+    path = tmp_path / name
+    if name == "formula.xlsx":  # openpyxl saves formulas without their results
+        book = openpyxl.Workbook()
+        book.active.append(["地块编号", "统一社会信用代码", "面积(亩)", "用地面积(亩)", "实缴税金(万元)"])
+        book.active.append(["A", code(1), "=1+1", "=1+1", "=1+1"])
+        book.save(path)
+    elif name != "missing.csv":
+        path.write_bytes(UNREADABLE[name][0])
+    return path
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+@pytest.mark.parametrize("command", [main, land_batch.main], ids=["evaluate", "land classify"])
+def test_unreadable_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, name, command):
+    source, output = unreadable_input(tmp_path, name), tmp_path / "result.csv"
+    options = ["--scheme", "huangyan-2022"] if command is main else ["--as-of", "2025-01-01"]
+    assert command([str(source), *options, "--output", str(output)]) == 2  # an exception would fail the test
+    assert UNREADABLE[name][1] in capsys.readouterr().err
+    assert not output.exists()

@@ -1,4 +1,7 @@
+import codecs
 import io
+import re
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -172,3 +175,173 @@ def test_excel_result_has_chinese_headers_frozen_header_and_is_byte_equal_on_rew
 def test_write_table_refuses_unknown_formats(tmp_path):
     with pytest.raises(TableError, match="unsupported output format"):
         write_table(result_of_three(), tmp_path / "result.json")
+
+
+# -- encodings and files that are not tables (issue 8, item 9) ------------------------------------------
+
+
+def text_table(separator: str) -> str:
+    header = separator.join(["统一社会信用代码", "企业名称", "用地面积(亩)", "实缴税金(万元)"])
+    rows = [separator.join([code(1), "𠮷祥模具厂", "12.5", "100"]), separator.join([code(2), "乙厂", "3", ""])]
+    return "\r\n".join([header, *rows]) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator"),
+    [
+        ("utf-16", "\t"),  # Excel's "Unicode text": UTF-16 LE with its byte-order mark, tab-separated
+        ("utf-16", ","),
+        ("utf-16-be-bom", ","),
+        ("gb18030", "\t"),  # Excel's "Text (tab-delimited)" on Chinese Windows
+        ("utf-8-sig", "\t"),
+    ],
+    ids=["utf-16 tab", "utf-16 comma", "utf-16-be comma", "gb18030 tab", "utf-8-bom tab"],
+)
+def test_csv_in_every_encoding_and_separator_excel_writes(tmp_path, encoding, separator):
+    text = text_table(separator)
+    data = codecs.BOM_UTF16_BE + text.encode("utf-16-be") if encoding == "utf-16-be-bom" else text.encode(encoding)
+    table = read_table(data, filename="企业.csv")
+    assert table.columns == ["uscc", "name", "land_mu", "tax", "_row"]
+    assert table.rows() == [(code(1), "𠮷祥模具厂", "12.5", "100", 2), (code(2), "乙厂", "3", None, 3)]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the file is empty"),
+        (bytes(range(256)) * 40, "unknown text encoding"),
+        (b"PK\x03\x04\x00\x00garbage\x00\x00\x00", "not a text table"),
+        (CHINESE_HEADER.encode("utf-16-le"), "not a text table"),  # UTF-16 without its byte-order mark
+    ],
+    ids=["empty", "binary", "zip", "utf-16 without bom"],
+)
+def test_csv_that_is_not_a_text_table_is_refused_clearly(data, message):
+    with pytest.raises(TableError, match=message):
+        read_table(data, filename="input.csv")
+
+
+def test_workbooks_that_are_not_workbooks_are_refused_clearly():
+    with pytest.raises(TableError, match="the file is empty"):
+        read_table(b"", filename="input.xlsx")
+    for data in (b"PK\x03\x04 a broken zip", "统一社会信用代码,企业名称\n".encode()):
+        with pytest.raises(TableError, match="not an Excel workbook"):
+            read_table(data, filename="input.xlsx")
+
+
+def test_csv_rows_wider_than_the_first_one_keep_their_fields(tmp_path):
+    # Polars takes the width of the first data row: a short first row used to drop later rows' cells.
+    data = f"uscc,name,tax\n{code(1)},甲\n{code(2)},乙,30\n".encode()
+    assert read_table(data, filename="input.csv")["tax"].to_list() == [None, "30"]
+
+
+def test_csv_data_beyond_the_header_is_a_problem_of_its_cells():
+    data = f"uscc,name,,tax\n{code(1)},甲,,1\n{code(2)},乙,note,2,,extra\n".encode()
+    with pytest.raises(TableError) as failure:
+        read_table(data, filename="input.csv")
+    assert [str(p) for p in failure.value.problems] == [
+        "第3行 C列：有数据但没有表头 / row 3: column C has data but no header",
+        "第3行 F列：有数据但没有表头 / row 3: column F has data but no header",
+    ]
+
+
+# -- cells a workbook does not really hold (issue 8, item 10) -------------------------------------------
+
+
+def workbook_bytes(fill) -> bytes:
+    """An .xlsx written by openpyxl (which saves formulas without their results): a title, the header, rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["黄岩区企业名单"])
+    sheet.merge_cells("A1:D1")  # a title above the header is no problem
+    sheet.append(["统一社会信用代码", "企业名称", "用地面积(亩)", "实缴税金(万元)"])
+    sheet.append([code(1), "甲厂", 10, 100])
+    sheet.append([code(2), "乙厂", 5, 50])
+    sheet.append([code(3), "丙厂", 8, 80])
+    fill(sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def problems_of(data: bytes) -> list[str]:
+    with pytest.raises(TableError) as failure:
+        read_table(data, filename="名单.xlsx")
+    return [str(p) for p in failure.value.problems]
+
+
+def test_workbook_without_formulas_merges_or_stray_cells_reads_as_before():
+    assert read_table(workbook_bytes(lambda sheet: None), filename="名单.xlsx")["tax"].to_list() == ["100", "50", "80"]
+
+
+def test_a_formula_above_the_header_loses_nothing_of_the_table():
+    data = workbook_bytes(lambda sheet: sheet.__setitem__("A1", '="黄岩区"&"企业名单"'))
+    assert read_table(data, filename="名单.xlsx").height == 3
+
+
+def test_formula_without_a_saved_result_is_a_problem_of_its_row_and_column():
+    # The tax stored as empty scored 0 and lowered a grade B → C.
+    data = workbook_bytes(lambda sheet: sheet.__setitem__("D4", "=C4*10"))
+    assert problems_of(data) == [
+        "第4行 实缴税金(万元)：公式没有保存计算结果（D4）；请在Excel或WPS中打开文件并保存后再导入，或直接填写数值 / "
+        "row 4, tax: the formula in D4 has no saved result; open the file in Excel or WPS and save it, or enter the "
+        "value"
+    ]
+
+
+def test_formulas_with_saved_results_are_read_as_their_results():
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["统一社会信用代码", "企业名称", "用地面积(亩)", "实缴税金(万元)"])
+    sheet.write_row(1, 0, [code(1), "甲厂", 10])
+    sheet.write_formula(1, 3, "=C2*10", None, 100)  # as Excel saves it: the formula and its result
+    sheet.write_string(2, 0, code(2))
+    sheet.write_formula(2, 1, '="乙"&"厂"', None, "乙厂")
+    book.close()
+    table = read_table(buffer.getvalue(), filename="名单.xlsx")
+    assert table.select("name", "tax").rows() == [("甲厂", "100"), ("乙厂", None)]
+
+
+def test_cells_beyond_the_header_are_problems_naming_row_and_column_letter():
+    def fill(sheet):
+        sheet["F3"] = "备注：新投产"
+        sheet["E5"] = 12
+
+    assert problems_of(workbook_bytes(fill)) == [
+        "第3行 F列：有数据但没有表头 / row 3: column F has data but no header",
+        "第5行 E列：有数据但没有表头 / row 5: column E has data but no header",
+    ]
+
+
+def test_merged_cells_below_the_header_are_a_problem_naming_their_rows():
+    data = workbook_bytes(lambda sheet: sheet.merge_cells("C3:C5"))  # one land figure for three firms
+    assert problems_of(data) == [
+        "第3行 用地面积(亩)：合并单元格C3:C5（第3至5行）只有左上角有值，其余读作空白；请取消合并并在每个单元格填写 / "
+        "row 3, land_mu: merged cells C3:C5 (rows 3 to 5): only the top-left cell holds the value, the others read as "
+        "empty; unmerge them and fill in every cell"
+    ]
+
+
+def test_error_values_are_problems_not_empty_cells():
+    data = workbook_bytes(lambda sheet: sheet.__setitem__("D4", "#DIV/0!"))  # openpyxl stores an error value
+    assert problems_of(data) == [
+        "第4行 实缴税金(万元)：单元格D4是错误值#DIV/0!，不是数据；请更正后再导入 / row 4, tax: cell D4 holds the error "
+        "value #DIV/0!, not data; correct it and import again"
+    ]
+
+
+def test_sheets_written_with_a_namespace_prefix_are_inspected_too():
+    """Some .NET writers spell every element ``<x:c>``, ``<x:f>``, ``<x:mergeCell>``."""
+
+    def fill(sheet):
+        sheet["D4"] = "=C4*10"
+        sheet.merge_cells("B5:B6")
+
+    original, prefixed = zipfile.ZipFile(io.BytesIO(workbook_bytes(fill))), io.BytesIO()
+    with zipfile.ZipFile(prefixed, "w") as archive:
+        for item in original.infolist():
+            content = original.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                content = re.sub(rb"<(/?)([A-Za-z]+)", rb"<\1x:\2", content).replace(b'xmlns="', b'xmlns:x="')
+            archive.writestr(item, content)
+    assert [p.split("：")[0] for p in problems_of(prefixed.getvalue())] == ["第4行 实缴税金(万元)", "第5行 企业名称"]

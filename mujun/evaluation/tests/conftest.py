@@ -131,7 +131,7 @@ def finished_run(city_admin, regions, scheme, county_data):
     from mujun.evaluation.services import start_run
 
     run = Run.objects.create(name="湖州市2024", scheme=scheme, year=YEAR, region=regions["city"], created_by=city_admin)
-    start_run(run)
+    start_run(run, city_admin)
     run.refresh_from_db()
     assert run.status == Run.Status.DONE, run.message
     return run

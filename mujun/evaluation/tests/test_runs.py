@@ -70,7 +70,7 @@ def test_run_end_to_end_matches_the_engine(client_as, city_admin, regions, schem
 
     page = client.get(run.get_absolute_url()).content.decode()
     assert "hx-trigger" not in page  # finished: nothing polls
-    assert "vendor/plotly/plotly.min.js" in page and "Plotly.newPlot" in page
+    assert "vendor/plotly/plotly.min.js" in page and "data-plotly-figure" in page
 
 
 def test_input_is_built_from_the_region_and_its_towns(regions, county_data):
@@ -99,7 +99,7 @@ def test_run_without_data_fails_with_a_clear_message(city_admin, regions, scheme
     from mujun.evaluation.services import start_run
 
     run = Run.objects.create(name="空", scheme=scheme, year=YEAR, region=regions["nanxun"], created_by=city_admin)
-    start_run(run)
+    start_run(run, city_admin)
     assert run.status == Run.Status.FAILED
     assert "no enterprise figures stored" in run.message and not run.results.exists()
 

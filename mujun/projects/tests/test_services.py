@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from mujun.core.uploads import MAX_UPLOAD_BYTES
 from mujun.projects import services
 from mujun.projects.models import Evidence, MonthlyReport, Project, StageChange
 from mujun.projects.services import Refused, Upload, advance, correct_back, submit_report
@@ -61,7 +62,7 @@ def test_wrong_file_types_are_refused(project, operator_wuxing, files):
     fake_pdf = Upload("agreement.pdf", b"not a pdf", "document")
     with pytest.raises(Refused, match="内容与扩展名不符"):
         advance(project, "signed", date(2024, 1, 12), [fake_pdf], operator_wuxing)
-    big = Upload("agreement.pdf", b"%PDF" + b"0" * services.MAX_UPLOAD_BYTES, "document")
+    big = Upload("agreement.pdf", b"%PDF" + b"0" * MAX_UPLOAD_BYTES, "document")
     with pytest.raises(Refused, match="20MB"):
         advance(project, "signed", date(2024, 1, 12), [big], operator_wuxing)
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from mujun.services.models import Department, Problem
+from mujun.services.models import Department, Problem, ServicePlan
 from mujun.services.workflow import department_stats
 
 
@@ -77,6 +77,34 @@ def test_handlers_see_only_their_departments_problems(problem, department, regio
     assert [p.pk for p in listed.context["table"].data] == [theirs.pk]
     assert handler.get(f"/services/problems/{problem.pk}/").status_code == 404
     assert handler.get(f"/services/problems/{theirs.pk}/").status_code == 200
+
+
+def test_a_handler_sees_only_their_departments_problems_on_plans_and_the_home_page(
+    department, regions, client_as, make_enterprise, city_admin
+):
+    other = Department.objects.create(name="市商务局", region=regions.city)
+    firm = make_enterprise(1)
+    plan = ServicePlan.objects.create(enterprise=firm, title="一企一策")
+    late = timezone.localdate() - dt.timedelta(days=1)
+    theirs = Problem.objects.create(
+        enterprise=firm, plan=plan, category="land", title="用地报批", department=department, status="assigned", deadline=late
+    )  # fmt: skip
+    Problem.objects.create(
+        enterprise=firm, plan=plan, category="logistics", title="物流通道", department=other, status="assigned", deadline=late
+    )  # fmt: skip
+    handler = client_as(department.handlers.get())
+
+    page = handler.get(plan.get_absolute_url())
+    assert [p.pk for p in page.context["problems"]] == [theirs.pk]
+    assert "物流通道" not in page.content.decode()
+    listed = handler.get("/services/plans/").context["table"].data[0]
+    assert (listed.problem_count, listed.open_count) == (1, 1)
+    home = handler.get("/").content.decode()
+    assert "用地报批" in home and "物流通道" not in home
+    assert [p["id"] for p in handler.get("/api/service-problems/").json()["results"]] == [theirs.pk]
+    assert handler.get(f"/services/departments/{other.pk}/").context["stats"] is None
+    # Everybody else still sees the whole plan.
+    assert len(client_as(city_admin).get(plan.get_absolute_url()).context["problems"]) == 2
 
 
 def test_overdue_problems_and_response_times_stand_out(department, make_enterprise, city_admin, client_as):

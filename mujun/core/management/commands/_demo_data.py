@@ -1,5 +1,6 @@
 """Puts the engine's demo data (mujun.engine.demo) into the database: used by ``mujun demo`` and by the
-web benchmarks (bench/bench_web.py). Rows go in with bulk_create, a batch at a time."""
+web benchmarks (bench/bench_web.py). Rows go in with bulk_create, a batch at a time, each with its creation
+row in the change history (bulk too): a record's first change then shows what it held before."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from mujun.core.apps_registry import app_module, domain_configs
+from mujun.core.history import bulk_create
 from mujun.engine.demo import REGIONS
 from mujun.engine.scheme import parse_scheme, preset_toml, scheme_to_toml
 from mujun.enterprises.models import Enterprise, EnterpriseYear
@@ -47,13 +49,16 @@ def has_demo_data() -> bool:
 
 
 def load_regions() -> dict[str, Region]:
-    """The region tree, parents before children; returns code -> Region."""
+    """The region tree, parents before children, each checked by the tree's rules (Region.clean) as the
+    web form checks it; returns code -> Region."""
     regions: dict[str, Region] = {}
     for row in REGIONS:
-        regions[row["code"]], _ = Region.objects.get_or_create(
-            code=row["code"],
-            defaults={"name": row["name"], "level": row["level"], "parent": regions.get(row["parent_code"])},
-        )
+        region = Region.objects.filter(code=row["code"]).first()
+        if region is None:
+            region = Region(code=row["code"], name=row["name"], level=row["level"], parent=regions.get(row["parent_code"]))
+            region.full_clean()
+            region.save()
+        regions[row["code"]] = region
     return regions
 
 
@@ -73,9 +78,12 @@ def load_users(regions: dict[str, Region], password: str = DEMO_PASSWORD) -> lis
     return users
 
 
-def load_enterprises(frame: pl.DataFrame, regions: dict[str, Region], batch_size: int = BATCH_SIZE) -> int:
+def load_enterprises(
+    frame: pl.DataFrame, regions: dict[str, Region], batch_size: int = BATCH_SIZE, user=None
+) -> int:
     """Enterprises (placed in their town, with their latest figures) and every enterprise-year row of
-    ``frame`` (the generator's format). Returns the number of enterprise-year rows written."""
+    ``frame`` (the generator's format), created in the history by ``user``. Returns the number of
+    enterprise-year rows written."""
     latest = frame.sort("year").unique("uscc", keep="last").sort("uscc")
     town_ids = {code: region.pk for code, region in regions.items()}
     firms = latest.select(
@@ -88,7 +96,7 @@ def load_enterprises(frame: pl.DataFrame, regions: dict[str, Region], batch_size
         "established_on",
     )
     for chunk in firms.iter_slices(batch_size):
-        Enterprise.objects.bulk_create([Enterprise(**row) for row in chunk.iter_rows(named=True)])
+        bulk_create(Enterprise, [Enterprise(**row) for row in chunk.iter_rows(named=True)], user=user)
 
     ids = pl.DataFrame(
         list(Enterprise.objects.values_list("uscc", "pk")),
@@ -97,7 +105,7 @@ def load_enterprises(frame: pl.DataFrame, regions: dict[str, Region], batch_size
     )
     years = frame.join(ids, on="uscc", how="inner").select("enterprise_id", *_YEAR_FIELDS)
     for chunk in years.iter_slices(batch_size):
-        EnterpriseYear.objects.bulk_create([EnterpriseYear(**row) for row in chunk.iter_rows(named=True)])
+        bulk_create(EnterpriseYear, [EnterpriseYear(**row) for row in chunk.iter_rows(named=True)], user=user)
     return years.height
 
 
@@ -112,7 +120,9 @@ def run_name(region: Region, year: int) -> str:
 
 def evaluate_and_publish(scheme: Scheme, region: Region, year: int, user=None) -> Run:
     """Create a run, execute it here and now, and publish it when it succeeded."""
-    run = Run.objects.create(name=run_name(region, year), scheme=scheme, year=year, region=region, created_by=user)
+    run = Run.objects.create(
+        name=run_name(region, year), scheme=scheme, year=year, region=region, created_by=user, started_by=user
+    )
     execute_run(run)
     if run.status == Run.Status.DONE:
         run.status, run.published_at = Run.Status.PUBLISHED, timezone.now()
@@ -132,7 +142,7 @@ def load_demo(
         users = load_users(regions, password)
         log(gettext("regions: %(regions)d, users: %(users)d") % {"regions": len(regions), "users": len(users)})
         frame = generate_enterprises(n_above=n_above, n_below=n_below, years=years)
-        rows = load_enterprises(frame, regions)
+        rows = load_enterprises(frame, regions, user=users[0])
         log(
             gettext("enterprises: %(enterprises)d, enterprise years: %(years)d")
             % {"enterprises": n_above + n_below, "years": rows}
