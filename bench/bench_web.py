@@ -107,8 +107,9 @@ class StageTimer:
 
 
 def load(n_enterprises: int, years: tuple[int, ...], lines: list[str]) -> dict:
-    from mujun.core.management.commands._demo_data import load_enterprises, load_regions
     from mujun.engine.demo import generate_enterprises
+    from mujun.enterprises.demo import load_enterprises
+    from mujun.regions.demo import load_regions
 
     started = time.perf_counter()
     frame = generate_enterprises(
@@ -127,9 +128,10 @@ def load(n_enterprises: int, years: tuple[int, ...], lines: list[str]) -> dict:
 
 
 def run_year(regions, year: int, preset: str = "huangyan-2022"):
-    from mujun.core.management.commands._demo_data import CITY_CODE, run_name, scheme_text
+    from mujun.evaluation.demo import run_name, scheme_text
     from mujun.evaluation.models import Run, Scheme
     from mujun.evaluation.services import execute_run
+    from mujun.regions.demo import CITY_CODE
 
     city = regions[CITY_CODE]
     name = f"基准{year}年度方案"

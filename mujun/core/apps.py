@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from mujun.core import schema  # noqa: F401  (registers the API schema's field extensions)
+        from mujun.core.extensions import autodiscover
+
+        autodiscover()

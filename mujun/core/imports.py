@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from mujun.core.scoping import editable_regions
+from mujun.core.scoping import editable_regions, region_model
 from mujun.engine import evaluation as engine_evaluation
 
 BATCH_SIZE = 1000
@@ -124,9 +124,7 @@ class ImportForm(forms.Form):
 
 def region_lookup() -> dict[str, int]:
     """Regions by official code or by name ("吴兴区", "330502", a town's name)."""
-    from mujun.regions.models import Region
-
-    regions = list(Region.objects.values_list("pk", "code", "name"))
+    regions = list(region_model().objects.values_list("pk", "code", "name"))
     mapping: dict[str, int] = {}
     for pk, _code, name in regions:
         mapping[name] = AMBIGUOUS if name in mapping else pk
@@ -156,6 +154,7 @@ class Importer:
 
     model = None
     columns: list[Column] = []
+    rules: list = []  # the engine's rules (mujun.engine.rules) the models' clean() also evaluates
     key: str = ""
     unique_together: list[tuple[str, ...]] = []
     region_column = "region"
@@ -234,8 +233,20 @@ class Importer:
         problems.extend(self._repeats(frame))
         problems.extend(self._scoping(frame))
         problems.extend(self.check(frame))
+        problems.extend(self.rule_problems(frame))
         problems.sort(key=lambda p: (p.row, self._order(p.field)))
         return frame, problems
+
+    def rule_problems(self, frame: pl.DataFrame) -> list[Problem]:
+        """Rows breaking a rule whose field the file holds (rows that failed typing hold nulls: not broken).
+        Override to add the records' rules that are no column expression, with the model's message."""
+        problems = []
+        for rule in self.rules:
+            if rule.field in self.present:
+                column = self.column(rule.field)
+                rows = rule.broken_rows(frame)
+                problems += [Problem(row, column.name, column.header, rule.zh, rule.en) for row in rows]
+        return problems
 
     def check(self, frame: pl.DataFrame) -> list[Problem]:
         """Further checks of the typed frame (override); rows that already failed coercion hold nulls."""

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
     region = models.ForeignKey(
-        "regions.Region",
+        settings.MUJUN_REGION_MODEL,
         verbose_name=_("region"),
         null=True,
         blank=True,

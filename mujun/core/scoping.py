@@ -5,8 +5,16 @@ towns and parks under it); a viewer reads. Everybody signed in reads everything:
 across counties.
 """
 
+from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+
+
+def region_model() -> type[Model]:
+    """The region tree's model (``settings.MUJUN_REGION_MODEL``): core names no domain app itself."""
+    return apps.get_model(settings.MUJUN_REGION_MODEL)
 
 
 def record_region(obj: Model):
@@ -38,8 +46,7 @@ def can_edit_record(user, obj: Model) -> bool:
     """Whether the user may change the record. A region is a record too: the city and its counties, which
     every total is summed up along, change only by a city administrator; a county operator keeps the towns
     and parks of their county."""
-    from mujun.regions.models import Region
-
+    Region = region_model()
     if isinstance(obj, Region):
         below_county = obj.level in (Region.Level.TOWN, Region.Level.PARK)
         return can_edit_region(user, obj) and (user.is_city_admin or below_county)
@@ -50,13 +57,12 @@ def require_edit(user, obj: Model) -> None:
     """Refuse (403) unless the user may change the record (``can_edit_record``; for the records of a region
     in general, ask ``can_edit_region``)."""
     if not can_edit_record(user, obj):
-        raise PermissionDenied("无权修改此区域的数据 / you may not edit records of this region")
+        raise PermissionDenied(_("You may not edit records of this region."))
 
 
 def editable_regions(user) -> QuerySet:
     """The regions a user may attach records to."""
-    from mujun.regions.models import Region
-
+    Region = region_model()
     if user.is_city_admin:
         return Region.objects.all()
     if not user.can_edit:

@@ -7,6 +7,7 @@ refused by the API with the same message. State fields (a stage, a status, a cat
 """
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxValueValidator, MinValueValidator
 from rest_framework import serializers
 
 from mujun.core.history import one_history_row
@@ -36,6 +37,16 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         with one_history_row(instance):  # fields and links (a project's parcels): one history row
             return super().update(instance, validated_data)
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        # DRF turns a model field's bound validators (a year's, mujun.core.validators) into its own min_value and
+        # max_value with its own message; the API refuses with the model's message, as the form does.
+        for validator in model_field.validators:
+            for bound, kind in (("min_value", MinValueValidator), ("max_value", MaxValueValidator)):
+                if isinstance(validator, kind) and kwargs.get(bound) == validator.limit_value:
+                    kwargs.setdefault("error_messages", {})[bound] = validator.message
+        return field_class, kwargs
 
     def get_fields(self):
         fields = super().get_fields()

@@ -18,13 +18,13 @@ from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.exports import export_response, xlsx_response
 from mujun.core.history import one_history_row
 from mujun.core.imports import ImportFailed, problems_frame
+from mujun.core.queries import BoundedPaginator
 from mujun.core.scoping import can_edit_record, record_region, require_edit
 
 
 def home(request):
-    from mujun.core.dashboard import dashboard_context
-
-    return render(request, "core/home.html", dashboard_context(request))
+    """The figures a leader asks first, each linking to its detail: the cards the apps register for it."""
+    return render(request, "core/home.html")
 
 
 class ObjectListView(SingleTableMixin, FilterView):
@@ -32,6 +32,7 @@ class ObjectListView(SingleTableMixin, FilterView):
 
     template_name = "core/object_list.html"
     paginate_by = 50
+    paginator_class = BoundedPaginator
     title = ""
     add_url_name = ""  # shown as a button to users who can edit
     import_url_name = ""

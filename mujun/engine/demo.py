@@ -12,12 +12,17 @@ arrays, so equal arguments give an equal frame and a million rows take a few sec
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.uscc import ALPHABET, WEIGHTS
+
+if TYPE_CHECKING:
+    from shapely.geometry import Polygon
 
 CITY = {"code": "330500", "name": "湖州市", "level": "city", "parent_code": None}
 
@@ -380,3 +385,285 @@ def generate_enterprises(
         bonus=pl.lit(0.0),
     ).with_columns(value_added=pl.col("value_added").round(2))
     return frame.select(*INPUT_COLUMNS, "town_code", "industry_code", "year")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One consistent city: the enterprises' parcels, the projects on them, and the names people read.
+
+# The product a project of each class makes, its unit and the range of a plausible yearly capacity.
+PRODUCTS = {
+    "1711": ("高支紧密纺纱线", "万吨", (2, 12)),
+    "1713": ("高档印染面料", "万米", (3000, 9000)),
+    "1751": ("差别化化纤面料", "万米", (2000, 12000)),
+    "1810": ("品牌服装", "万件", (100, 600)),
+    "1830": ("童装", "万件", (200, 1200)),
+    "2034": ("实木复合地板", "万平方米", (50, 300)),
+    "2041": ("竹木家居用品", "万件", (100, 600)),
+    "2110": ("定制实木家具", "万套", (5, 30)),
+    "2140": ("智能办公椅", "万把", (50, 300)),
+    "2614": ("有机化工中间体", "万吨", (1, 10)),
+    "2641": ("水性工业涂料", "万吨", (1, 10)),
+    "2710": ("高端原料药", "吨", (100, 1000)),
+    "2927": ("日用塑料制品", "万件", (500, 3000)),
+    "3011": ("绿色建材", "万吨", (50, 200)),
+    "3091": ("碳纤维复合材料", "吨", (500, 5000)),
+    "3130": ("特种钢材", "万吨", (5, 30)),
+    "3311": ("装配式钢结构件", "万吨", (2, 12)),
+    "3360": ("金属表面处理件", "万件", (500, 3000)),
+    "3435": ("高速电梯", "台", (2000, 10000)),
+    "3481": ("精密轴承", "万套", (500, 3000)),
+    "3813": ("微特电机", "万台", (100, 1000)),
+    "3841": ("动力锂电池", "GWh", (2, 20)),
+    "3843": ("储能电池", "万千伏安时", (500, 2000)),
+    "3982": ("高密度印制电路板", "万平方米", (20, 120)),
+}
+MANUFACTURING_TEMPLATES = (
+    "{short}年产{quantity}{unit}{product}项目",
+    "{short}年产{quantity}{unit}{product}扩建项目",
+    "{short}{product}智能化技术改造项目",
+    "{short}{product}数字化车间建设项目",
+)
+PARK_THEMES = ("智能装备", "新能源", "新材料", "生物医药", "绿色家居", "电子信息")
+# The provincial portfolio's other fields: an industry code of GB/T 4754 and the names such projects carry.
+OTHER_FIELDS = {
+    "innovation": ("M7320", ("{county}科技创新中心建设项目", "{town}产业创新服务综合体项目")),
+    "transport": ("E4812", ("{county}国道改建工程", "{town}综合交通枢纽工程")),
+    "energy": ("D4416", ("{town}渔光互补光伏发电项目", "{town}分布式光伏发电项目")),
+    "water": ("E4822", ("{town}河湖综合整治工程", "{county}太湖溇港治理工程")),
+    "urban": ("K7010", ("{town}城中村改造项目", "{town}未来社区建设项目")),
+    "agriculture": ("A0141", ("{town}高标准农田建设项目", "{town}数字农业园区项目")),
+    "culture": ("N7861", ("{town}文旅综合体项目", "{town}乡村旅游集聚区项目")),
+    "livelihood": ("Q8411", ("{county}人民医院迁建工程", "{town}九年一贯制学校新建工程")),
+}
+# Share of projects at each stage (planned … above_scale) and the stages as in mujun.engine.projects.
+STAGE_WEIGHTS = (4, 6, 8, 30, 14, 18, 10, 10)
+LANDED = 2  # from this stage on a project has its enterprise and land
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹沈钱姚陆费闵潘蒋蔡俞叶程"
+GIVEN_NAMES = (
+    "建国", "建华", "国强", "志强", "海峰", "晓明", "丽华", "振华", "海燕", "文斌", "卫东", "红梅", "春燕", "永明",
+    "金龙", "国平", "建新", "林峰", "亚萍", "利民", "伟", "芳", "敏", "静", "磊", "勇", "军", "杰", "涛", "超",
+    "晨", "颖", "斌", "琳", "浩然", "雪芬", "美娟", "忠良", "学军", "月琴",
+)  # fmt: skip
+INVESTOR_ORIGINS = (
+    ("上海", "科技有限公司"), ("苏州", "有限公司"), ("杭州", "科技有限公司"), ("宁波", "股份有限公司"),
+    ("深圳", "科技有限公司"), ("无锡", "有限公司"), ("合肥", "科技有限公司"), ("香港", "控股有限公司"),
+    ("日本", "株式会社"), ("德国", "集团"),
+)  # fmt: skip
+_NAME_PARTS = re.compile(r"^(?:浙江|湖州|吴兴|南浔|德清|长兴|安吉|县|区)*(.+?)(?:股份)?有限公司$")
+
+
+def person_names(count: int, seed: int) -> list[str]:
+    """``count`` Chinese personal names, such as 王建国."""
+    rng = np.random.default_rng(seed)
+    surnames = rng.integers(len(SURNAMES), size=count)
+    given = rng.integers(len(GIVEN_NAMES), size=count)
+    return [SURNAMES[s] + GIVEN_NAMES[g] for s, g in zip(surnames, given, strict=True)]
+
+
+def short_name(name: str) -> str:
+    """A firm's name as people say it: without its place prefix and legal form (佳诚木业)."""
+    match = _NAME_PARTS.match(name)
+    return match.group(1) if match else name
+
+
+def investor_names(industries: list[str], seed: int) -> list[str]:
+    """Names of investors from outside the city, one of each GB/T 4754 class in ``industries``:
+    上海恒瑞新能源科技有限公司, 日本精工电机株式会社."""
+    rng = np.random.default_rng(seed)
+    trade = _trade_names(len(industries), rng).to_list()
+    origins = rng.integers(len(INVESTOR_ORIGINS), size=len(industries))
+    return [
+        f"{INVESTOR_ORIGINS[o][0]}{t}{INDUSTRIES.get(industry, ('科技',))[0]}{INVESTOR_ORIGINS[o][1]}"
+        for t, o, industry in zip(trade, origins, industries, strict=True)
+    ]
+
+
+def _quantity(rng: np.random.Generator, low: float, high: float) -> str:
+    """A round capacity figure, as projects announce them: 5, 12, 300, 2000."""
+    value = float(np.exp(rng.uniform(np.log(low), np.log(high))))
+    digits = max(int(np.floor(np.log10(value))) - 1, 0)
+    return str(int(round(value / 10**digits) * 10**digits))
+
+
+def manufacturing_project_name(industry: str, short: str, rng: np.random.Generator) -> str:
+    """年产5万吨特种纸项目, prefixed by the firm's short name: a project of GB/T 4754 class ``industry``."""
+    product, unit, (low, high) = PRODUCTS.get(industry, ("智能制造装备", "台（套）", (500, 5000)))
+    word = INDUSTRIES.get(industry, ("",))[0]
+    if word and word in product and short.endswith(word):
+        short = short.removesuffix(word)  # 源晶童装 makes 童装: 源晶童装项目, not 源晶童装童装项目
+    template = MANUFACTURING_TEMPLATES[int(rng.integers(len(MANUFACTURING_TEMPLATES)))]
+    return template.format(short=short, quantity=_quantity(rng, low, high), unit=unit, product=product)
+
+
+def generate_parcels(firms: pl.DataFrame, *, last_year: int, seed: int, vacant_share: float = 0.07) -> pl.DataFrame:
+    """The enterprises' parcels: each firm's land (``land_mu``) split over one to four parcels in its own
+    town, summing to it, plus approved parcels nobody holds yet (``vacant_share`` of all).
+
+    ``firms``: ``uscc``, ``town_code``, ``land_mu``, ``established_on``. Returns ``code`` (town code and
+    number), ``town_code``, ``holder_uscc`` (null when vacant), ``area_mu`` and ``stage`` (approved,
+    supplied, started, completed, commissioned): a firm's first parcel is in production unless it got its
+    land lately; its further parcels (expansions) are often still being built.
+    """
+    rng = np.random.default_rng(seed)
+    firms = firms.sort("uscc")
+    n = firms.height
+    land = firms["land_mu"].fill_null(0.0).to_numpy()
+    count = 1 + rng.binomial(np.clip(land // 40, 0, 3).astype(np.int64), 0.35)
+    firm = np.repeat(np.arange(n), count)
+    first = np.cumsum(count) - count
+    order = np.arange(firm.size) - first[firm]
+    share = rng.gamma(4.0, size=firm.size)
+    area = np.round(land[firm] * share / np.bincount(firm, share, minlength=n)[firm], 2)
+    area[first] += np.round(land - np.bincount(firm, area, minlength=n), 2)  # the sum is the firm's land
+    recent = (firms["established_on"].dt.year().to_numpy() >= last_year - 1) | (rng.random(n) < 0.04)
+    building = np.array(["supplied", "started", "completed"])
+    stage = np.where(
+        order == 0,
+        np.where(recent[firm], building[rng.integers(3, size=firm.size)], "commissioned"),
+        np.array([*building, "commissioned"])[rng.choice(4, size=firm.size, p=[0.2, 0.25, 0.2, 0.35])],
+    )
+    held = pl.DataFrame(
+        {
+            "town_code": firms["town_code"].gather(firm),
+            "holder_uscc": firms["uscc"].gather(firm),
+            "area_mu": area,
+            "stage": stage,
+        }
+    ).filter(pl.col("area_mu") > 0)
+    vacant_count = round(held.height * vacant_share / (1 - vacant_share))
+    vacant = pl.DataFrame(
+        {
+            "town_code": firms["town_code"].gather(rng.integers(max(n, 1), size=vacant_count)) if n else [],
+            "holder_uscc": pl.Series([None] * vacant_count, dtype=pl.String),
+            "area_mu": np.round(np.clip(rng.lognormal(np.log(28), 0.7, vacant_count), 5, 300), 2),
+            "stage": ["approved"] * vacant_count,
+        },
+        schema=held.schema,
+    )
+    return (
+        pl.concat([held, vacant])
+        .with_columns(draw=pl.Series(rng.random(held.height + vacant_count)))
+        .sort("town_code", "draw")
+        .with_columns(
+            code=pl.concat_str(
+                "town_code", pl.lit("-"), (pl.int_range(pl.len()).over("town_code") + 1).cast(pl.String).str.zfill(4)
+            )
+        )
+        .select("code", "town_code", "holder_uscc", "area_mu", "stage")
+    )
+
+
+def generate_projects(firms: pl.DataFrame, count: int, provincial: int, seed: int) -> pl.DataFrame:
+    """``count`` projects, the first ``provincial`` of them in the provincial portfolio, each built by one
+    of ``firms`` from the landed stage on, in that firm's town and class of industry; a project that has
+    reached 上规 (above_scale) is one of an above-scale firm. Projects of the portfolio's other fields
+    (transport, energy …) have no enterprise and stop at commissioning.
+
+    ``firms``: ``uscc``, ``name``, ``town_code``, ``industry_code`` (four digits), ``above_scale``.
+    Returns ``stage_index`` (into mujun.engine.projects.STAGE_ORDER), ``field``, ``town_code``,
+    ``enterprise_uscc``, ``industry_code`` (a letter and four digits), ``name`` and ``provincial``.
+    """
+    rng = np.random.default_rng(seed)
+    firms = firms.sort("uscc")
+    weights = np.array(STAGE_WEIGHTS, dtype=float)
+    stage_index = rng.choice(len(weights), size=count, p=weights / weights.sum())
+    fields = ["manufacturing", *OTHER_FIELDS]
+    field_weights = np.array([8.0] + [1.0] * len(OTHER_FIELDS))
+    is_provincial = np.arange(count) < provincial
+    field_index = np.where(is_provincial, rng.choice(len(fields), size=count, p=field_weights / field_weights.sum()), 0)
+    # Firms in a random order, larger ones first more often: each project takes the next firm it may have.
+    above = firms["above_scale"].to_numpy() if firms.height else np.zeros(0, dtype=bool)
+    keys = rng.random(firms.height) ** (1 / np.where(above, 3.0, 1.0))
+    queue = list(np.argsort(-keys))
+    above_queue = [i for i in queue if above[i]]
+    towns = [code for county_towns in TOWNS.values() for code, _, _ in county_towns]
+    rural = [code for county_towns in TOWNS.values() for code, _, level in county_towns if level == "town"]
+    town_names = {code: name for county_towns in TOWNS.values() for code, name, _ in county_towns}
+    county_names = {code: name for code, name, _, _ in COUNTIES}
+    rows = []
+    for index in range(count):
+        stage, field = int(stage_index[index]), fields[field_index[index]]
+        town, firm = towns[int(rng.integers(len(towns)))], None
+        if field != "manufacturing":
+            town = rural[int(rng.integers(len(rural)))]  # farmland and schools are not in the parks
+            stage = min(stage, 5)  # a road or a school is commissioned, never 达产 or 上规
+            code, templates = OTHER_FIELDS[field]
+            template = templates[int(rng.integers(len(templates)))]
+            name = template.format(county=county_names[town[:6]], town=town_names[town])
+        else:
+            if stage >= LANDED and len(queue):
+                pool = above_queue if stage == len(STAGE_WEIGHTS) - 1 and above_queue else queue
+                firm = pool[index % len(pool)]
+                if not above[firm]:
+                    stage = min(stage, len(STAGE_WEIGHTS) - 2)  # only an above-scale firm's project is 上规
+            if firm is not None:
+                row = firms.row(int(firm), named=True)
+                town, industry, short = row["town_code"], row["industry_code"], short_name(row["name"])
+            else:
+                industry = list(INDUSTRIES)[int(rng.integers(len(INDUSTRIES)))]
+                short = _trade_names(1, rng)[0] + INDUSTRIES[industry][0]
+            code = f"C{industry}"
+            if is_provincial[index] and rng.random() < 0.3:
+                park = county_names[town[:6]][:2]
+                name = f"{park}{PARK_THEMES[int(rng.integers(len(PARK_THEMES)))]}产业园{'一二三'[int(rng.integers(3))]}期"
+            else:
+                name = manufacturing_project_name(industry, short, rng)
+        rows.append(
+            {
+                "stage_index": stage,
+                "field": field,
+                "town_code": town,
+                "enterprise_uscc": None if firm is None else firms["uscc"][int(firm)],
+                "industry_code": code,
+                "name": name,
+                "provincial": bool(is_provincial[index]),
+            }
+        )
+    return pl.DataFrame(rows, schema={"stage_index": pl.Int64, "field": pl.String, "town_code": pl.String,
+                                      "enterprise_uscc": pl.String, "industry_code": pl.String, "name": pl.String,
+                                      "provincial": pl.Boolean})  # fmt: skip
+
+
+def link_projects(projects: pl.DataFrame, parcels: pl.DataFrame) -> pl.DataFrame:
+    """Which parcel each project stands on: one of its own enterprise's (``projects``: ``project_id``,
+    ``enterprise_uscc``; ``parcels``: ``parcel_id``, ``holder_uscc``), a firm's projects spread over its
+    parcels in turn. Returns ``parcel_id``, ``project_id``."""
+    ranked_projects = projects.drop_nulls("enterprise_uscc").sort("project_id").with_columns(
+        turn=pl.int_range(pl.len()).over("enterprise_uscc")
+    )
+    ranked_parcels = parcels.drop_nulls("holder_uscc").sort("parcel_id").with_columns(
+        turn=pl.int_range(pl.len()).over("holder_uscc"), held=pl.len().over("holder_uscc")
+    )
+    return (
+        ranked_projects.join(ranked_parcels, left_on="enterprise_uscc", right_on="holder_uscc")
+        .filter(pl.col("turn") % pl.col("held") == pl.col("turn_right"))
+        .select("parcel_id", "project_id")
+        .sort("project_id")
+    )
+
+
+def county_outlines(margin: float = 0.17) -> dict[str, Polygon]:
+    """The counties' outlines (lon/lat polygons) tiling the city without overlap: the city is the hull of
+    the counties' seats widened by ``margin`` degrees, cut among the seats by nearness (a Voronoi tiling)."""
+    from shapely.geometry import MultiPoint, Point
+    from shapely.ops import voronoi_diagram
+
+    seats = MultiPoint([COUNTY_SEATS[code] for code, *_ in COUNTIES])
+    city = seats.convex_hull.buffer(margin, quad_segs=2)
+    cells = voronoi_diagram(seats, envelope=city.buffer(1.0)).geoms
+    outlines = {}
+    for code, *_ in COUNTIES:
+        seat = Point(COUNTY_SEATS[code])
+        cell = next(cell for cell in cells if cell.contains(seat))
+        outlines[code] = cell.intersection(city)
+    return outlines
+
+
+# Where each county's seat lies (lon, lat).
+COUNTY_SEATS = {
+    "330502": (120.10, 30.87),
+    "330503": (120.42, 30.87),
+    "330521": (119.97, 30.54),
+    "330522": (119.91, 31.03),
+    "330523": (119.68, 30.64),
+}

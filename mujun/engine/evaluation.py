@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from mujun.engine.io import INPUT_COLUMNS, ROW_COLUMN
+from mujun.engine.rules import greater_than_zero
 from mujun.engine.scheme import GRADES, Group, Indicator, Scheme, required_columns
 from mujun.engine.uscc import uscc_problem, uscc_valid_expr
 
@@ -294,6 +295,8 @@ def _missing_columns(frame: pl.DataFrame, scheme: Scheme) -> list[Problem]:
     return problems
 
 
+# Land used, above 0: the evaluation refuses a row without it, as the enterprises' forms, API and import do.
+LAND_MU_POSITIVE = greater_than_zero("land_mu")
 ROW_CHECKS = ("_uscc_invalid", "_uscc_repeated", "_land_missing", "_land_not_positive", "_scale_missing")
 
 
@@ -321,7 +324,7 @@ def prepare(frame: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, list[Pro
         .with_columns(
             (~uscc_valid_expr("uscc")).alias("_uscc_invalid"),
             pl.col("land_mu").is_null().alias("_land_missing"),
-            (pl.col("land_mu") <= 0).fill_null(False).alias("_land_not_positive"),
+            LAND_MU_POSITIVE.broken.fill_null(False).alias("_land_not_positive"),
             pl.col("above_scale").is_null().alias("_scale_missing"),
         )
         # Hashes first: exact text comparison only for the few candidates, below.
@@ -373,7 +376,7 @@ def _row_problems(
         if flags["_land_missing"] and not flags.get(_unread_flag("land_mu")):
             found.append(Problem(row, "land_mu", "缺失 / is missing"))
         if flags["_land_not_positive"]:
-            found.append(Problem(row, "land_mu", "必须大于0 / must be greater than 0"))
+            found.append(Problem(row, "land_mu", f"{LAND_MU_POSITIVE.zh} / {LAND_MU_POSITIVE.en}"))
         if flags["_scale_missing"] and not flags.get(_unread_flag("above_scale")):
             found.append(
                 Problem(row, "above_scale", "缺失，且无营业收入可判断 / is missing, and there is no revenue to tell")
@@ -515,7 +518,12 @@ def _score_expr(group: Group, ind: Indicator, benchmark: float | None) -> pl.Exp
     if benchmark is None:
         raw = pl.lit(None, dtype=pl.Float64)
     else:
-        raw = (pl.col(_value(ind.id)) / benchmark).clip(0.0, ind.cap) * ind.weight
+        # Multiply by the reciprocal, never `column / scalar`: Polars divides a one-row chunk (or morsel of
+        # the streaming engine) exactly but a longer one by multiplying with the reciprocal, so equal values
+        # could score 1 ulp apart depending on where their rows fall, and the exact tie rule (steps 6 and 7)
+        # would then rank and grade equal enterprises by their row order. One multiplication is the same
+        # for every row, wherever it is.
+        raw = (pl.col(_value(ind.id)) * (1.0 / benchmark)).clip(0.0, ind.cap) * ind.weight
     if ind.missing == "group_mean_score":
         has_value = EVALUATED_ROW & (pl.col("group") == group.id) & pl.col(_value(ind.id)).is_not_null()
         raw = raw.fill_null(raw.filter(has_value).mean())

@@ -21,6 +21,7 @@ import polars as pl
 import polars.selectors  # noqa: F401  (pl.selectors)
 
 from mujun.engine.evaluation import coercion
+from mujun.engine.rules import Rule, greater_than_zero, not_before, not_negative
 
 SQUARE_METRES_PER_MU = 10000 / 15
 
@@ -209,28 +210,30 @@ def prepare(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
     checks += [
         ("code", pl.col("code").is_null(), "必填，不能为空", "is required"),
         ("area_mu", pl.col("area_mu").is_null() & ~pl.col("__unread_area_mu"), "必填，不能为空", "is required"),
-        ("area_mu", pl.col("area_mu") <= 0, "必须大于0", "must be greater than 0"),
         ("code", pl.col("code").is_duplicated() & pl.col("code").is_not_null(), "地块编号重复", "repeats another row's code"),
     ]
     for name, mask, zh, en in checks:
         problems += [Problem(row, name, zh, en) for row in frame.filter(mask.fill_null(False))["_row"]]
     frame = frame.drop(pl.selectors.starts_with("__unread_"))
-    problems += date_order_problems(frame)
+    problems += rule_problems(frame)
     problems.sort(key=lambda p: (p.row, list(PARCEL_COLUMNS).index(p.field) if p.field in PARCEL_COLUMNS else 99))
     return frame, problems
 
 
-def date_order_problems(frame: pl.DataFrame) -> list[Problem]:
-    """Rows whose life-cycle dates are out of order (a later step dated before an earlier one)."""
-    problems = []
-    for earlier, later in DATE_ORDER:
-        if earlier not in frame.columns or later not in frame.columns:
-            continue
-        reversed_rows = frame.filter((pl.col(later) < pl.col(earlier)).fill_null(False))
-        zh = f"不能早于{PARCEL_COLUMNS[earlier]}"
-        en = f"must not be before {earlier}"
-        problems += [Problem(row, later, zh, en) for row in reversed_rows["_row"]]
-    return problems
+# A parcel's own rules: the batch, the import and the model (form and API) all evaluate these.
+PARCEL_RULES: list[Rule] = [
+    greater_than_zero("area_mu"),
+    *[not_before(earlier, later, PARCEL_COLUMNS[earlier], earlier) for earlier, later in DATE_ORDER],
+]
+
+
+# A disposal case's closing (the model's clean(), through the closing service).
+CASE_RULES: list[Rule] = [not_negative("area_disposed_mu")]
+
+
+def rule_problems(frame: pl.DataFrame) -> list[Problem]:
+    """Rows breaking a parcel rule (a later step dated before an earlier one, an area not above 0)."""
+    return [Problem(row, rule.field, rule.zh, rule.en) for rule in PARCEL_RULES for row in rule.broken_rows(frame)]
 
 
 # --- classification ----------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from mujun.engine.rules import Rule, dates_in_order, greater_than_zero, not_negative
+
 STAGE_ORDER = ("planned", "signed", "landed", "construction", "completed", "commissioned", "capacity", "above_scale")
 DATED_STAGES = STAGE_ORDER[1:]
 # Each list takes the projects whose stage at the end of the month is one of these.
@@ -201,3 +203,21 @@ def portfolio_by_month(projects: pl.DataFrame, reports: pl.DataFrame, year: int)
         .with_columns(pl.col("completed").fill_null(0.0))
         .with_columns(pl.col("completed").cum_sum().alias("cumulative"))
     )
+
+
+# --- rules of a project's own figures: the import evaluates them over the file, the model's clean() on the record
+PLANNED_COLUMNS = [f"planned_{stage}" for stage in DATED_STAGES]
+PROJECT_RULES = [
+    greater_than_zero("total_investment"),
+    *[not_negative(name) for name in ("fixed_asset_investment", "foreign_capital_usd", "annual_plan")],
+    *dates_in_order(PLANNED_COLUMNS),
+]
+REPORT_RULES = [
+    not_negative("invested_month"),
+    not_negative("invested_to_date"),
+    Rule(
+        "month", {"month": pl.Date, "current_month": pl.Date}, pl.col("month") > pl.col("current_month"),
+        "不能填报未来的月份", "cannot report a month that lies in the future",
+    ),
+]  # fmt: skip
+ELEMENT_NEED_RULES = [not_negative("needed"), not_negative("granted")]

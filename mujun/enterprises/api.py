@@ -1,5 +1,5 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -7,36 +7,20 @@ from mujun.core.permissions import RegionScopedWritesMixin
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.enterprises import services
 from mujun.enterprises.filtersets import EnterpriseFilterSet, EnterpriseYearFilterSet
-from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.enterprises.models import ENTERPRISE_FIELDS, YEAR_FIGURES, Enterprise, EnterpriseYear
 
 
 class EnterpriseSerializer(ValidatedModelSerializer):
     class Meta:
         model = Enterprise
-        fields = [
-            "id", "uscc", "name", "region", "industry_code", "above_scale", "land_mu", "established_on", "active",
-        ]  # fmt: skip
+        fields = ["id", "uscc", *ENTERPRISE_FIELDS, "active"]
         read_only_fields = ["active"]
-
-    def validate_land_mu(self, value):
-        if value is not None and value <= 0:
-            raise serializers.ValidationError("用地面积必须大于0 / land_mu must be greater than 0")
-        return value
 
 
 class EnterpriseYearSerializer(ValidatedModelSerializer):
     class Meta:
         model = EnterpriseYear
-        fields = [
-            "id", "enterprise", "year", "above_scale", "land_mu", "tax", "value_added", "revenue", "energy_tce",
-            "emission_eq", "rd_expense", "employees", "electricity_10k_kwh", "land_acquired_on",
-            "major_violation", "coefficient", "bonus",
-        ]  # fmt: skip
-
-    def validate_land_mu(self, value):
-        if value <= 0:
-            raise serializers.ValidationError("用地面积必须大于0 / land_mu must be greater than 0")
-        return value
+        fields = ["id", "enterprise", "year", *YEAR_FIGURES]
 
 
 class EnterpriseViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):

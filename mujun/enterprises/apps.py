@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class EnterprisesConfig(AppConfig):
+
+class EnterprisesConfig(apps_registry.DomainAppConfig):
     name = "mujun.enterprises"
     label = "enterprises"
     verbose_name = _("Enterprises")

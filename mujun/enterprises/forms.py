@@ -2,27 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
-from mujun.enterprises.models import Enterprise, EnterpriseYear
-
-
-def _positive(value):
-    if value is not None and value <= 0:
-        raise forms.ValidationError(_("Must be greater than 0."))
-    return value
+from mujun.enterprises.models import ENTERPRISE_FIELDS, Enterprise, EnterpriseYear
 
 
 class EnterpriseForm(ScopedModelForm):
     class Meta:
         model = Enterprise
-        fields = ["uscc", "name", "region", "industry_code", "above_scale", "land_mu", "established_on"]
+        fields = ["uscc", *ENTERPRISE_FIELDS]
         labels = {"name": _("enterprise name")}
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def clean_uscc(self):
         return self.cleaned_data["uscc"].strip().upper()
-
-    def clean_land_mu(self):
-        return _positive(self.cleaned_data.get("land_mu"))
 
 
 class EnterpriseYearForm(ScopedModelForm):
@@ -32,9 +23,6 @@ class EnterpriseYearForm(ScopedModelForm):
         model = EnterpriseYear
         exclude = ["enterprise"]
         widgets = {"land_acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-
-    def clean_land_mu(self):
-        return _positive(self.cleaned_data.get("land_mu"))
 
     def clean_year(self):
         year = self.cleaned_data["year"]

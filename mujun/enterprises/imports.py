@@ -23,29 +23,20 @@ from mujun.core.imports import (
     chunks,
     region_lookup,
 )
+from mujun.core.validators import FIRST_YEAR, LAST_YEAR
+from mujun.core.rules import field_validation, in_both_languages
 from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.uscc import uscc_problem
-from mujun.enterprises.models import FIRST_YEAR, LAST_YEAR, Enterprise, EnterpriseYear
+from mujun.enterprises.models import (
+    ENTERPRISE_FIELDS,
+    LAND_RULES,
+    YEAR_FIGURES,
+    Enterprise,
+    EnterpriseYear,
+    deactivated_message,
+)
 from mujun.enterprises.signals import enterprise_years_imported
 
-# Fields of the enterprise itself; every other figure belongs to the year.
-ENTERPRISE_FIELDS = ["name", "region", "industry_code", "above_scale", "land_mu", "established_on"]
-YEAR_FIELDS = [
-    "above_scale",
-    "land_mu",
-    "tax",
-    "value_added",
-    "revenue",
-    "energy_tce",
-    "emission_eq",
-    "rd_expense",
-    "employees",
-    "electricity_10k_kwh",
-    "land_acquired_on",
-    "major_violation",
-    "coefficient",
-    "bonus",
-]
 KINDS = {"above_scale": BOOL, "major_violation": BOOL, "established_on": DATE, "land_acquired_on": DATE}
 REQUIRED = {"uscc", "name", "region", "above_scale", "land_mu"}
 DEFAULTS = {"major_violation": "否", "coefficient": "1", "bonus": "0"}
@@ -65,7 +56,6 @@ def _input_column(name: str) -> Column:
         header,
         KINDS.get(name, NUMBER),
         required=name in REQUIRED,
-        positive=name == "land_mu",
         default=DEFAULTS.get(name),
     )
 
@@ -84,26 +74,32 @@ class EnterpriseImporter(Importer):
     model = Enterprise
     key = "uscc"
     columns = [
-        Column("year", "年度", INTEGER, required=True, positive=True),
-        *[_input_column(name) for name in INPUT_COLUMNS if name in ENTERPRISE_FIELDS + YEAR_FIELDS + ["uscc"]],
+        Column("year", "年度", INTEGER, required=True, validate=field_validation(EnterpriseYear._meta.get_field("year"))),
+        *[_input_column(name) for name in INPUT_COLUMNS if name in ENTERPRISE_FIELDS + YEAR_FIGURES + ["uscc"]],
         Column("industry_code", "行业代码", max_length=5),
     ]
     unique_together = [("uscc", "year")]
+    rules = LAND_RULES
     form_class = EnterpriseImportForm
     title = _("Import enterprises and yearly figures")
 
-    def check(self, frame: pl.DataFrame) -> list[Problem]:
-        column = self.column("year")
-        if "year" not in self.present:
-            return []
-        wrong = frame.filter(~pl.col("year").is_between(FIRST_YEAR, LAST_YEAR))
-        return [
-            Problem(
-                row, column.name, column.header,
-                f"应在{FIRST_YEAR}至{LAST_YEAR}之间", f"must be between {FIRST_YEAR} and {LAST_YEAR}",
+    def rule_problems(self, frame: pl.DataFrame) -> list[Problem]:
+        """The land rule, and EnterpriseYear.clean's: a deactivated enterprise takes no new year."""
+        problems = super().rule_problems(frame)
+        if not {"uscc", "year"} <= self.present:
+            return problems
+        rows = frame.select("_row", "uscc", "year").drop_nulls()
+        column = self.column("uscc")
+        for chunk in chunks(rows["uscc"].unique().to_list()):
+            closed = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=chunk, active=False)}
+            stored = set(
+                EnterpriseYear.objects.filter(enterprise__in=closed.values()).values_list("enterprise__uscc", "year")
             )
-            for row in wrong["_row"]
-        ]
+            for row, code, year in rows.filter(pl.col("uscc").is_in(list(closed))).iter_rows():
+                if (code, year) not in stored:
+                    message = in_both_languages(lambda: deactivated_message(closed[code]))  # noqa: B023
+                    problems.append(Problem(row, column.name, column.header, *message))
+        return problems
 
     def save(self, frame: pl.DataFrame) -> ImportResult:
         # An enterprise's own fields follow its latest year: a file of an earlier year (or the earlier
@@ -122,7 +118,7 @@ class EnterpriseImporter(Importer):
         enterprises.counts.unchanged += latest.height - current.height
         enterprise_ids = {uscc: pk for (uscc,), pk in enterprises.pks.items()}
         enterprise_ids.update(self._enterprise_ids(latest.filter(~pl.col("uscc").is_in(current["uscc"].implode()))))
-        year_fields = [name for name in YEAR_FIELDS if name in self.present]
+        year_fields = [name for name in YEAR_FIGURES if name in self.present]
         years = self.upsert(
             EnterpriseYear,
             frame.select(

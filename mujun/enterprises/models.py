@@ -3,7 +3,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mujun.core.rules import rule_errors
+from mujun.engine.evaluation import LAND_MU_POSITIVE
+from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.uscc import uscc_problem
+
+# Land held (the enterprise) and land used (a year): the evaluation, form, API and import refuse 0 or less.
+LAND_RULES = [LAND_MU_POSITIVE]
+from mujun.core.validators import year_validators
 
 
 def validate_uscc(value: str) -> None:
@@ -47,6 +54,8 @@ class Enterprise(models.Model):
     established_on = models.DateField(_("established on"), null=True, blank=True)
     # Changed only by mujun.enterprises.services.set_active.
     active = models.BooleanField(_("active"), default=True, editable=False, db_index=True)
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = ("active",)
     history = HistoricalRecords()
 
     objects = EnterpriseQuerySet.as_manager()
@@ -62,9 +71,11 @@ class Enterprise(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("enterprises:enterprise_detail", args=[self.pk])
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
 
-# The evaluation years the platform takes (in the import as in the model's validation).
-FIRST_YEAR, LAST_YEAR = 1990, 2100
+        if errors := rule_errors(self, LAND_RULES):
+            raise ValidationError(errors)
 
 
 class EnterpriseYear(models.Model):
@@ -73,7 +84,7 @@ class EnterpriseYear(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="years"
     )
-    year = models.PositiveSmallIntegerField(_("year"), db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"), db_index=True, validators=year_validators())
     above_scale = models.BooleanField(_("above designated size"), default=False)
     land_mu = models.FloatField(_("land used (mu)"))
     tax = models.FloatField(_("taxes paid (10k yuan)"), null=True, blank=True)
@@ -102,14 +113,10 @@ class EnterpriseYear(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        if self.year is not None and not FIRST_YEAR <= self.year <= LAST_YEAR:
-            # Checked by the import too; a year beyond any calendar made dates downstream fail (500).
-            message = _("The year must be between %(first)d and %(last)d.")
-            raise ValidationError({"year": message % {"first": FIRST_YEAR, "last": LAST_YEAR}})
+        if errors := rule_errors(self, LAND_RULES):
+            raise ValidationError(errors)
         if self._state.adding and self.enterprise_id and not self.enterprise.active:
-            raise ValidationError(
-                _("%(enterprise)s is deactivated and takes no new figures.") % {"enterprise": self.enterprise}
-            )
+            raise ValidationError(deactivated_message(self.enterprise))
 
     # Per-unit figures for display, as the spec defines them; the evaluation engine computes its own.
     @property
@@ -142,3 +149,15 @@ class EnterpriseYear(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.enterprise.get_absolute_url()
+
+
+def deactivated_message(enterprise: Enterprise) -> str:
+    """Why a deactivated enterprise takes no new year of figures (the form, the API and the import say it)."""
+    return _("%(enterprise)s is deactivated and takes no new figures.") % {"enterprise": enterprise}
+
+
+# A year's figures are the evaluation's input columns this model stores: mujun.engine.io.INPUT_COLUMNS declares
+# them once (names, Chinese headers), and the import, the export and the API derive their columns from it.
+YEAR_FIGURES = [name for name in INPUT_COLUMNS if name in {f.name for f in EnterpriseYear._meta.concrete_fields}]
+# The enterprise's own fields, as entered (its code identifies it; ``active`` changes through services).
+ENTERPRISE_FIELDS = [f.name for f in Enterprise._meta.concrete_fields if f.editable and f.name not in ("id", "uscc")]

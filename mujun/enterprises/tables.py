@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from mujun.enterprises.models import Enterprise
+from mujun.enterprises.models import ENTERPRISE_FIELDS, Enterprise
 
 
 class EnterpriseTable(tables.Table):
@@ -13,5 +13,5 @@ class EnterpriseTable(tables.Table):
 
     class Meta:
         model = Enterprise
-        fields = ["name", "uscc", "region", "industry_code", "above_scale", "land_mu", "established_on", "active"]
+        fields = ["name", "uscc", *[name for name in ENTERPRISE_FIELDS if name != "name"], "active"]
         order_by = "name"

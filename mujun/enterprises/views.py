@@ -19,7 +19,7 @@ from mujun.enterprises import services
 from mujun.enterprises.filtersets import EnterpriseListFilterSet
 from mujun.enterprises.forms import EnterpriseForm, EnterpriseYearForm
 from mujun.enterprises.imports import EnterpriseImporter
-from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.enterprises.models import ENTERPRISE_FIELDS, Enterprise, EnterpriseYear
 from mujun.enterprises.tables import EnterpriseTable
 
 
@@ -46,33 +46,7 @@ class EnterpriseDetailView(ObjectDetailView):
             "years": years,
             "history": combined_history([obj, *years]),
             "history_objects": True,
-            **evaluation_context(obj),
-            **projects_context(obj),
         }
-
-
-def evaluation_context(enterprise) -> dict:
-    """The enterprise's grades over the years, provided by the evaluation app.
-
-    Contract with the evaluation app: ``mujun.evaluation.views.enterprise_evaluation_context(enterprise)``
-    returns a dict merged into the page's context, and the page includes
-    ``evaluation/_enterprise_evaluation.html``.
-    """
-    try:
-        from mujun.evaluation.views import enterprise_evaluation_context
-    except ImportError:  # the evaluation pages are not there yet
-        return {}
-    return {"show_evaluation": True, **enterprise_evaluation_context(enterprise)}
-
-
-def projects_context(enterprise) -> dict:
-    """The enterprise's investment projects, provided by the projects app (same contract as evaluation's):
-    ``mujun.projects.views.enterprise_projects_context`` and ``projects/_enterprise_projects.html``."""
-    try:
-        from mujun.projects.views import enterprise_projects_context
-    except ImportError:
-        return {}
-    return {"show_projects": True, **enterprise_projects_context(enterprise)}
 
 
 class EnterpriseEditView(ObjectEditView):
@@ -116,15 +90,13 @@ class EnterpriseImportView(ObjectImportView):
 
 
 # The import workbook's headers, so that an exported list can be edited and imported again.
+_HEADERS = EnterpriseImporter.headers()
 EXPORT_COLUMNS = [
-    ExportColumn("uscc", "统一社会信用代码"),
-    ExportColumn("name", "企业名称"),
-    ExportColumn("region__name", "所属区域"),
+    ExportColumn("uscc", _HEADERS["uscc"]),
+    ExportColumn("name", _HEADERS["name"]),
+    ExportColumn("region__name", _HEADERS["region"]),
     ExportColumn("region__code", "区域代码"),
-    ExportColumn("industry_code", "行业代码"),
-    ExportColumn("above_scale", "是否规上"),
-    ExportColumn("land_mu", "用地面积(亩)"),
-    ExportColumn("established_on", "成立日期"),
+    *[ExportColumn(name, _HEADERS[name]) for name in ENTERPRISE_FIELDS if name not in ("name", "region")],
 ]
 
 

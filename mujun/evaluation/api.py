@@ -3,8 +3,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from mujun.core.scoping import can_edit_region
+from mujun.core.validators import FIRST_YEAR, LAST_YEAR
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.evaluation.forms import validate_scheme_text
+from mujun.evaluation.grades import visible_runs
 from mujun.evaluation.models import Result, Run, Scheme
 from mujun.evaluation.services import start_run
 
@@ -41,7 +43,7 @@ class SchemeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
 
 
 class RunSerializer(serializers.ModelSerializer):
-    year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
+    year = serializers.IntegerField(required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     name = serializers.CharField(required=False, max_length=128)
 
     class Meta:
@@ -90,6 +92,10 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RunSerializer
     filterset_class = RunFilterSet
 
+    def get_queryset(self):
+        # A draft is seen only by its author and city administrators.
+        return visible_runs(self.request.user, super().get_queryset())
+
     def perform_create(self, serializer):
         start_run(serializer.save(created_by=self.request.user), self.request.user)
 
@@ -122,6 +128,9 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Result.objects.select_related("enterprise").order_by("run", "group", "rank", "pk")
     serializer_class = ResultSerializer
     filterset_class = ResultFilterSet
+
+    def get_queryset(self):
+        return super().get_queryset().filter(run__in=visible_runs(self.request.user))
 
 
 def register(router) -> None:

@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class EvaluationConfig(AppConfig):
+
+class EvaluationConfig(apps_registry.DomainAppConfig):
     name = "mujun.evaluation"
     label = "evaluation"
     verbose_name = _("Per-mu evaluation")

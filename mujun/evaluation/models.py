@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from mujun.core.validators import year_validators
+
 
 class Scheme(models.Model):
     """An evaluation scheme: the county's rules for one year, kept as the TOML the engine reads."""
 
     name = models.CharField(_("name"), max_length=128)
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -54,7 +56,7 @@ class Run(models.Model):
     name = models.CharField(_("name"), max_length=128)
     scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="runs")
     scheme_toml = models.TextField(_("scheme as run"), blank=True)
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
@@ -83,6 +85,8 @@ class Run(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # Progress changes every few seconds, the summary is derived from the results and the scheme text from
     # the scheme (which has its own history): none of them is a change anybody made.
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = ("status", "progress", "finished_at", "published_at")
     history = HistoricalRecords(excluded_fields=["progress", "summary", "scheme_toml"])
 
     class Meta:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models.functions import Cast
@@ -373,6 +374,25 @@ def start_run(run: Run, user) -> None:
     run.refresh_from_db()
 
 
+def publish_run(run: Run, user) -> Run:
+    """A city administrator publishes a finished run: from then on it is frozen and counts as the city's
+    record. The history names ``user`` and the time; ``published_at`` keeps the time on the run.
+
+    Refused: ``PermissionDenied`` for anybody else, ``ValidationError`` unless the run is done."""
+    if user is None or not user.is_city_admin:
+        raise PermissionDenied(gettext("Only a city administrator publishes runs."))
+    with transaction.atomic():
+        # Locked, so that a re-run or a second publication cannot slip in between the check and the save.
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status != Run.Status.DONE:
+            raise ValidationError(gettext("Only a finished run can be published."))
+        locked.status, locked.published_at = Run.Status.PUBLISHED, timezone.now()
+        locked._history_user = user
+        locked.save(update_fields=["status", "published_at"])
+    run.refresh_from_db()
+    return run
+
+
 def delete_run(run: Run) -> None:
     """Delete a run with its results and input snapshot. A published run never changes, and a run queued or
     being evaluated is refused too (its worker would write into it): ``DeletionRefused``."""
@@ -627,5 +647,25 @@ def policy_export_frame(run: Run, grade: str, key: str | None = None) -> pl.Data
         raise KeyError(grade if key is None else f"{grade}/{key}")
     frame = results_frame(run, run.results.filter(grade=grade))
     keys = [key] if key else list(policies[grade])
-    frame = frame.select("uscc", "name", "region", "group", "total", "rank", "grade", *keys)
+    why = [d_reason(run).alias(D_REASON_HEADER)] if grade == "D" else []
+    frame = frame.select("uscc", "name", "region", "group", "total", "rank", "grade", *why, *keys)
     return display_frame(run, frame)
+
+
+# Why a firm is on the D list, as the list words it (file content, like STATUS_LABELS).
+D_REASON_HEADER = "定为D档原因"
+D_REASON_FORCED = "重大违法违规，直接定为D档"
+D_REASON_BY_METHOD = {"share": "综合评价排名靠后，定为D档", "threshold": "综合评价得分低于C档分数线，定为D档"}
+
+
+def d_reason(run: Run) -> pl.Expr:
+    """A D row's reason: forced by a major violation, or ranked (scored) into D by its group's grading.
+
+    The engine records a forced D in the row's ``reason`` (an evaluated row has no other reason)."""
+    methods = {gid: g.get("grading", {}).get("method") for gid, g in run.summary.get("groups", {}).items()}
+    ranked = {gid: D_REASON_BY_METHOD.get(method, D_REASON_BY_METHOD["share"]) for gid, method in methods.items()}
+    return (
+        pl.when(pl.col("reason").fill_null("") != "")
+        .then(pl.lit(D_REASON_FORCED))
+        .otherwise(pl.col("group").replace_strict(ranked, default=D_REASON_BY_METHOD["share"], return_dtype=pl.Utf8))
+    )

@@ -1,9 +1,9 @@
 import django_tables2 as tables
-from django.core.paginator import Paginator
 from django_tables2.rows import BoundRows
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.queries import BoundedPaginator
 from mujun.evaluation.models import Result, Run, Scheme
 
 GRADE_COLOURS = {"A": "success", "B": "primary", "C": "warning", "D": "danger", "T": "secondary"}
@@ -37,8 +37,14 @@ class RunTable(tables.Table):
     def render_progress(self, value, record):
         return f"{value} %"
 
+    def render_status(self, value, record):
+        if record.is_frozen:
+            return value
+        # A draft is seen only by its author and city administrators; it says so wherever it is listed.
+        return format_html('{} <span class="badge text-bg-warning draft-badge">{}</span>', value, _("Not published"))
 
-class IdsFirstPaginator(Paginator):
+
+class IdsFirstPaginator(BoundedPaginator):
     """Pages of a large queryset for django-tables2: the page's ids first, selected on the ordered table
     alone (an index walk), then only those rows with their joins. A deep page (OFFSET 250,000) would
     otherwise join every skipped row."""

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from mujun.core.uploads import RecordFileView
 from mujun.evaluation import views
-from mujun.evaluation.models import Run
 
 app_name = "evaluation"
 urlpatterns = [
@@ -12,7 +10,8 @@ urlpatterns = [
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/results/", views.RunResultsView.as_view(), name="run_results"),
     path("runs/<int:pk>/export/", views.run_export, name="run_export"),
-    path("runs/<int:pk>/snapshot/", RecordFileView.as_view(model=Run, field="input_snapshot"), name="run_snapshot"),
+    path("runs/<int:pk>/snapshot/", views.run_snapshot, name="run_snapshot"),
+    path("runs/<int:pk>/results/<int:enterprise_pk>/", views.result_detail, name="result_detail"),
     path("runs/<int:pk>/policies/", views.run_policies, name="run_policies"),
     path("runs/<int:pk>/policies/<str:grade>/", views.run_policy_export, name="run_policy_export"),
     path("runs/<int:pk>/rerun/", views.run_rerun, name="run_rerun"),

@@ -2,14 +2,15 @@
 
 import tempfile
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,13 +19,16 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from mujun.core.exports import workbook_file_response, xlsx_response
+from mujun.core.queries import query_value
 from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.uploads import RecordFileView
 from mujun.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
 from mujun.engine.io import write_workbook
 from mujun.engine.scheme import PRESETS, SchemeError, preset_toml
 from mujun.evaluation import charts, services
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.evaluation.forms import RunForm, SchemeForm
+from mujun.evaluation.grades import published_grades, require_visible_run, visible_runs
 from mujun.evaluation.models import Result, Run, Scheme
 from mujun.evaluation.tables import IdsFirstPaginator, ResultTable, RunTable, SchemeTable, grade_badge
 
@@ -56,7 +60,7 @@ class SchemeDetailView(ObjectDetailView):
         return {
             "scheme": parsed,
             "problems": problems,
-            "runs": obj.runs.select_related("region").order_by("-created_at")[:20],
+            "runs": visible_runs(self.request.user, obj.runs.select_related("region")).order_by("-created_at")[:20],
             "can_add": self.request.user.can_edit,
         }
 
@@ -72,11 +76,10 @@ class SchemeEditView(ObjectEditView):
         scheme = super().get_object()
         if scheme.pk:
             return scheme
-        preset, copy = self.request.GET.get("preset"), self.request.GET.get("copy")
+        preset = self.request.GET.get("preset")
         if preset in PRESETS:
             scheme.preset, scheme.toml = preset, preset_toml(preset)
-        elif copy:
-            source = get_object_or_404(Scheme, pk=copy)
+        elif source := query_value(self.request, "copy", forms.ModelChoiceField(Scheme.objects.all())):
             scheme.preset, scheme.toml, scheme.region = source.preset, source.toml, source.region
         else:
             first = next(iter(PRESETS))
@@ -104,6 +107,10 @@ class RunListView(ObjectListView):
     queryset = Run.objects.select_related("region", "scheme", "created_by")
     add_url_name = "evaluation:run_add"
 
+    def get_queryset(self):
+        # Others' drafts are not listed: only the author and city administrators see a draft.
+        return visible_runs(self.request.user, super().get_queryset())
+
 
 class RunCreateView(View):
     template_name = "evaluation/run_add.html"
@@ -114,11 +121,11 @@ class RunCreateView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
-        initial = {}
-        scheme = Scheme.objects.filter(pk=request.GET.get("scheme") or None).first()
-        if scheme is not None:
-            initial.update(scheme=scheme.pk, year=scheme.year)
-        return self.render(RunForm(initial=initial, user=request.user))
+        form = RunForm(user=request.user)
+        # ``?scheme=`` (a scheme page's "new run") fills in the scheme and its year.
+        if scheme := query_value(request, "scheme", form.fields["scheme"]):
+            form.initial.update(scheme=scheme.pk, year=scheme.year)
+        return self.render(form)
 
     def post(self, request):
         form = RunForm(request.POST, user=request.user)
@@ -166,7 +173,9 @@ class RunDetailView(ObjectDetailView):
     template_name = "evaluation/run_detail.html"
 
     def get_object(self):
-        return get_object_or_404(Run.objects.select_related("scheme", "region", "created_by"), pk=self.kwargs["pk"])
+        run = get_object_or_404(Run.objects.select_related("scheme", "region", "created_by"), pk=self.kwargs["pk"])
+        require_visible_run(self.request.user, run)
+        return run
 
     def get_extra_context(self, run):
         summary = run.summary or {}
@@ -191,6 +200,7 @@ class RunDetailView(ObjectDetailView):
 def run_progress(request, pk):
     """The progress fragment the run page polls; once the run is finished the page reloads itself."""
     run = get_object_or_404(Run, pk=pk)
+    require_visible_run(request.user, run)
     if run.is_finished and request.htmx:
         return HttpResponseClientRefresh()
     return render(request, "evaluation/_run_progress.html", {"run": run})
@@ -198,6 +208,7 @@ def run_progress(request, pk):
 
 def _editable_run(request, pk, *, unfrozen: bool) -> Run:
     run = get_object_or_404(Run, pk=pk)
+    require_visible_run(request.user, run)
     require_edit(request.user, run)
     if unfrozen and run.is_frozen:
         raise PermissionDenied(_("A published run is frozen."))
@@ -218,13 +229,12 @@ def run_rerun(request, pk):
 @require_POST
 def run_publish(request, pk):
     run = get_object_or_404(Run, pk=pk)
-    if not request.user.is_city_admin:
-        raise PermissionDenied(_("Only a city administrator publishes runs."))
-    if run.status != Run.Status.DONE:
-        messages.error(request, _("Only a finished run can be published."))
+    try:
+        services.publish_run(run, request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
     else:
-        run.status, run.published_at = Run.Status.PUBLISHED, timezone.now()
-        run.save()
         messages.success(request, _("Run %(run)s published; it can no longer be changed.") % {"run": run})
     return HttpResponseRedirect(run.get_absolute_url())
 
@@ -232,6 +242,7 @@ def run_publish(request, pk):
 @require_POST
 def run_reproduce(request, pk):
     run = get_object_or_404(Run, pk=pk)
+    require_visible_run(request.user, run)
     if not run_actions(request.user, run)["can_reproduce"]:
         raise PermissionDenied(_("This run cannot be reproduced."))
     outcome = services.reproduce_run(run)
@@ -284,6 +295,7 @@ class RunResultsView(ObjectListView):
 
     def dispatch(self, request, *args, **kwargs):
         self.run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=kwargs["pk"])
+        require_visible_run(request.user, self.run)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -307,6 +319,7 @@ def run_export(request, pk):
     """The run's results (as filtered on the results page) as an Excel workbook. A published run never
     changes, so its unfiltered workbook is written once into MEDIA and served from there afterwards."""
     run = get_object_or_404(Run, pk=pk)
+    require_visible_run(request.user, run)
     if not run.has_results:
         raise Http404(_("The run has no results."))
     filterset = ResultFilterSet(request.GET, queryset=run.results.all(), run=run)
@@ -333,6 +346,7 @@ def run_export(request, pk):
 
 def run_policies(request, pk):
     run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=pk)
+    require_visible_run(request.user, run)
     lists = services.policy_lists(run) if run.has_results else []
     return render(request, "evaluation/run_policies.html", {"run": run, "policy_lists": lists})
 
@@ -341,6 +355,7 @@ def run_policy_export(request, pk, grade):
     """One differentiated-policy list: the enterprises of a grade with its policies (or one of them,
     ``?policy=<key>``), e.g. the D-class list with the electricity surcharge for the power company."""
     run = get_object_or_404(Run, pk=pk)
+    require_visible_run(request.user, run)
     key = request.GET.get("policy") or None
     try:
         frame = services.policy_export_frame(run, grade, key)
@@ -351,39 +366,61 @@ def run_policy_export(request, pk, grade):
 
 
 # --------------------------------------------------------------------------------------------------
-# The enterprise page's evaluation block
+# An enterprise's own result in a run, and the enterprise page's evaluation block
+
+
+def run_snapshot(request, pk):
+    """The run's input snapshot, handed out like the run's other files: a draft's only to whom sees it."""
+    require_visible_run(request.user, get_object_or_404(Run, pk=pk))
+    return RecordFileView.as_view(model=Run, field="input_snapshot")(request, pk=pk)
+
+
+def result_indicators(result: Result) -> list[dict]:
+    """Each indicator of the result's group: its label, weight and benchmark in the run, and the
+    enterprise's value and score."""
+    group = (result.run.summary or {}).get("groups", {}).get(result.group, {})
+    rows = []
+    for indicator in group.get("indicators", []):
+        outcome = (result.indicators or {}).get(indicator["id"]) or {}
+        rows.append({**indicator, "value": outcome.get("value"), "score": outcome.get("score")})
+    return rows
+
+
+def _result_row(result: Result) -> dict:
+    group = (result.run.summary or {}).get("groups", {}).get(result.group, {})
+    return {
+        "result": result,
+        "run": result.run,
+        "year": result.run.year,
+        "group": group.get("label", result.group),
+        "ranked_of": group.get("evaluated"),
+        "grade_badge": grade_badge(result.grade),
+        "url": reverse("evaluation:result_detail", args=[result.run_id, result.enterprise_id]),
+    }
+
+
+def result_detail(request, pk, enterprise_pk):
+    """One enterprise's result in one run: group, status and reason, total, rank, grade and the indicators."""
+    run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=pk)
+    require_visible_run(request.user, run)
+    result = get_object_or_404(run.results.select_related("enterprise", "region"), enterprise_id=enterprise_pk)
+    result.run = run
+    return render(
+        request,
+        "evaluation/result_detail.html",
+        {"run": run, "row": _result_row(result), "result": result, "indicators": result_indicators(result)},
+    )
 
 
 def enterprise_evaluation_context(enterprise) -> dict:
-    """An enterprise's grades over the years (published runs first) and, for the first of those runs,
-    each indicator's value, benchmark, weight and score. For ``evaluation/_enterprise_evaluation.html``."""
-    results = list(
-        Result.objects.filter(enterprise=enterprise)
-        .select_related("run")
-        .order_by(
-            Case(When(run__status=Run.Status.PUBLISHED, then=Value(0)), default=Value(1), output_field=IntegerField()),
-            "-run__year",
-            "-run__created_at",
-        )
-    )
-    history = []
-    for result in results:
-        group = (result.run.summary or {}).get("groups", {}).get(result.group, {})
-        history.append(
-            {
-                "result": result,
-                "run": result.run,
-                "year": result.run.year,
-                "group": group.get("label", result.group),
-                "ranked_of": group.get("evaluated"),
-                "grade_badge": grade_badge(result.grade),
-            }
-        )
-    latest = results[0] if results else None
-    indicators = []
-    if latest is not None:
-        group = (latest.run.summary or {}).get("groups", {}).get(latest.group, {})
-        for indicator in group.get("indicators", []):
-            outcome = (latest.indicators or {}).get(indicator["id"]) or {}
-            indicators.append({**indicator, "value": outcome.get("value"), "score": outcome.get("score")})
-    return {"evaluation_history": history, "evaluation_latest": latest, "evaluation_indicators": indicators}
+    """The enterprise's published grades, one per year (newest first), each linking to its result, and the
+    newest one's indicators (value, benchmark, weight, score). Drafts never show here: outside its own run
+    page only a published run counts. For ``evaluation/_enterprise_evaluation.html``."""
+    grades = published_grades([enterprise.pk]).get(enterprise.pk, [])
+    history = [_result_row(grade.result) for grade in grades]
+    latest = grades[0].result if grades else None
+    return {
+        "evaluation_history": history,
+        "evaluation_latest": latest,
+        "evaluation_indicators": result_indicators(latest) if latest is not None else [],
+    }

@@ -3,6 +3,7 @@ from rest_framework import viewsets
 from mujun.core.permissions import RegionScopedPermission, RegionScopedWritesMixin
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.indicators.filtersets import IndicatorFilterSet, IndicatorValueFilterSet
+from mujun.indicators.forms import IndicatorForm, IndicatorValueForm
 from mujun.indicators.models import Indicator, IndicatorValue
 
 
@@ -12,13 +13,13 @@ from mujun.indicators.models import Indicator, IndicatorValue
 class IndicatorSerializer(ValidatedModelSerializer):
     class Meta:
         model = Indicator
-        fields = ["id", "code", "name", "unit", "higher_is_better", "weight", "frequency", "order"]
+        fields = ["id", *IndicatorForm.Meta.fields]
 
 
 class IndicatorValueSerializer(ValidatedModelSerializer):
     class Meta:
         model = IndicatorValue
-        fields = ["id", "indicator", "region", "year", "month", "value"]
+        fields = ["id", *IndicatorValueForm.Meta.fields]
 
 
 class IndicatorViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):

@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class IndicatorsConfig(AppConfig):
+
+class IndicatorsConfig(apps_registry.DomainAppConfig):
     name = "mujun.indicators"
     label = "indicators"
     verbose_name = _("Indicators")

@@ -7,6 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mujun.core.rules import rule_errors
+from mujun.engine.rules import QUARTER_END_MONTH
+
+from mujun.core.validators import year_validators
+
 
 class Indicator(models.Model):
     """A published county indicator (指标晾晒), e.g. industrial investment growth."""
@@ -44,7 +49,7 @@ class IndicatorValue(models.Model):
     # Published values are kept: an indicator with values cannot be deleted.
     indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values")
     region = models.ForeignKey("regions.Region", verbose_name=_("region"), on_delete=models.PROTECT)
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
     month = models.PositiveSmallIntegerField(
         _("month"), validators=[MinValueValidator(1), MaxValueValidator(12)], help_text=_("Last month of a quarter")
     )
@@ -70,10 +75,9 @@ class IndicatorValue(models.Model):
         return period_label(self.year, self.month, self.indicator.frequency)
 
     def clean(self):
-        if self.indicator_id and self.month and self.indicator.frequency == Indicator.Frequency.QUARTERLY and self.month % 3:
-            raise ValidationError(
-                {"month": "季度指标的月份应为3、6、9或12 / a quarterly indicator is stored at month 3, 6, 9 or 12"}
-            )
+        quarterly = bool(self.indicator_id) and self.indicator.frequency == Indicator.Frequency.QUARTERLY
+        if errors := rule_errors(self, [QUARTER_END_MONTH], quarterly=quarterly):
+            raise ValidationError(errors)
 
 
 def period_label(year: int, month: int, frequency: str) -> str:

@@ -3,13 +3,15 @@
 
 import polars as pl
 
+from mujun.core.validators import FIRST_YEAR, LAST_YEAR
+
 MONTH_PATTERN = r"^(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?$"
 QUARTER_PATTERN = r"^(\d{4})\s*(?:-|年)?\s*(?:[Qq]|第)\s*([1-4])\s*(?:季度)?$"
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def parse_periods(text: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """Expressions for (year, month, is_quarter) of period texts; null year/month where unreadable."""
+def parse_periods(text: pl.Expr, any_year: bool = False) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """Expressions for (year, month, is_quarter) of period texts; null year/month where unreadable, and
+    where the year is out of bounds unless ``any_year`` (the import names that problem with the model's rule)."""
     quarter_year = text.str.extract(QUARTER_PATTERN, 1).cast(pl.Int64, strict=False)
     quarter = text.str.extract(QUARTER_PATTERN, 2).cast(pl.Int64, strict=False)
     month_year = text.str.extract(MONTH_PATTERN, 1).cast(pl.Int64, strict=False)
@@ -17,7 +19,7 @@ def parse_periods(text: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     is_quarter = quarter.is_not_null()
     year = pl.when(is_quarter).then(quarter_year).otherwise(month_year)
     month = pl.when(is_quarter).then(quarter * 3).otherwise(month)
-    valid = year.is_between(FIRST_YEAR, LAST_YEAR) & month.is_between(1, 12)
+    valid = (year.is_not_null() if any_year else year.is_between(FIRST_YEAR, LAST_YEAR)) & month.is_between(1, 12)
     return pl.when(valid).then(year), pl.when(valid).then(month), is_quarter
 
 

@@ -1,8 +1,7 @@
 """Inspection rounds over the API: read-only. Scores are entered on the judges' pages, and the
 scoreboard is published only when a round closes, so no score is readable here while a round is open."""
 
-from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 
 from mujun.core.permissions import RegionScopedPermission
 from mujun.core.serializers import ValidatedModelSerializer
@@ -22,17 +21,10 @@ class RoundSerializer(ValidatedModelSerializer):
         model = Round
         fields = ["id", "name", "year", "quarter", "visit_date", "route", "score_min", "score_max", "status",
                   "closed_at", "criteria"]  # fmt: skip
-        read_only_fields = ["status", "closed_at"]  # opened and closed by mujun.inspections.scoring
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "09:30:00"})
-class ClockTimeField(serializers.TimeField):
-    """A time of day without a zone ("09:30:00"): OpenAPI's "time" format would require an offset."""
+        read_only_fields = ["status", "closed_at"]  # opened and closed by mujun.inspections.services
 
 
 class NominationSerializer(ValidatedModelSerializer):
-    visit_time = ClockTimeField(read_only=True, allow_null=True)
-
     class Meta:
         model = Nomination
         fields = ["id", "round", "region", "project_name", "project", "description", "stop", "visit_time"]

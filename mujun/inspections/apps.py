@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class InspectionsConfig(AppConfig):
+
+class InspectionsConfig(apps_registry.DomainAppConfig):
     name = "mujun.inspections"
     label = "inspections"
     verbose_name = _("Inspections")

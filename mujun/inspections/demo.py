@@ -14,6 +14,7 @@ from mujun.core.history import bulk_create
 from mujun.core.management.commands._demo_data import DEMO_PASSWORD
 from mujun.engine.demo import COUNTIES
 from mujun.inspections.models import Criterion, Nomination, Round, Score
+from mujun.inspections.services import close_round, open_round
 
 JUDGES = [
     ("judge1", "王建国"), ("judge2", "李晓明"), ("judge3", "张丽华"), ("judge4", "陈志强"),
@@ -56,7 +57,7 @@ def load(context) -> None:
     project_records = _projects_by_county(counties)
     today = timezone.localdate()
     periods = quarters_before(today, 4) + [(today.year, (today.month - 1) // 3 + 1)]
-    scores = []
+    score_count = 0
     for index, (year, quarter) in enumerate(periods):
         current = index == len(periods) - 1
         visit = dt.date(year, quarter * 3 - 1, 15)
@@ -66,8 +67,6 @@ def load(context) -> None:
             quarter=quarter,
             visit_date=visit,
             route=ROUTE,
-            status=Round.Status.OPEN if current else Round.Status.CLOSED,
-            closed_at=None if current else timezone.make_aware(dt.datetime.combine(visit, dt.time(21, 0))),
         )
         criteria = bulk_create(
             Criterion,
@@ -100,8 +99,10 @@ def load(context) -> None:
                 nomination.project_name += f"（{nomination.stop}）"
             seen.add(nomination.project_name)
         nominations = bulk_create(Nomination, nominations, user=context.admin)
+        open_round(round_)
         if current:
             continue
+        scores = []
         round_judges = judges[: int(rng.integers(5, 8))]
         quality = rng.normal(84, 5, size=len(nominations))
         leniency = rng.normal(0, 2.5, size=len(round_judges))
@@ -111,8 +112,9 @@ def load(context) -> None:
                 for criterion, value in zip(criteria, values):
                     value = float(np.clip(np.round(value * 2) / 2, 60, 100))
                     scores.append(Score(nomination=nomination, criterion=criterion, judge=judge, value=value))
-    bulk_create(Score, scores, user=context.admin)
-    context.log(f"inspections: {len(periods)} rounds, {len(judges)} judges (judge1…judge7), {len(scores)} scores")
+        score_count += len(bulk_create(Score, scores, user=context.admin))
+        close_round(round_, at=timezone.make_aware(dt.datetime.combine(visit, dt.time(21, 0))))
+    context.log(f"inspections: {len(periods)} rounds, {len(judges)} judges (judge1…judge7), {score_count} scores")
 
 
 def _projects_by_county(counties) -> dict[int, list]:

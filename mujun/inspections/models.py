@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from mujun.core.validators import year_validators
+
 
 class Round(models.Model):
     """One quarter's inspection (互看互学互比): its rubric, nominated projects, route and the judges' scores.
@@ -23,7 +25,7 @@ class Round(models.Model):
         CLOSED = "closed", pgettext_lazy("inspection round", "Closed")
 
     name = models.CharField(_("name"), max_length=128)
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
     quarter = models.PositiveSmallIntegerField(_("quarter"), choices=[(q, f"Q{q}") for q in range(1, 5)])
     visit_date = models.DateField(_("visit date"), null=True, blank=True)
     route = models.TextField(_("route"), blank=True, help_text=_("Meeting point, order of the stops, notes"))
@@ -31,6 +33,8 @@ class Round(models.Model):
     score_max = models.DecimalField(_("highest score"), max_digits=6, decimal_places=2, default=100)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = ("status", "closed_at")
     history = HistoricalRecords()
 
     class Meta:

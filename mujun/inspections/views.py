@@ -9,7 +9,7 @@ from django.views import View
 
 from mujun.core.exports import xlsx_response
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectListView, combined_history
-from mujun.inspections import scoring
+from mujun.inspections import scoring, services
 from mujun.inspections.filtersets import RoundFilterSet
 from mujun.inspections.forms import CriterionForm, NominationForm, RoundForm
 from mujun.inspections.models import Criterion, Nomination, Round, Score
@@ -20,7 +20,7 @@ class RoundListView(ObjectListView):
     model = Round
     table_class = RoundTable
     filterset_class = RoundFilterSet
-    queryset = Round.objects.annotate(nomination_count=Count("nominations"))
+    queryset = Round.objects.annotate(nomination_count=Count("nominations")).order_by("-year", "-quarter")
     add_url_name = "inspections:round_add"
 
     def get_context_data(self, **kwargs):
@@ -46,7 +46,7 @@ class RoundDetailView(ObjectDetailView):
             "criteria": criteria,
             "weight_total": sum(c.weight for c in criteria),
             "nominations": nominations,
-            "is_judge": scoring.is_judge(user),
+            "is_judge": services.is_judge(user),
             "can_manage": user.is_city_admin,
             "can_nominate": user.can_edit and obj.status == Round.Status.DRAFT,
             "history": combined_history([obj, *criteria, *nominations]),
@@ -103,10 +103,10 @@ class RoundStatusView(View):
         round_ = get_object_or_404(Round, pk=pk)
         try:
             if request.POST.get("action") == "open":
-                scoring.open_round(round_)
+                services.open_round(round_)
                 messages.success(request, _("The round is open for scoring."))
             elif request.POST.get("action") == "close":
-                scoring.close_round(round_)
+                services.close_round(round_)
                 messages.success(request, _("The round is closed; its scoreboard is published."))
                 return HttpResponseRedirect(reverse("inspections:scoreboard", args=[pk]))
         except ValidationError as error:
@@ -116,7 +116,7 @@ class RoundStatusView(View):
 
 
 def _require_judge(user) -> None:
-    if not scoring.is_judge(user):
+    if not services.is_judge(user):
         raise PermissionDenied("只有评委可以评分 / only judges may score")
 
 
@@ -152,7 +152,7 @@ class ScoreView(View):
         nomination = self.get_nomination(pk)
         values = {c.pk: request.POST.get(f"criterion-{c.pk}", "") for c in nomination.round.criteria.all()}
         try:
-            scoring.submit_scores(nomination, request.user, values)
+            services.submit_scores(nomination, request.user, values)
         except ValidationError as error:
             return self.render(nomination, values, error.messages, status=400)
         messages.success(request, _("Scores for %(project)s saved.") % {"project": nomination})

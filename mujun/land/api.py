@@ -10,24 +10,13 @@ from mujun.core.serializers import ValidatedModelSerializer
 from mujun.land import services
 from mujun.land.filtersets import DisposalCaseFilterSet, ParcelFilterSet
 from mujun.land.geometry import area_mu, parse_boundary
-from mujun.land.models import Category, DisposalCase, Finding, Parcel, Stage
+from mujun.land.models import PARCEL_FIELDS, DisposalCase, Finding, Parcel
 
 
 class ParcelSerializer(ValidatedModelSerializer):
-    # Empty until the parcel is classified (or when no finding applies): the schema says so.
-    stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
-    category = serializers.ChoiceField(choices=Category.choices, allow_blank=True, read_only=True)
-
     class Meta:
         model = Parcel
-        fields = [
-            "id", "code", "name", "region", "holder", "area_mu", "land_use", "boundary", "boundary_area_mu",
-            "approved_on", "supplied_on", "agreed_start_on", "agreed_completion_on", "started_on", "completed_on",
-            "commissioned_on", "stopped_since", "floor_area_m2", "plot_ratio_required", "building_density",
-            "developed_mu", "committed_investment_intensity", "committed_output_per_mu", "committed_tax_per_mu",
-            "committed_energy_per_value_added", "actual_investment_intensity", "actual_output_per_mu",
-            "actual_tax_per_mu", "actual_energy_per_value_added", "stage", "category", "category_since",
-        ]  # fmt: skip
+        fields = ["id", *PARCEL_FIELDS, "boundary_area_mu", "stage", "category", "category_since"]
         # Written by the classification (services.classify_parcels) and from the boundary, never by hand.
         read_only_fields = ["boundary_area_mu", "stage", "category", "category_since"]
 

@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class LandConfig(AppConfig):
+
+class LandConfig(apps_registry.DomainAppConfig):
     name = "mujun.land"
     label = "land"
     verbose_name = _("Land")

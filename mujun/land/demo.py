@@ -1,6 +1,7 @@
-"""Demo land for ``mujun demo``: about 8,000 parcels in industrial parks around each Huzhou county, every
-five-wei category represented, held by the demo enterprises, with rough county boundaries, thresholds,
-yearly targets and disposal cases at every step."""
+"""Demo land for ``mujun demo``: the demo enterprises' parcels (mujun.engine.demo.generate_parcels: each
+firm's land split over its parcels in its own town) laid out in rows in each town and park, every five-wei
+category represented, the county outlines tiling the city, thresholds, yearly targets and disposal cases at
+every step; each project stands on a parcel of its own enterprise."""
 
 from __future__ import annotations
 
@@ -8,40 +9,27 @@ import math
 from datetime import date, timedelta
 
 import numpy as np
+import polars as pl
 from django.utils import timezone
-from shapely.geometry import Polygon, mapping
+from shapely.geometry import mapping
 from shapely.ops import unary_union
 
 from mujun.core.history import bulk_create, record_links, write_history
+from mujun.engine.demo import COUNTIES, COUNTY_SEATS, county_outlines, generate_parcels, link_projects
 from mujun.land.geometry import area_mu
 from mujun.land.models import SQUARE_METRES_PER_MU, DisposalCase, DisposalProgress, LandTarget, Parcel, Thresholds
-from mujun.land.services import classify_parcels, county_of_regions
+from mujun.land.services import classify_parcels, close_case
 
-# Rough centres of the counties (lon, lat) and the radius of their outline in degrees.
-COUNTY_CENTRES = {
-    "330502": (120.10, 30.87),
-    "330503": (120.42, 30.87),
-    "330521": (119.97, 30.54),
-    "330522": (119.91, 31.03),
-    "330523": (119.68, 30.64),
-}
-COUNTY_RADIUS = 0.14
-PARCELS = 8000
+# At most this many parcels, an enterprise's all or none (the enterprises' land gives about 8,700).
+PARCELS = 12_000
+# How far from its county's seat (degrees) a town's parcels lie.
+TOWN_DISTANCE = 0.05
 METRES_PER_DEGREE = 111_320
 # Yearly targets of the city (mu), shared among counties: Huzhou disposes of about 30,000 mu of
 # inefficient land a year and guarantees 20,000 mu of construction land.
 CITY_DISPOSAL_TARGET, CITY_SUPPLY_GUARANTEE = 30_000, 20_000
-# How far each parcel has come: (share, stage) — the dates are drawn to match.
-STAGE_SHARES = [(0.07, "approved"), (0.10, "supplied"), (0.08, "started"), (0.10, "completed"), (0.65, "commissioned")]
 MEASURES = [m for m, _label in DisposalCase.Measure.choices]
 UNITS = ["自然资源和规划局", "经济和信息化局", "开发区管委会", "乡镇（街道）", "投资促进中心"]
-
-
-def county_outline(rng: np.random.Generator, lon: float, lat: float) -> Polygon:
-    """An irregular twelve-sided outline around a county's centre."""
-    angles = np.linspace(0, 2 * math.pi, 12, endpoint=False)
-    radii = COUNTY_RADIUS * rng.uniform(0.75, 1.15, angles.size)
-    return Polygon(zip(lon + radii * np.cos(angles) / math.cos(math.radians(lat)), lat + radii * np.sin(angles)))
 
 
 def rectangle(lon: float, lat: float, width_m: float, height_m: float) -> dict:
@@ -59,11 +47,11 @@ def load(context) -> None:
     rng = np.random.default_rng(context.seed + 7)
     today = timezone.localdate()
     regions = context.regions
-    counties = [regions[code] for code in COUNTY_CENTRES if code in regions]
+    counties = [regions[code] for code in COUNTY_SEATS if code in regions]
     if not counties:
         return
     # County and city outlines, so the map shows them.
-    outlines = {county.code: county_outline(rng, *COUNTY_CENTRES[county.code]) for county in counties}
+    outlines = {code: outline for code, outline in county_outlines().items() if code in regions}
     for county in counties:
         county.boundary = mapping(outlines[county.code])
     context.city.boundary = mapping(unary_union(list(outlines.values())).convex_hull)
@@ -73,32 +61,29 @@ def load(context) -> None:
 
     from mujun.enterprises.models import Enterprise
 
-    enterprises_by_county: dict[int, list[int]] = {}
-    parent = {r.pk: r.parent_id for r in regions.values()}
-    for pk, region_id in Enterprise.objects.values_list("pk", "region_id"):
-        county_id = region_id if parent.get(region_id) == context.city.pk else parent.get(region_id)
-        enterprises_by_county.setdefault(county_id, []).append(pk)
+    firms = pl.DataFrame(
+        list(Enterprise.objects.values_list("pk", "uscc", "region__code", "land_mu", "established_on")),
+        schema={"pk": pl.Int64, "uscc": pl.String, "town_code": pl.String, "land_mu": pl.Float64, "established_on": pl.Date},
+        orient="row",
+    )
+    planned = generate_parcels(firms, last_year=max(context.years), seed=context.seed + 7)
+    holders = planned["holder_uscc"].drop_nulls()
+    kept = holders.unique(maintain_order=True).head(max(PARCELS - (planned.height - holders.len()), 0))
+    planned = planned.filter(pl.col("holder_uscc").is_null() | pl.col("holder_uscc").is_in(kept.implode()))
+    holder_pk = dict(zip(firms["uscc"], firms["pk"], strict=True))
 
-    stages = [stage for _share, stage in STAGE_SHARES]
-    shares = np.array([share for share, _stage in STAGE_SHARES])
     parcels = []
-    per_county = PARCELS // len(counties)
     for county in counties:
-        lon0, lat0 = COUNTY_CENTRES[county.code]
-        parks = [r for r in regions.values() if r.parent_id == county.pk] or [county]
-        # More parcels in the parks than in the towns.
-        weights = np.array([4.0 if park.level == "park" else 1.0 for park in parks])
-        counts = rng.multinomial(per_county, weights / weights.sum())
-        holders = enterprises_by_county.get(county.pk, [])
-        for park_index, (park, count) in enumerate(zip(parks, counts, strict=True)):
-            angle = 2 * math.pi * park_index / len(parks)
-            park_lon = lon0 + 0.07 * math.cos(angle) / math.cos(math.radians(lat0)) + rng.uniform(-0.01, 0.01)
-            park_lat = lat0 + 0.07 * math.sin(angle) + rng.uniform(-0.01, 0.01)
-            row_width = 3000 if park.level == "park" else 1500  # metres of a row of parcels
+        lon0, lat0 = COUNTY_SEATS[county.code]
+        towns = [r for r in regions.values() if r.parent_id == county.pk] or [county]
+        for town_index, town in enumerate(towns):
+            angle = 2 * math.pi * town_index / len(towns)
+            park_lon = lon0 + TOWN_DISTANCE * math.cos(angle) / math.cos(math.radians(lat0)) + rng.uniform(-0.01, 0.01)
+            park_lat = lat0 + TOWN_DISTANCE * math.sin(angle) + rng.uniform(-0.01, 0.01)
+            row_width = 3000 if town.level == "park" else 1500  # metres of a row of parcels
             x = y = row_height = 0.0
-            for n in range(count):
-                mu = float(np.clip(rng.lognormal(math.log(28), 0.7), 5, 300))
-                square_metres = mu * SQUARE_METRES_PER_MU
+            for row in planned.filter(pl.col("town_code") == town.code).iter_rows(named=True):
+                square_metres = row["area_mu"] * SQUARE_METRES_PER_MU
                 aspect = rng.uniform(1.0, 2.0)
                 width, height = math.sqrt(square_metres * aspect), math.sqrt(square_metres / aspect)
                 if x + width > row_width:
@@ -107,35 +92,36 @@ def load(context) -> None:
                 lat = park_lat + y / METRES_PER_DEGREE
                 boundary = rectangle(lon, lat, width, height)
                 x, row_height = x + width + 20, max(row_height, height)
-                stage = stages[rng.choice(len(stages), p=shares)]
+                number = int(row["code"].rsplit("-", 1)[1])
                 parcel = Parcel(
-                    code=f"{park.code}-{n + 1:04d}",
-                    name=f"{park.name}{n + 1}号地块",
-                    region=park,
+                    code=row["code"],
+                    name=f"{town.name}{number}号地块",
+                    region=town,
                     boundary=boundary,
                     land_use="industrial",
+                    area_mu=row["area_mu"],
+                    holder_id=holder_pk.get(row["holder_uscc"]),
                 )
                 parcel.boundary_area_mu = area_mu(boundary)
-                parcel.area_mu = round(parcel.boundary_area_mu, 2)
-                _life(parcel, stage, rng, today)
-                if stage != "approved" and holders:
-                    parcel.holder_id = holders[int(rng.integers(len(holders)))]
+                _life(parcel, row["stage"], rng, today)
                 parcels.append(parcel)
     bulk_create(Parcel, parcels, user=context.admin)
     context.log(f"parcels: {len(parcels)}")
 
+    # The city's targets shared by the counties' weight in its industry.
+    weights = {code: weight for code, _name, weight, _prefixes in COUNTIES}
     for county in counties:
-        share = 1 / len(counties)
+        share = weights[county.code] / sum(weights[c.code] for c in counties)
         Thresholds.objects.create(region=county, idle_months=24 if county.code == "330523" else 12)
         LandTarget.objects.create(
             region=county,
             year=today.year,
-            disposal_target_mu=round(CITY_DISPOSAL_TARGET * share),
-            supply_target_mu=round(CITY_SUPPLY_GUARANTEE * share),
+            disposal_target_mu=round(CITY_DISPOSAL_TARGET * share, -2),
+            supply_target_mu=round(CITY_SUPPLY_GUARANTEE * share, -2),
         )
     result = classify_parcels(today)
     context.log(f"five-wei findings: {result.findings.height}")
-    _link_projects(rng)
+    _link_projects()
     _cases(rng, today, context.admin)
 
 
@@ -180,29 +166,33 @@ def _life(parcel: Parcel, stage: str, rng: np.random.Generator, today: date) -> 
     parcel.actual_energy_per_value_added = round(rng.uniform(0.2, 0.8), 2)
 
 
-def _link_projects(rng: np.random.Generator) -> None:
-    """Link supplied parcels to the demo projects, when the projects app has loaded some."""
+def _link_projects() -> None:
+    """Stand each demo project on a parcel of its own enterprise (so in its county), when the projects app
+    has loaded some."""
     if not hasattr(Parcel, "projects"):
         return
     through = Parcel.projects.through
-    project_field = next(f.name for f in through._meta.concrete_fields if f.related_model not in (Parcel, None))
-    projects = list(Parcel.projects.rel.related_model.objects.values_list("pk", "region_id")[:4000])
-    # A project links only to parcels of its own county (the rule of mujun.projects.models.outside_county).
-    counties = county_of_regions()
-    pools: dict[int, list[int]] = {}
-    for pk, region_id in Parcel.objects.exclude(started_on=None).order_by("pk").values_list("pk", "region_id"):
-        pools.setdefault(counties[region_id], []).append(pk)
-    pools = {county: [int(p) for p in rng.permutation(pks)] for county, pks in pools.items()}
-    links = [(pools[counties[region_id]].pop(), project) for project, region_id in projects if pools.get(counties[region_id])]
-    if not links:
+    project_model = Parcel.projects.rel.related_model
+    project_field = next(f.name for f in through._meta.concrete_fields if f.related_model is project_model)
+    projects = pl.DataFrame(
+        list(project_model.objects.values_list("pk", "enterprise__uscc")),
+        schema={"project_id": pl.Int64, "enterprise_uscc": pl.String},
+        orient="row",
+    )
+    parcels = pl.DataFrame(
+        list(Parcel.objects.exclude(holder=None).values_list("pk", "holder__uscc")),
+        schema={"parcel_id": pl.Int64, "holder_uscc": pl.String},
+        orient="row",
+    )
+    links = link_projects(projects, parcels)
+    if links.is_empty():
         return
     through.objects.bulk_create(
-        [through(**{"parcel_id": parcel, f"{project_field}_id": project}) for parcel, project in links],
+        [through(**{"parcel_id": parcel, f"{project_field}_id": project}) for parcel, project in links.iter_rows()],
         batch_size=2000,
-        ignore_conflicts=True,
     )
     # The projects were created with these parcels: their history rows hold them.
-    record_links(Parcel.projects.rel.related_model.history.filter(id__in=through.objects.values(f"{project_field}_id")))
+    record_links(project_model.history.filter(id__in=links["project_id"].to_list()))
 
 
 def _cases(rng: np.random.Generator, today: date, admin) -> None:
@@ -219,7 +209,7 @@ def _cases(rng: np.random.Generator, today: date, admin) -> None:
         "built_not_commissioned": "urge_start",
         "commissioned_below_standard": "merger",
     }
-    cases = []
+    cases, closing = [], []
     for finding in picked:
         opened = _day(today, rng, -400, -10)
         case = DisposalCase(
@@ -233,11 +223,11 @@ def _cases(rng: np.random.Generator, today: date, admin) -> None:
             deadline=_day(opened, rng, 90, 540),
         )
         if rng.random() < 0.4:
-            case.status = DisposalCase.Status.CLOSED
-            case.closed_on = min(_day(opened, rng, 30, 300), today)
-            case.area_disposed_mu = round(finding.parcel.area_mu * rng.uniform(0.5, 1.0), 2)
+            closing.append((case, min(_day(opened, rng, 30, 300), today), round(finding.parcel.area_mu * rng.uniform(0.5, 1.0), 2)))
         cases.append(case)
     bulk_create(DisposalCase, cases, user=admin)
+    for case, closed_on, area_disposed_mu in closing:
+        close_case(case, closed_on, area_disposed_mu, admin)
     notes = [
         DisposalProgress(case=case, noted_on=min(_day(case.opened_on, rng, 7, 60), today), note="已约谈企业，制定处置方案", created_by=admin)
         for case in cases

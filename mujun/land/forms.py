@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from mujun.core.forms import ScopedModelForm
 from mujun.enterprises.models import Enterprise
 from mujun.land.geometry import area_mu, parse_boundary
-from mujun.land.models import DisposalCase, DisposalProgress, LandTarget, Parcel, Thresholds
+from mujun.engine.land import DATE_COLUMNS
+from mujun.land.models import PARCEL_FIELDS, DisposalCase, DisposalProgress, LandTarget, Parcel, Thresholds
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -31,18 +32,8 @@ class ParcelForm(ScopedModelForm):
 
     class Meta:
         model = Parcel
-        fields = [
-            "code", "name", "region", "holder", "area_mu", "land_use", "boundary",
-            "approved_on", "supplied_on", "agreed_start_on", "agreed_completion_on", "started_on", "completed_on",
-            "commissioned_on", "stopped_since", "floor_area_m2", "plot_ratio_required", "building_density",
-            "developed_mu", "committed_investment_intensity", "committed_output_per_mu", "committed_tax_per_mu",
-            "committed_energy_per_value_added", "actual_investment_intensity", "actual_output_per_mu",
-            "actual_tax_per_mu", "actual_energy_per_value_added",
-        ]  # fmt: skip
-        widgets = {name: DATE_WIDGET for name in [
-            "approved_on", "supplied_on", "agreed_start_on", "agreed_completion_on", "started_on", "completed_on",
-            "commissioned_on", "stopped_since",
-        ]}  # fmt: skip
+        fields = PARCEL_FIELDS
+        widgets = {name: DATE_WIDGET for name in DATE_COLUMNS}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

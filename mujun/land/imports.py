@@ -27,7 +27,7 @@ from mujun.core.imports import (
     region_lookup,
 )
 from mujun.engine.io import normalise_header
-from mujun.engine.land import DATE_COLUMNS, NUMBER_COLUMNS, PARCEL_COLUMNS, date_order_problems
+from mujun.engine.land import DATE_COLUMNS, NUMBER_COLUMNS, PARCEL_COLUMNS, PARCEL_RULES
 from mujun.land.geometry import area_mu, area_problem, parse_boundary
 from mujun.land.models import Parcel
 
@@ -58,7 +58,7 @@ def _column(name: str) -> Column:
     if name in DATE_COLUMNS:
         return Column(name, header, DATE)
     if name in NUMBER_COLUMNS:
-        return Column(name, header, NUMBER, required=name == "area_mu", positive=name == "area_mu")
+        return Column(name, header, NUMBER, required=name == "area_mu")
     return Column(name, header, TEXT, max_length=128 if name == "name" else 32)
 
 
@@ -77,6 +77,7 @@ class ParcelImporter(Importer):
         Column("boundary", BOUNDARY_HEADER, TEXT, validate=boundary_problem),
     ]
     unique_together = [("code",)]
+    rules = PARCEL_RULES
     form_class = ParcelImportForm
     title = _("Import parcels")
 
@@ -109,10 +110,7 @@ class ParcelImporter(Importer):
         return pl.DataFrame(rows, schema=schema)
 
     def check(self, frame: pl.DataFrame) -> list[Problem]:
-        problems = [
-            Problem(p.row, p.field, PARCEL_COLUMNS[p.field], p.zh, p.en)
-            for p in date_order_problems(frame.select("_row", *[n for n in DATE_COLUMNS if n in self.present]))
-        ]
+        problems = []
         if "boundary" in self.present and "area_mu" in self.present:
             column = self.column("area_mu")
             for row, text, stated in frame.select("_row", "boundary", "area_mu").iter_rows():

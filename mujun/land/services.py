@@ -1,7 +1,7 @@
 """Classification of stored parcels, disposal cases opened and closed, the land overview figures and the
 parcels' GeoJSON.
 
-``classify_parcels`` reads the parcels into Polars, adds each holder's latest evaluation grade and each
+``classify_parcels`` reads the parcels into Polars, adds each holder's latest published evaluation grade and each
 county's thresholds, runs the engine (mujun.engine.land) and writes stage, primary category and findings
 back in bulk.
 """
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.scoping import require_edit
 from mujun.engine import land as engine
+from mujun.evaluation.grades import latest_published_grades
 from mujun.land.models import DisposalCase, Finding, LandTarget, Parcel, Thresholds
 from mujun.regions.models import Region
 
@@ -60,21 +61,6 @@ def thresholds_for(region: Region) -> engine.Thresholds:
     return engine.Thresholds(**{f.name: getattr(stored, f.name) for f in fields(engine.Thresholds)})
 
 
-def latest_grades() -> dict[int, str]:
-    """Each enterprise's grade in its latest finished evaluation (published or done)."""
-    try:
-        from mujun.evaluation.models import Result, Run
-    except ImportError:  # pragma: no cover - the evaluation app is part of the platform
-        return {}
-    rows = (
-        Result.objects.filter(run__status__in=[Run.Status.DONE, Run.Status.PUBLISHED])
-        .exclude(grade="")
-        .order_by("enterprise_id", "run__year", "run__created_at")
-        .values_list("enterprise_id", "grade")
-    )
-    return dict(rows)  # later rows win: the latest year
-
-
 def parcels_frame(queryset=None) -> pl.DataFrame:
     queryset = Parcel.objects.all() if queryset is None else queryset
     schema = {
@@ -89,7 +75,7 @@ def classify_parcels(as_of: date | None = None, queryset=None) -> engine.Classif
     as_of = as_of or timezone.localdate()
     frame = parcels_frame(queryset)
     counties = county_of_regions()
-    grades = latest_grades()
+    grades = latest_published_grades()  # a draft run never classifies land
     frame = frame.with_columns(
         pl.col("region_id").replace_strict(counties, default=None).cast(pl.String).alias("region"),
         pl.col("holder_id").replace_strict(grades, default=None, return_dtype=pl.String).alias("holder_grade"),

@@ -25,6 +25,7 @@ from mujun.core.views import (
     combined_history,
 )
 from mujun.engine.land import FIGURE_LABELS, PARCEL_COLUMNS, RULES
+from mujun.evaluation.grades import published_grades
 from mujun.land import services
 from mujun.land.filtersets import DisposalCaseFilterSet, ParcelFilterSet
 from mujun.land.forms import (
@@ -99,16 +100,7 @@ def parcel_context(parcel: Parcel) -> dict:
     findings = list(parcel.findings.all())
     for finding in findings:
         finding.rule_label, finding.figure_text = rule_label(finding.rule), figure_text(finding.figures)
-    grades = []
-    if parcel.holder_id:
-        from mujun.evaluation.models import Result
-
-        grades = list(
-            Result.objects.filter(enterprise_id=parcel.holder_id)
-            .exclude(grade="")
-            .order_by("-run__year")
-            .values_list("run__year", "grade")[:5]
-        )
+    grades = published_grades([parcel.holder_id]).get(parcel.holder_id, [])[:5] if parcel.holder_id else []
     projects = list(parcel.projects.all()) if hasattr(parcel, "projects") else []
     return {
         "findings": findings,

@@ -12,7 +12,7 @@ from mujun.core.scoping import require_edit
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.projects import services
 from mujun.projects.filtersets import MonthlyReportFilterSet, ProjectFilterSet
-from mujun.projects.forms import PLANNED_FIELDS
+from mujun.projects.forms import PLANNED_FIELDS, ProjectForm
 from mujun.projects.models import Evidence, MonthlyReport, Project, Stage, parcels_problem
 from mujun.projects.oc4ids import project_release
 
@@ -22,24 +22,12 @@ ACTUAL_FIELDS = [name.replace("planned_", "actual_") for name in PLANNED_FIELDS]
 class ProjectSerializer(ValidatedModelSerializer):
     class Meta:
         model = Project
-        fields = [
-            "id", "code", "name", "enterprise", "region", "parcels", "industry_code", "chain_tags",
-            "total_investment", "fixed_asset_investment", "foreign_capital_usd", "is_new", "level", "field",
-            "batch", "plan_year", "annual_plan", "stage", *PLANNED_FIELDS, *ACTUAL_FIELDS,
-        ]  # fmt: skip
+        fields = ["id", *ProjectForm.Meta.fields, "stage", *ACTUAL_FIELDS]  # what the form enters, and the state
         # The stage and its dates move only through the ``advance`` and ``correct`` actions (services).
         read_only_fields = ["stage", *ACTUAL_FIELDS]
 
-    def validate_total_investment(self, value):
-        if value <= 0:
-            raise serializers.ValidationError("总投资必须大于0 / total_investment must be greater than 0")
-        return value
-
     def validate(self, attrs):
-        for name in ("fixed_asset_investment", "foreign_capital_usd", "annual_plan"):
-            if attrs.get(name) is not None and attrs[name] < 0:
-                raise serializers.ValidationError({name: "不能为负数 / must not be negative"})
-        attrs = super().validate(attrs)
+        attrs = super().validate(attrs)  # the model's rules (Project.clean)
         region = attrs.get("region", self.instance.region if self.instance else None)
         parcels = attrs["parcels"] if "parcels" in attrs else (self.instance.parcels.all() if self.instance else [])
         if problem := parcels_problem(region, parcels):
@@ -76,7 +64,8 @@ class ReviewSerializer(serializers.Serializer):
 
 
 def refused(refusal: services.Refused) -> ValidationError:
-    return ValidationError({"detail": str(refusal)})
+    # A field's refusal names the field, as the serializers' own errors do.
+    return ValidationError({refusal.field: [str(refusal)]} if refusal.field else {"detail": str(refusal)})
 
 
 class ProjectViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):

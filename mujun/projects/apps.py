@@ -1,9 +1,10 @@
-from django.apps import AppConfig
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class ProjectsConfig(AppConfig):
+
+class ProjectsConfig(apps_registry.DomainAppConfig):
     name = "mujun.projects"
     label = "projects"
     verbose_name = _("Projects")

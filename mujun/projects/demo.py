@@ -1,21 +1,25 @@
-"""Demo data: about 600 projects in every stage across the counties, two years of monthly reports, about
-100 provincial major projects with their element needs, and investment-attraction teams and leads."""
+"""Demo data: about 600 projects in every stage across the counties (mujun.engine.demo.generate_projects:
+each built by a demo enterprise in its town and industry), two years of monthly reports, about 100
+provincial major projects with their element needs, and investment-attraction teams and leads."""
 
 import random
 from datetime import date, timedelta
 
+import numpy as np
+import polars as pl
 from django.utils import timezone
 
 from mujun.core.history import bulk_create
+from mujun.engine.demo import PRODUCTS, generate_projects, investor_names, manufacturing_project_name, person_names
 from mujun.engine.projects import DATED_STAGES, REPORTING_STAGES, STAGE_ORDER
 from mujun.projects.models import ElementNeed, Field, Lead, Level, MonthlyReport, Project, Team
+from mujun.projects.services import approve_reports, create_with_reached_stages, refresh_progress
 
 PROJECTS = 600
 PROVINCIAL = 100
-# Share of projects at each stage (planned … above_scale).
-STAGE_WEIGHTS = [4, 6, 8, 30, 14, 18, 10, 10]
 CHAINS = ["新能源汽车及零部件", "生物医药", "半导体及光电", "绿色家居", "高端装备", "新材料", "数字经济", "现代纺织"]
-PRODUCTS = ["智能装备", "新能源电池", "高端面料", "光伏组件", "生物制药", "绿色建材", "精密轴承", "功能薄膜", "智能家居", "汽车零部件"]
+# Where a county's investment-attraction teams are posted.
+TEAM_POSTS = ["上海", "深圳", "杭州"]
 # Days between consecutive stages, roughly.
 GAPS = {"landed": 60, "construction": 45, "completed": 420, "commissioned": 60, "capacity": 240, "above_scale": 180}
 
@@ -35,19 +39,22 @@ def load(context) -> None:
     counties = [r for r in context.regions.values() if r.level == "county"]
     if not counties:
         return
-    places = {c.pk: [r for r in context.regions.values() if r.parent_id == c.pk] or [c] for c in counties}
-    enterprises = list(Enterprise.objects.values_list("pk", "region_id"))
-    county_of = {r.pk: (r.pk if r.level == "county" else r.parent_id) for r in context.regions.values()}
-    by_county: dict[int, list[int]] = {}
-    for pk, region_id in enterprises:
-        by_county.setdefault(county_of.get(region_id), []).append(pk)
+    firms = pl.DataFrame(
+        list(Enterprise.objects.values_list("pk", "uscc", "name", "region__code", "industry_code", "above_scale")),
+        schema={"pk": pl.Int64, "uscc": pl.String, "name": pl.String, "town_code": pl.String,
+                "industry_code": pl.String, "above_scale": pl.Boolean},
+        orient="row",
+    )  # fmt: skip
+    plan = generate_projects(firms, PROJECTS, PROVINCIAL, seed=context.seed + 3)
+    enterprise_pk = dict(zip(firms["uscc"], firms["pk"], strict=True))
+    regions = {region.code: region for region in context.regions.values()}
 
     projects = []
-    for index in range(PROJECTS):
-        county = counties[index % len(counties)]
-        region = rng.choice(places[county.pk])
-        reached = rng.choices(range(len(STAGE_ORDER)), weights=STAGE_WEIGHTS)[0]
-        provincial = index < PROVINCIAL
+    for index, row in enumerate(plan.iter_rows(named=True)):
+        region = regions.get(row["town_code"]) or counties[index % len(counties)]
+        county_code = row["town_code"][:6]
+        reached = row["stage_index"]
+        provincial = row["provincial"]
         total = round(rng.lognormvariate(10.2 if provincial else 9.0, 0.8), 0)
         signed_on = today - timedelta(days=rng.randint(30, 120) + sum(GAPS[s] for s in DATED_STAGES[1:reached]))
         fields = {"planned_signed": signed_on, "actual_signed": signed_on if reached >= 1 else None}
@@ -57,29 +64,28 @@ def load(context) -> None:
             actual = actual + timedelta(days=int(GAPS[stage] * rng.uniform(0.6, 1.4)))
             fields[f"planned_{stage}"] = planned
             fields[f"actual_{stage}"] = min(actual, today) if reached >= position else None
-        candidates = by_county.get(county.pk) or [None]
         projects.append(
             Project(
-                code=f"XM{county.code[-2:]}{2023 + index % 3}{index:04d}",
-                name=f"{rng.choice(PRODUCTS)}{'产业化' if provincial else ''}项目（{index + 1}期）",
-                enterprise_id=rng.choice(candidates) if reached >= 2 else None,
+                code=f"XM{county_code[-2:]}{2023 + index % 3}{index:04d}",
+                name=row["name"],
+                enterprise_id=enterprise_pk.get(row["enterprise_uscc"]),
                 region=region,
-                industry_code=rng.choice(["C3670", "C3841", "C2710", "C1751", "C3985", "C2927"]),
+                industry_code=row["industry_code"],
                 chain_tags=rng.choice(CHAINS),
                 total_investment=total,
                 fixed_asset_investment=round(total * rng.uniform(0.6, 0.9), 0),
                 foreign_capital_usd=round(total * rng.uniform(0.05, 0.2) / 7, 0) if rng.random() < 0.15 else None,
                 is_new=rng.random() < 0.35,
                 level=Level.PROVINCIAL if provincial else rng.choice([Level.MUNICIPAL, Level.COUNTY, Level.COUNTY]),
-                field=rng.choice(list(Field)) if provincial else Field.MANUFACTURING,
+                field=row["field"],
                 batch=f"{today.year}年第一批" if provincial else "",
                 plan_year=today.year,
                 annual_plan=round(total * rng.uniform(0.2, 0.4), 0),
-                stage=STAGE_ORDER[reached],
                 **fields,
             )
         )
-    bulk_create(Project, projects, user=context.admin)
+    # Each project is at the last stage it has a date for: the services record how it got there.
+    create_with_reached_stages(projects, context.admin)
     projects = list(Project.objects.order_by("pk"))
 
     # Two years of monthly reports while a project was investing; a few recent months left unreported.
@@ -100,12 +106,12 @@ def load(context) -> None:
             reports.append(
                 MonthlyReport(
                     project=project, month=month, invested_month=invested, invested_to_date=round(to_date, 1),
-                    status=MonthlyReport.Status.APPROVED if month < last_month.replace(day=1) else MonthlyReport.Status.SUBMITTED,
                     submitted_by=context.admin, notes="按计划推进" if invested else "暂停施工，等待设备",
                 )  # fmt: skip
             )
     bulk_create(MonthlyReport, reports, user=context.admin)
-    from mujun.projects.services import refresh_progress
+    # The city has reviewed every month before the last one.
+    approve_reports(MonthlyReport.objects.filter(month__lt=last_month.replace(day=1)), context.admin)
 
     refresh_progress([p.pk for p in projects if p.stage in REPORTING_STAGES or p.actual_construction])
 
@@ -119,20 +125,28 @@ def load(context) -> None:
             needs.append(ElementNeed(project=project, element=ElementNeed.Element.SEA, needed=12.0, granted=8.0))
     bulk_create(ElementNeed, needs, user=context.admin)
 
+    leaders = iter(person_names(len(counties) * len(TEAM_POSTS), seed=context.seed + 13))
     teams = bulk_create(
         Team,
-        [Team(name=f"{county.name}招商{n}组", region=county, leader=f"组长{n}") for county in counties for n in (1, 2, 3)],
+        [Team(name=f"{county.name}驻{post}招商组", region=county, leader=next(leaders)) for county in counties for post in TEAM_POSTS],
         user=context.admin,
     )
     signed = [p for p in projects if p.stage != "planned"]
+    industries = sorted(set(firms["industry_code"].drop_nulls()) & set(PRODUCTS)) or list(PRODUCTS)
     leads = []
+    lead_rng = np.random.default_rng(context.seed + 19)
+    lead_industries = [str(code) for code in lead_rng.choice(industries, size=180)]
+    investors = investor_names(lead_industries, seed=context.seed + 17)
     for index in range(180):
         team = rng.choice(teams)
         status = rng.choices(list(Lead.Status), weights=[5, 4, 2, 3, 1])[0]
         project = signed.pop() if status == Lead.Status.PROJECT and signed else None
+        if project:  # the lead became this project: found by a team of its county, under its name
+            team = next((t for t in teams if t.region.code == project.region.code[:6]), team)
+        name = project.name if project else manufacturing_project_name(lead_industries[index], "", lead_rng)
         leads.append(
             Lead(
-                name=f"{rng.choice(PRODUCTS)}招引线索{index + 1}", investor=f"{rng.choice(['沪', '苏', '粤', '港', '德', '日'])}资企业{index}",
+                name=name, investor=investors[index],
                 region=team.region, team=team, chain_tags=rng.choice(CHAINS),
                 planned_investment=round(rng.lognormvariate(9.3, 0.9), 0),
                 foreign_capital_usd=round(rng.uniform(500, 5000), 0) if rng.random() < 0.2 else None,

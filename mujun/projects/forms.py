@@ -4,12 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
-from mujun.engine.projects import STAGE_ORDER
+from mujun.engine.projects import PLANNED_COLUMNS
 from mujun.enterprises.models import Enterprise
 from mujun.projects.models import ElementNeed, Lead, Project, Stage, Team, parcels_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-PLANNED_FIELDS = [f"planned_{s}" for s in STAGE_ORDER[1:]]
+PLANNED_FIELDS = PLANNED_COLUMNS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -31,12 +31,6 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def _not_negative(value):
-    if value is not None and value < 0:
-        raise forms.ValidationError(_("Must not be negative."))
-    return value
-
-
 class ProjectForm(ScopedModelForm):
     class Meta:
         model = Project
@@ -55,27 +49,10 @@ class ProjectForm(ScopedModelForm):
         )
         self.fields["parcels"].widget.attrs["size"] = 6
 
-    def clean_total_investment(self):
-        value = self.cleaned_data["total_investment"]
-        if value is not None and value <= 0:
-            raise forms.ValidationError(_("Must be greater than 0."))
-        return value
-
-    clean_fixed_asset_investment = lambda self: _not_negative(self.cleaned_data.get("fixed_asset_investment"))  # noqa: E731
-    clean_foreign_capital_usd = lambda self: _not_negative(self.cleaned_data.get("foreign_capital_usd"))  # noqa: E731
-    clean_annual_plan = lambda self: _not_negative(self.cleaned_data.get("annual_plan"))  # noqa: E731
-
     def clean(self):
         cleaned = super().clean()
-        # Planned dates follow the life cycle's order.
-        previous = None
-        for name in PLANNED_FIELDS:
-            value = cleaned.get(name)
-            if value is not None and previous is not None and value < previous[1]:
-                self.add_error(name, _("Must not be before the planned date of the previous stage."))
-            if value is not None:
-                previous = (name, value)
-        # The enterprise's county is the model's rule (Project.clean); the parcels are links, checked here.
+        # The figures, the planned dates' order and the enterprise's county are the model's rules
+        # (Project.clean); the parcels are links, checked here.
         problem = parcels_problem(cleaned.get("region"), cleaned.get("parcels") or [])
         if problem:
             self.add_error("parcels", problem)
@@ -119,9 +96,6 @@ class ElementNeedForm(ScopedModelForm):
         model = ElementNeed
         fields = ["element", "needed", "granted"]
 
-    clean_needed = lambda self: _not_negative(self.cleaned_data.get("needed"))  # noqa: E731
-    clean_granted = lambda self: _not_negative(self.cleaned_data.get("granted"))  # noqa: E731
-
 
 class LeadForm(ScopedModelForm):
     class Meta:
@@ -129,14 +103,6 @@ class LeadForm(ScopedModelForm):
         fields = ["name", "investor", "region", "team", "chain_tags", "planned_investment", "foreign_capital_usd",
                   "status", "signed_on", "project", "notes"]  # fmt: skip
         widgets = {"signed_on": DATE}
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("status") in (Lead.Status.SIGNED, Lead.Status.PROJECT) and not cleaned.get("signed_on"):
-            self.add_error("signed_on", _("A signed lead needs its signing date."))
-        if cleaned.get("status") == Lead.Status.PROJECT and not cleaned.get("project"):
-            self.add_error("project", _("Name the project the lead became."))
-        return cleaned
 
 
 class TeamForm(ScopedModelForm):
@@ -147,3 +113,13 @@ class TeamForm(ScopedModelForm):
 
 def current_month() -> date:
     return date.today().replace(day=1)
+
+
+class MonthClosingForm(forms.Form):
+    """A city administrator closes a month of the four lists, sets the day it closes by itself, or reopens it."""
+
+    ACTIONS = [("close", _("Close the month")), ("schedule", _("Set the closing day")), ("reopen", _("Reopen the month"))]
+    action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
+    month = forms.DateField(input_formats=["%Y-%m", "%Y-%m-%d"], widget=forms.HiddenInput)
+    closes_on = forms.DateField(label=_("closes automatically on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("reason for reopening"), required=False, max_length=500)

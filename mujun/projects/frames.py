@@ -3,6 +3,7 @@
 from datetime import date
 
 import polars as pl
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
 from mujun.engine.projects import DATED_STAGES
@@ -59,7 +60,10 @@ def read_frame(queryset, columns: dict) -> pl.DataFrame:
 
     Skips the ORM's row-by-row conversion, which costs more than the query at 50,000 rows.
     """
-    sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
+    except EmptyResultSet:  # Django knows no row can match (``pk__in=[]``, a number beyond the column)
+        return pl.DataFrame(schema=columns)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -4,6 +4,8 @@ Stages are not imported: a project moves through its stages with dates and evide
 API), so an imported project keeps its stage (a new one starts as planned).
 """
 
+from datetime import date
+
 import polars as pl
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +26,20 @@ from mujun.core.imports import (
 )
 from mujun.core.history import record_links, write_history
 from mujun.core.scoping import editable_regions
-from mujun.engine.projects import DATED_STAGES
-from mujun.projects.models import Field, Level, MonthlyReport, Project, county_ids, outside_county
+from mujun.core.rules import field_validation, in_both_languages
+from mujun.engine.projects import DATED_STAGES, PROJECT_RULES, REPORT_RULES
+from mujun.projects.models import (
+    Field,
+    Level,
+    MonthlyReport,
+    Project,
+    county_ids,
+    enterprise_outside_message,
+    outside_county,
+    below_earlier_message,
+    parcels_outside_message,
+    reported_message,
+)
 from mujun.projects.services import ABOVE_SCALE_REVENUE, mark_above_scale, refresh_progress
 
 STAGE_HEADERS = {
@@ -40,7 +54,6 @@ FIELD_NAMES = {
     "农业农村优先": Field.AGRICULTURE, "文化旅游融合": Field.CULTURE, "民生设施": Field.LIVELIHOOD,
     **{v.value: v for v in Field},
 }  # fmt: skip
-NON_NEGATIVE = ["fixed_asset_investment", "foreign_capital_usd", "annual_plan"]
 
 
 def _choice(names: dict, what_zh: str, what_en: str):
@@ -64,16 +77,6 @@ def project_lookup() -> dict[str, int]:
     return dict(Project.objects.values_list("code", "pk"))
 
 
-def _negatives(importer: Importer, frame: pl.DataFrame, names: list[str]) -> list[Problem]:
-    problems = []
-    for name in names:
-        if name in importer.present:
-            column = importer.column(name)
-            for row in frame.filter(pl.col(name) < 0)["_row"]:
-                problems.append(Problem(row, name, column.header, "不能为负数", "must not be negative"))
-    return problems
-
-
 class ProjectImporter(Importer):
     model = Project
     key = "code"
@@ -85,37 +88,30 @@ class ProjectImporter(Importer):
         Column("parcels", "地块编号"),
         Column("industry_code", "行业代码", max_length=5),
         Column("chain_tags", "产业链标签", max_length=200),
-        Column("total_investment", "总投资(万元)", NUMBER, required=True, positive=True),
+        Column("total_investment", "总投资(万元)", NUMBER, required=True),
         Column("fixed_asset_investment", "固定资产投资(万元)", NUMBER),
         Column("foreign_capital_usd", "实际利用外资(万美元)", NUMBER),
         Column("is_new", "是否新开工", BOOL, default="是"),
         Column("level", "项目层级", validate=_choice(LEVEL_NAMES, "项目层级", "level"), default="县级"),
         Column("field", "所属领域", validate=_choice(FIELD_NAMES, "所属领域", "field")),
         Column("batch", "批次", max_length=32),
-        Column("plan_year", "计划年度", INTEGER, positive=True),
+        Column("plan_year", "计划年度", INTEGER, validate=field_validation(Project._meta.get_field("plan_year"))),
         Column("annual_plan", "年度计划投资(万元)", NUMBER),
         *[Column(f"planned_{stage}", f"计划{STAGE_HEADERS[stage]}日期", DATE) for stage in DATED_STAGES],
     ]
     unique_together = [("code",)]
+    rules = PROJECT_RULES
     title = _("Import projects")
 
     def check(self, frame: pl.DataFrame) -> list[Problem]:
-        problems = _negatives(self, frame, NON_NEGATIVE)
-        planned = [f"planned_{s}" for s in DATED_STAGES if f"planned_{s}" in self.present]
-        for earlier, later in zip(planned, planned[1:]):
-            column = self.column(later)
-            for row in frame.filter(pl.col(later) < pl.col(earlier))["_row"]:
-                problems.append(
-                    Problem(row, later, column.header, f"早于{self.column(earlier).header}",
-                            f"is before {earlier}")  # fmt: skip
-                )
+        problems = []
         if "parcels" in self.present:
             problems += self._unknown_parcels(frame)
         problems += self._outside_county(frame)
         return problems
 
     def _outside_county(self, frame: pl.DataFrame) -> list[Problem]:
-        """The enterprise and parcels of a row lie in its project's county (models.outside_county)."""
+        """The enterprise and parcels of a row lie in its project's county: the model's rule and message."""
         from mujun.enterprises.models import Enterprise
         from mujun.land.models import Parcel
 
@@ -126,21 +122,22 @@ class ProjectImporter(Importer):
         if "enterprise" in self.present:
             column = self.column("enterprise")
             rows = frame.select("_row", "region", "enterprise").drop_nulls()
-            regions = dict(Enterprise.objects.filter(pk__in=rows["enterprise"].unique().to_list()).values_list("pk", "region_id"))
-            problems += [
-                Problem(row, column.name, column.header, "企业不在项目所在县区", "the enterprise is outside the project's county")
-                for row, region, enterprise in rows.iter_rows()
-                if outside_county(region, regions.get(enterprise), counties)
-            ]
+            enterprises = Enterprise.objects.in_bulk(rows["enterprise"].unique().to_list())
+            for row, region, enterprise in rows.iter_rows():
+                if enterprise in enterprises and outside_county(region, enterprises[enterprise].region_id, counties):
+                    zh, en = in_both_languages(lambda: enterprise_outside_message(enterprises[enterprise]))  # noqa: B023
+                    problems.append(Problem(row, column.name, column.header, zh, en))
         if "parcels" in self.present:
             column = self.column("parcels")
             rows = frame.select("_row", "region", _codes("parcels")).explode("parcels").drop_nulls()
             regions = dict(Parcel.objects.filter(code__in=rows["parcels"].unique().to_list()).values_list("code", "region_id"))
-            problems += [
-                Problem(row, column.name, column.header, f"地块“{code}”不在项目所在县区", f"parcel {code} is outside the project's county")
-                for row, region, code in rows.iter_rows()
-                if code in regions and outside_county(region, regions[code], counties)
-            ]
+            outside: dict[int, list[str]] = {}
+            for row, region, code in rows.iter_rows():
+                if code in regions and outside_county(region, regions[code], counties):
+                    outside.setdefault(row, []).append(code)
+            for row, codes in outside.items():
+                message = in_both_languages(lambda: parcels_outside_message(codes))  # noqa: B023
+                problems.append(Problem(row, column.name, column.header, *message))
         return problems
 
     def _unknown_parcels(self, frame: pl.DataFrame) -> list[Problem]:
@@ -232,6 +229,7 @@ class MonthlyReportImporter(Importer):
         Column("notes", "进展情况"),
     ]
     unique_together = [("project", "month")]
+    rules = REPORT_RULES
     title = _("Import monthly reports")
 
     def validate(self, raw):
@@ -240,8 +238,14 @@ class MonthlyReportImporter(Importer):
             frame = frame.with_columns(pl.col("month").dt.truncate("1mo"))
         return frame, problems
 
+    def rule_problems(self, frame: pl.DataFrame) -> list[Problem]:
+        # The month as stored (its first day), against the first day of this month.
+        if "month" in self.present:
+            frame = frame.with_columns(pl.col("month").dt.truncate("1mo"))
+        return super().rule_problems(frame.with_columns(current_month=pl.lit(date.today().replace(day=1))))
+
     def check(self, frame: pl.DataFrame) -> list[Problem]:
-        problems = _negatives(self, frame, ["invested_month", "invested_to_date"])
+        problems = []
         if not {"project", "month"} <= self.present:
             return problems
         keyed = frame.filter(pl.col("project").is_not_null() & pl.col("month").is_not_null()).with_columns(
@@ -262,10 +266,30 @@ class MonthlyReportImporter(Importer):
                     "project_id", "month"
                 )
             )
+        projects = Project.objects.in_bulk({project for project, _month in existing})
         for row, project, month in keyed.select("_row", "project", "month").iter_rows():
             if (project, month) in existing:
-                problems.append(Problem(row, "month", month_column.header, f"{month:%Y年%m月}已填报月报",
-                                        f"a report for {month:%Y-%m} already exists"))  # fmt: skip
+                message = in_both_languages(lambda: reported_message(projects[project], month))  # noqa: B023
+                problems.append(Problem(row, "month", month_column.header, *message))
+        if "invested_to_date" in self.present:
+            problems += self._below_earlier(keyed)
+        return problems
+
+    def _below_earlier(self, keyed: pl.DataFrame) -> list[Problem]:
+        """MonthlyReport.clean's rule: the investment to date not below the previous stored report's."""
+        column = self.column("invested_to_date")
+        rows = keyed.select("_row", "project", "month", "invested_to_date").drop_nulls()
+        stored: dict[int, list[tuple]] = {}
+        for chunk in chunks(rows["project"].unique().to_list()):
+            reports = MonthlyReport.objects.filter(project_id__in=chunk).order_by("month")
+            for project, month, to_date in reports.values_list("project_id", "month", "invested_to_date"):
+                stored.setdefault(project, []).append((month, to_date))
+        problems = []
+        for row, project, month, to_date in rows.iter_rows():
+            earlier = next((value for when, value in reversed(stored.get(project, [])) if when < month), None)
+            if earlier is not None and to_date < earlier:
+                message = in_both_languages(lambda: below_earlier_message(to_date, earlier))  # noqa: B023
+                problems.append(Problem(row, column.name, column.header, *message))
         return problems
 
     def save(self, frame: pl.DataFrame) -> ImportResult:

@@ -4,6 +4,8 @@ reports, the provincial major-project portfolio's element needs, and investment 
 Money in 万元 (10k yuan), foreign capital in 万美元 (10k USD), land in 亩.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,7 +14,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from mujun.engine.projects import STAGE_ORDER
+from mujun.core.rules import rule_errors
+from mujun.core.validators import year_validators
+from mujun.engine.projects import ELEMENT_NEED_RULES, PROJECT_RULES, REPORT_RULES, STAGE_ORDER
 
 
 class Stage(models.TextChoices):
@@ -83,14 +87,31 @@ def outside_county(project_region_id: int, region_id: int | None, counties: dict
     return county is not None and counties.get(region_id) != county
 
 
+def enterprise_outside_message(enterprise) -> str:
+    return _("%(enterprise)s is registered outside the project's county.") % {"enterprise": enterprise}
+
+
+def parcels_outside_message(codes: list[str]) -> str:
+    return _("Outside the project's county: %(parcels)s.") % {"parcels": ", ".join(codes)}
+
+
+def reported_message(project, month: date) -> str:
+    return _("%(project)s already has a report for %(month)s.") % {"project": project, "month": f"{month:%Y-%m}"}
+
+
+def below_earlier_message(value: float, earlier: float) -> str:
+    message = _("The investment to date (%(value)s) is less than the previous report's (%(earlier)s).")
+    return message % {"value": value, "earlier": earlier}
+
+
 def parcels_problem(region, parcels) -> str | None:
     """The message refusing the parcels a project of ``region`` may not link to, if any (m2m links are not
-    the model's to check: the form and the API call this)."""
+    the model's to check: the form, the API and the import call this rule)."""
     if region is None:
         return None
     counties = county_ids()
     outside = [str(parcel) for parcel in parcels if outside_county(region.pk, parcel.region_id, counties)]
-    return _("Outside the project's county: %(parcels)s.") % {"parcels": ", ".join(outside)} if outside else None
+    return parcels_outside_message(outside) if outside else None
 
 
 class Project(models.Model):
@@ -119,7 +140,9 @@ class Project(models.Model):
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, default=Level.COUNTY)
     field = models.CharField(_("field"), max_length=16, choices=Field.choices, blank=True)
     batch = models.CharField(_("batch"), max_length=32, blank=True)
-    plan_year = models.PositiveSmallIntegerField(_("plan year"), null=True, blank=True)
+    plan_year = models.PositiveSmallIntegerField(
+        _("plan year"), null=True, blank=True, validators=year_validators()
+    )
     annual_plan = models.FloatField(_("annual planned investment (10k yuan)"), null=True, blank=True)
     stage = models.CharField(
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.PLANNED, editable=False, db_index=True
@@ -141,6 +164,8 @@ class Project(models.Model):
     # The latest month with investment reported: kept by the report services so the board needs no
     # aggregate over every report to find stalled projects.
     last_progress_month = models.DateField(_("last month with investment"), null=True, blank=True, editable=False)
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = ("stage", "last_progress_month")
     history = HistoricalRecords(m2m_fields=[parcels])  # which parcels, linked and unlinked by whom
 
     class Meta:
@@ -166,10 +191,11 @@ class Project(models.Model):
         return reverse("projects:project_detail", args=[self.pk])
 
     def clean(self):
+        errors = rule_errors(self, PROJECT_RULES)
         if self.enterprise_id and self.region_id and outside_county(self.region_id, self.enterprise.region_id, county_ids()):
-            raise ValidationError(
-                {"enterprise": _("%(enterprise)s is registered outside the project's county.") % {"enterprise": self.enterprise}}
-            )
+            errors["enterprise"] = enterprise_outside_message(self.enterprise)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def next_stage(self) -> str | None:
@@ -240,6 +266,11 @@ class StageChange(models.Model):
     correction = models.BooleanField(_("correction backwards"), default=False)
     automatic = models.BooleanField(_("automatic"), default=False)
     reason = models.TextField(_("reason"), blank=True)
+    # The evidence of a stage reached from statistics (上规 from the enterprise's revenue of a year).
+    statistics = models.ForeignKey(
+        "enterprises.EnterpriseYear", verbose_name=_("statistics"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
@@ -279,6 +310,8 @@ class MonthlyReport(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = ("status", "reviewed_by", "review_note")
     history = HistoricalRecords()
 
     class Meta:
@@ -292,6 +325,24 @@ class MonthlyReport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:report_detail", args=[self.pk])
+
+    def clean(self):
+        """A report's rules, for the report services (form and API) and, the same messages, the import."""
+        errors = rule_errors(self, REPORT_RULES, current_month=date.today().replace(day=1))
+        if self.project_id and self.month:
+            others = MonthlyReport.objects.filter(project_id=self.project_id, month=self.month).exclude(pk=self.pk)
+            if "month" not in errors and others.exists():
+                errors["month"] = reported_message(self.project, self.month)
+            earlier, to_date = self.earlier_to_date(), self.invested_to_date
+            if "invested_to_date" not in errors and None not in (earlier, to_date) and to_date < earlier:
+                errors["invested_to_date"] = below_earlier_message(self.invested_to_date, earlier)
+        if errors:
+            raise ValidationError(errors)
+
+    def earlier_to_date(self) -> float | None:
+        """The investment to date of the project's previous report."""
+        earlier = MonthlyReport.objects.filter(project_id=self.project_id, month__lt=self.month).order_by("-month")
+        return earlier.values_list("invested_to_date", flat=True).first()
 
     @property
     def region(self):
@@ -323,6 +374,10 @@ class ElementNeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} {self.get_element_display()}"
+
+    def clean(self):
+        if errors := rule_errors(self, ELEMENT_NEED_RULES):
+            raise ValidationError(errors)
 
     @property
     def region(self):
@@ -388,3 +443,45 @@ class Lead(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:lead_edit", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.status in (self.Status.SIGNED, self.Status.PROJECT) and not self.signed_on:
+            errors["signed_on"] = _("A signed lead needs its signing date.")
+        if self.status == self.Status.PROJECT and not self.project_id:
+            errors["project"] = _("Name the project the lead became.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class MonthClosing(models.Model):
+    """A month of the city's four lists and its closing: once closed, the lists of the month are the stored
+    ``snapshot`` (read by the lists page and its workbook), which no later import or edit changes. The city
+    closes a month by hand or sets ``closes_on``, the day it closes by itself; reopening is recorded in the
+    history with its reason."""
+
+    month = models.DateField(_("month"), unique=True)  # its first day; the scope is the whole city
+    closes_on = models.DateField(_("closes automatically on"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )  # fmt: skip
+    # The city's four lists at closing, one Parquet table with a ``list`` column (mujun.projects.lists).
+    snapshot = models.BinaryField(_("snapshot"), null=True, blank=True, editable=False)
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True, editable=False)
+    history = HistoricalRecords()  # keeps every snapshot circulated, and who reopened a month and why
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = ("closes_on", "closed_at", "closed_by", "snapshot", "reopen_reason")
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("month closing")
+        verbose_name_plural = _("month closings")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None

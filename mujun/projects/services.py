@@ -16,14 +16,16 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
 from mujun.core import uploads as core_uploads
 from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.scoping import require_edit
-from mujun.engine.projects import STAGE_ORDER
-from mujun.projects.models import Evidence, MonthlyReport, Project, Stage, StageChange
+from mujun.engine.projects import STAGE_ORDER, month_end
+from mujun.projects import lists
+from mujun.projects.models import Evidence, MonthClosing, MonthlyReport, Project, Stage, StageChange
 
 THUMBNAIL_SIZE = (320, 320)
 ABOVE_SCALE_REVENUE = 2000.0  # 万元: 20 million yuan of yearly revenue
@@ -45,7 +47,11 @@ ACCEPTED_EXTENSIONS = {PHOTO: core_uploads.IMAGES, DOCUMENT: (".pdf", ".docx", "
 
 
 class Refused(ValueError):
-    """A rule refused the operation; the message is bilingual."""
+    """A rule refused the operation; ``field`` names the field refused, when the rule is a field's."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -133,8 +139,10 @@ def missing_evidence(stage: str, uploads: list[Upload]) -> list[set[str]]:
     return [group for group in REQUIRED_EVIDENCE[stage] if not group & kinds]
 
 
-def advance(project: Project, stage: str, on: date, uploads: list[Upload], user, automatic: bool = False) -> Project:
-    """Moves the project into the next stage on ``on`` with the evidence that stage requires."""
+def advance(project: Project, stage: str, on: date, uploads: list[Upload], user, automatic: bool = False,
+            reason: str = "", statistics=None) -> Project:
+    """Moves the project into the next stage on ``on`` with the evidence that stage requires (an automatic
+    move: the ``statistics`` it follows from, described in ``reason``). Never on a day of a closed month."""
     if user is not None:
         require_edit(user, project)
     current = STAGE_ORDER.index(project.stage)
@@ -153,6 +161,11 @@ def advance(project: Project, stage: str, on: date, uploads: list[Upload], user,
         raise Refused(f"请填写{_stage_label(stage)}日期 / the date of {stage} is required")
     if on > date.today():
         raise Refused(f"{_stage_label(stage)}日期不能晚于今天 / the date of {stage} cannot be in the future")
+    if closed_month(on) is not None:
+        raise Refused(
+            _("The four lists of %(month)s are closed: the date of %(stage)s cannot fall in that month; a city "
+              "administrator may reopen the month.") % {"month": f"{on:%Y-%m}", "stage": Stage(stage).label}
+        )  # fmt: skip
     previous = STAGE_ORDER[current]
     previous_date = getattr(project, f"actual_{previous}", None) if current > 0 else None
     if previous_date is not None and on < previous_date:
@@ -180,8 +193,9 @@ def advance(project: Project, stage: str, on: date, uploads: list[Upload], user,
         locked.save()
         keep_files(locked, uploads, user, stored, stage=stage)
         StageChange.objects.create(
-            project=locked, from_stage=previous, to_stage=stage, date=on, user=user, automatic=automatic
-        )
+            project=locked, from_stage=previous, to_stage=stage, date=on, user=user, automatic=automatic,
+            reason=reason, statistics=statistics,
+        )  # fmt: skip
         return locked
 
     advanced = atomic_with_files(store)
@@ -214,26 +228,158 @@ def correct_back(project: Project, stage: str, user, reason: str) -> Project:
     return project
 
 
-def mark_above_scale(enterprise_ids, year: int, revenue_by_enterprise: dict[int, float] | None = None) -> int:
-    """Marks 上规 the at-capacity or commissioned projects of enterprises whose revenue in ``year`` reached
-    20 million yuan, dated 31 December of that year (or today, if earlier). Returns how many moved."""
+def create_with_reached_stages(projects: list[Project], user) -> list[Project]:
+    """Stores new projects entered with the stages they reached before the platform kept them (the demo city,
+    a ledger taken over): each project is at the last stage it has an actual date for, and a stage change
+    by ``user`` is recorded for every date. Refused when a stage is skipped or a date is before the one of
+    the stage before it."""
+    from mujun.core.history import bulk_create
+
+    changes = []
+    for project in projects:
+        reached = [stage for stage in STAGE_ORDER[1:] if getattr(project, f"actual_{stage}", None) is not None]
+        if reached != list(STAGE_ORDER[1 : len(reached) + 1]):
+            raise Refused(_("Project %(project)s skips a stage.") % {"project": project.code})
+        dates = [getattr(project, f"actual_{stage}") for stage in reached]
+        if dates != sorted(dates):
+            raise Refused(_("The stage dates of project %(project)s are out of order.") % {"project": project.code})
+        project.stage = reached[-1] if reached else Stage.PLANNED
+        changes.append([(before, stage, on) for before, stage, on in zip(STAGE_ORDER, reached, dates, strict=False)])
+    with transaction.atomic():
+        created = bulk_create(Project, projects, user=user)
+        StageChange.objects.bulk_create(
+            StageChange(project=project, from_stage=before, to_stage=stage, date=on, user=user)
+            for project, moves in zip(created, changes, strict=True)
+            for before, stage, on in moves
+        )
+    return created
+
+
+def mark_above_scale(enterprise_ids, year: int) -> int:
+    """The statistics of ``year`` make 上规 the at-capacity (达产) projects of the enterprises whose revenue
+    reached 20 million yuan, dated 31 December of that year, with the statistics as evidence. Returns how many
+    moved.
+
+    Nothing moves before the year has ended, for a project that reached 达产 after it (the figures are older
+    than the project's capacity), or when December of that year is closed. A commissioned project stays:
+    达产 needs its output figures, which an enterprise's revenue is not, and no stage is skipped.
+    """
     from mujun.enterprises.models import EnterpriseYear
 
-    qualifying = EnterpriseYear.objects.filter(
-        enterprise_id__in=list(enterprise_ids), year=year, revenue__gte=ABOVE_SCALE_REVENUE
-    ).values_list("enterprise_id", flat=True)
-    on = min(date(year, 12, 31), date.today())
+    year_end = date(year, 12, 31)
+    if year_end >= date.today() or closed_month(year_end) is not None:
+        return 0
+    statistics = {
+        figures.enterprise_id: figures
+        for figures in EnterpriseYear.objects.filter(
+            enterprise_id__in=list(enterprise_ids), year=year, revenue__gte=ABOVE_SCALE_REVENUE
+        )
+    }
     projects = Project.objects.filter(
-        enterprise_id__in=list(qualifying), stage__in=[Stage.COMMISSIONED, Stage.CAPACITY]
-    )
-    moved = 0
+        enterprise_id__in=list(statistics), stage=Stage.CAPACITY, actual_capacity__lte=year_end
+    ).order_by("pk")
     for project in projects:
-        # 上规 follows 达产; a commissioned project reaching the threshold has reached capacity in fact.
-        if project.stage == Stage.COMMISSIONED:
-            project = advance(project, Stage.CAPACITY, max(on, project.actual_commissioned), [], None, automatic=True)
-        advance(project, Stage.ABOVE_SCALE, max(on, project.actual_capacity), [], None, automatic=True)
-        moved += 1
-    return moved
+        figures = statistics[project.enterprise_id]
+        reason = _("Revenue of %(year)s: %(revenue)s (10k yuan), enterprise statistics #%(id)s") % {
+            "year": year, "revenue": f"{figures.revenue:g}", "id": figures.pk,
+        }  # fmt: skip
+        advance(project, Stage.ABOVE_SCALE, year_end, [], None, automatic=True, reason=reason, statistics=figures)
+    return len(projects)
+
+
+# -- closing a month of the four lists ----------------------------------------------------------------------
+
+
+def _require_city_admin(user, act: str) -> None:
+    if user is None or not user.is_city_admin:
+        raise PermissionDenied(_("Only a city administrator may %(act)s.") % {"act": act})
+
+
+def _close(closing: MonthClosing, user) -> MonthClosing:
+    """Stores the city's lists of the month as they are now and marks it closed."""
+    closing.snapshot = lists.snapshot_bytes(lists.live_lists(None, closing.month))
+    closing.closed_at = timezone.now()
+    closing.closed_by = user
+    closing.closes_on = None
+    closing._change_reason = "closed" if user is not None else "closed automatically"
+    closing._history_user = user
+    closing.save()
+    return closing
+
+
+def close_due_months(today: date | None = None) -> int:
+    """Closes the months whose closing day, set by the city, has come (run daily by ``close_months``, and
+    before any closing is read, so a missed run changes nothing). Returns how many closed."""
+    today = today or date.today()
+    due = MonthClosing.objects.filter(closed_at=None, closes_on__lte=today).values_list("pk", flat=True)
+    closed = 0
+    for pk in list(due):
+        with transaction.atomic():
+            closing = MonthClosing.objects.select_for_update().get(pk=pk)
+            if closing.closed_at is None and closing.closes_on is not None and closing.closes_on <= today:
+                _close(closing, None)
+                closed += 1
+    return closed
+
+
+def closed_month(day: date) -> MonthClosing | None:
+    """The closing of the month of ``day`` if that month is closed."""
+    close_due_months()
+    return MonthClosing.objects.filter(month=day.replace(day=1), closed_at__isnull=False).first()
+
+
+def _month_ended(month: date) -> None:
+    if month_end(month) >= date.today():
+        raise Refused(_("%(month)s has not ended; it cannot be closed yet.") % {"month": f"{month:%Y-%m}"})
+
+
+def close_month(month: date, user) -> MonthClosing:
+    """A city administrator closes the month: its four lists become the stored snapshot."""
+    _require_city_admin(user, _("close a month"))
+    month = month.replace(day=1)
+    _month_ended(month)
+    with transaction.atomic():
+        closing, _created = MonthClosing.objects.select_for_update().get_or_create(month=month)
+        if closing.is_closed:
+            raise Refused(_("%(month)s is already closed.") % {"month": f"{month:%Y-%m}"})
+        return _close(closing, user)
+
+
+def schedule_closing(month: date, closes_on: date | None, user) -> MonthClosing:
+    """A city administrator sets the day the month closes by itself (or clears it with ``None``)."""
+    _require_city_admin(user, _("close a month"))
+    month = month.replace(day=1)
+    if closes_on is not None and closes_on <= month_end(month):
+        raise Refused(_("The closing day must come after %(month)s has ended.") % {"month": f"{month:%Y-%m}"})
+    with transaction.atomic():
+        closing, _created = MonthClosing.objects.select_for_update().get_or_create(month=month)
+        if closing.is_closed:
+            raise Refused(_("%(month)s is already closed.") % {"month": f"{month:%Y-%m}"})
+        closing.closes_on = closes_on
+        closing._change_reason = "scheduled"
+        closing._history_user = user
+        closing.save()
+    close_due_months()
+    return closing
+
+
+def reopen_month(month: date, user, reason: str) -> MonthClosing:
+    """A city administrator reopens a closed month, with a reason; the history keeps the snapshot circulated,
+    who reopened it and why. The lists are computed from the records again until the month is closed anew."""
+    _require_city_admin(user, _("reopen a month"))
+    if not reason.strip():
+        raise Refused(_("Reopening a month needs a reason."))
+    month = month.replace(day=1)
+    with transaction.atomic():
+        closing = MonthClosing.objects.select_for_update().filter(month=month, closed_at__isnull=False).first()
+        if closing is None:
+            raise Refused(_("%(month)s is not closed.") % {"month": f"{month:%Y-%m}"})
+        closing.closed_at = closing.closed_by = closing.snapshot = None
+        closing.reopen_reason = reason.strip()
+        closing._change_reason = f"reopened: {reason.strip()}"[:100]
+        closing._history_user = user
+        closing.save()
+    return closing
 
 
 def submit_report(project: Project, month: date, invested_month: float, invested_to_date: float | None,
@@ -241,31 +387,20 @@ def submit_report(project: Project, month: date, invested_month: float, invested
     """A county operator's monthly report (or the resubmission of one sent back)."""
     require_edit(user, project)
     month = month.replace(day=1)
-    if invested_month is None or invested_month < 0:
-        raise Refused("当月完成投资不能为负数 / the investment in the month cannot be negative")
-    if invested_to_date is not None and invested_to_date < 0:
-        raise Refused("累计完成投资不能为负数 / the investment to date cannot be negative")
-    if month > date.today().replace(day=1):
-        raise Refused(f"不能填报未来月份{month:%Y-%m} / month {month:%Y-%m} is in the future")
-    taken = MonthlyReport.objects.filter(project=project, month=month)
-    if report is not None:
-        taken = taken.exclude(pk=report.pk)
-        if report.status == MonthlyReport.Status.APPROVED:
-            raise Refused("该月报已审核通过，不能修改 / this report was approved and can no longer be changed")
-    if taken.exists():
-        raise Refused(
-            f"项目“{project}”{month:%Y年%m月}已填报月报 / project {project.code} already has a report for {month:%Y-%m}"
-        )
-    earlier = (
-        MonthlyReport.objects.filter(project=project, month__lt=month).order_by("-month").values_list("invested_to_date", flat=True).first()
-    )
-    if invested_to_date is None:
-        invested_to_date = (earlier or 0) + invested_month
-    if earlier is not None and invested_to_date < earlier:
-        raise Refused(
-            f"累计完成投资{invested_to_date}小于上月累计{earlier} / the investment to date ({invested_to_date}) is less "
-            f"than the previous report's ({earlier})"
-        )
+    if report is not None and report.status == MonthlyReport.Status.APPROVED:
+        raise Refused("该月报已审核通过，不能修改 / this report was approved and can no longer be changed")
+    candidate = MonthlyReport(pk=report.pk if report else None, project=project, month=month, invested_month=invested_month)
+    if invested_to_date is None and invested_month is not None:
+        invested_to_date = (candidate.earlier_to_date() or 0) + invested_month
+    candidate.invested_to_date = invested_to_date
+    try:  # the report's rules (MonthlyReport.clean), which the import applies too
+        candidate.full_clean(
+            exclude=["notes", "status", "review_note", "submitted_by", "reviewed_by"],
+            validate_unique=False, validate_constraints=False,
+        )  # fmt: skip
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise Refused(messages[0], field=field) from error
     for upload in uploads:
         if upload.kind != PHOTO:
             upload.kind = PHOTO
@@ -299,6 +434,21 @@ def review_report(report: MonthlyReport, approve: bool, note: str, user) -> Mont
     report.reviewed_by = user
     report.save()
     return report
+
+
+def approve_reports(reports, user) -> int:
+    """The city approves every submitted report of the ``reports`` queryset at once (the demo's past months);
+    returns how many. Each is recorded in its history as approved by ``user``."""
+    from mujun.core.history import write_history
+
+    if user is None or not user.is_city_admin:
+        raise PermissionDenied("只有市级管理员可以审核月报 / only a city administrator may review reports")
+    with transaction.atomic():
+        submitted = reports.filter(status=MonthlyReport.Status.SUBMITTED)
+        ids = list(submitted.values_list("pk", flat=True))
+        MonthlyReport.objects.filter(pk__in=ids).update(status=MonthlyReport.Status.APPROVED, reviewed_by=user)
+        write_history(MonthlyReport.objects.filter(pk__in=ids), "~", user=user, reason="review")
+    return len(ids)
 
 
 def delete_report(report: MonthlyReport, user) -> None:

@@ -34,6 +34,7 @@ urlpatterns = [
         name="evidence_thumbnail",
     ),
     path("lists/", views.FourListsView.as_view(), name="four_lists"),
+    path("lists/closing/", views.MonthClosingView.as_view(), name="month_closing"),
     path("board/", views.BoardView.as_view(), name="board"),
     path("portfolio/", views.PortfolioView.as_view(), name="portfolio"),
     path("leads/", views.LeadListView.as_view(), name="lead_list"),

@@ -8,13 +8,16 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from mujun.core.charts import chart_html
 from mujun.core.exports import ExportColumn, xlsx_response
+from mujun.core.queries import query_value
 from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.validators import year_validators
 from mujun.core.views import (
     ObjectDetailView,
     ObjectEditView,
@@ -23,13 +26,15 @@ from mujun.core.views import (
     ObjectListView,
 )
 from mujun.engine import projects as engine
-from mujun.projects import board, frames, services
+from mujun.evaluation.grades import published_grades
+from mujun.projects import board, frames, lists, services
 from mujun.projects.filtersets import LeadFilterSet, MonthlyReportFilterSet, ProjectFilterSet
 from mujun.projects.forms import (
     AdvanceForm,
     CorrectionForm,
     ElementNeedForm,
     LeadForm,
+    MonthClosingForm,
     MonthlyReportForm,
     ProjectForm,
     ReviewForm,
@@ -37,16 +42,21 @@ from mujun.projects.forms import (
     current_month,
 )
 from mujun.projects.imports import MonthlyReportImporter, ProjectImporter
-from mujun.projects.models import ElementNeed, Evidence, Field, Lead, Level, MonthlyReport, Project, Stage, Team
+from mujun.projects.models import (
+    ElementNeed,
+    Evidence,
+    Field,
+    Lead,
+    Level,
+    MonthClosing,
+    MonthlyReport,
+    Project,
+    Stage,
+    Team,
+)
 from mujun.projects.tables import LeadTable, MonthlyReportTable, ProjectTable
 from mujun.regions.models import Region
 
-LIST_TITLES = {
-    "construction": ("在建项目", gettext_lazy("Under construction"), "开工日期"),
-    "completed": ("竣工项目", gettext_lazy("Completed"), "竣工日期"),
-    "commissioned": ("投产项目", gettext_lazy("Commissioned"), "投产日期"),
-    "above_scale": ("上规项目", gettext_lazy("Above designated size"), "上规日期"),
-}
 RAG_CLASSES = {"red": "danger", "amber": "warning", "green": "success", "none": "secondary"}
 
 
@@ -108,16 +118,10 @@ def _required_text(stage: str) -> str:
 
 
 def _enterprise_grades(enterprise) -> list:
-    """The enterprise's evaluation grades (newest first), from the evaluation app when it is there."""
+    """The enterprise's published grades, one per year (newest first, at most five)."""
     if enterprise is None:
         return []
-    try:
-        from mujun.evaluation.models import Result
-    except ImportError:
-        return []
-    return list(
-        Result.objects.filter(enterprise=enterprise).select_related("run").order_by("-run__year", "-run__created_at")[:5]
-    )
+    return published_grades([enterprise.pk]).get(enterprise.pk, [])[:5]
 
 
 def _project_rag(project) -> str:
@@ -285,7 +289,7 @@ class MonthlyReportSubmitView(View):
                     uploads, request.user, report=self.report,
                 )  # fmt: skip
             except services.Refused as refusal:
-                form.add_error(None, str(refusal))
+                form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
             else:
                 messages.success(request, _("Report submitted."))
                 return HttpResponseRedirect(report.get_absolute_url())
@@ -335,68 +339,61 @@ def region_and_month(request) -> tuple[RegionMonthForm, Region | None, date]:
     return form, region, month
 
 
-def four_lists_frames(region: Region | None, month: date) -> dict[str, pl.DataFrame]:
-    end = engine.month_end(month)
-    projects = frames.projects_in(region).filter(actual_construction__lte=end)
-    lists = engine.four_lists(
-        frames.project_frame(projects, frames.LIST_COLUMNS), frames.report_frame(frames.reports_of_month(region, month)), month
-    )
-    names = frames.region_names()
-    counties = frames.county_names()
-    return {
-        key: frame.with_columns(
-            pl.col("region_id").replace_strict(names, default=None, return_dtype=pl.Utf8).alias("region"),
-            pl.col("region_id").replace_strict(counties, default=None, return_dtype=pl.Utf8).alias("county"),
-        ).sort("county", "code")
-        for key, frame in lists.items()
-    }
-
-
-def list_sheet(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    """One list as the city circulates it: Chinese headers, a totals row."""
-    date_header = LIST_TITLES[key][2]
-    sheet = frame.select(
-        pl.int_range(1, pl.len() + 1).cast(pl.Utf8).alias("序号"),
-        pl.col("code").alias("项目编号"),
-        pl.col("name").alias("项目名称"),
-        pl.col("enterprise__name").alias("实施企业"),
-        pl.col("county").alias("县区"),
-        pl.col("region").alias("所属区域"),
-        pl.col("total_investment").alias("总投资(万元)"),
-        pl.col("fixed_asset_investment").alias("固定资产投资(万元)"),
-        pl.col("reached_on").alias(date_header),
-        pl.col("invested_month").alias("当月完成投资(万元)"),
-        pl.col("invested_to_date").alias("累计完成投资(万元)"),
-    )
-    return engine.with_totals(
-        sheet, "序号", f"合计（{frame.height}个）",
-        ["总投资(万元)", "固定资产投资(万元)", "当月完成投资(万元)", "累计完成投资(万元)"],
-    )  # fmt: skip
-
-
 class FourListsView(View):
+    """The four lists of a region and month: a closed month's stored snapshot (已关账), else computed now."""
+
     def get(self, request):
         form, region, month = region_and_month(request)
-        lists = four_lists_frames(region, month)
+        four, closing = lists.month_lists(region, month)
         place = region.name if region else Region.objects.filter(level="city").values_list("name", flat=True).first() or ""
         if "export" in request.GET:
-            sheets = {LIST_TITLES[key][0]: list_sheet(frame, key) for key, frame in lists.items()}
+            sheets = {lists.LIST_TITLES[key][0]: lists.list_sheet(frame, key) for key, frame in four.items()}
             return xlsx_response(sheets, f"{place}{month:%Y年%m月}四张清单.xlsx")
         tabs = [
             {
                 "key": key,
-                "label": LIST_TITLES[key][1],
+                "label": lists.LIST_TITLES[key][1],
                 "rows": frame.head(200).to_dicts(),
                 "count": frame.height,
                 "total": frame["total_investment"].sum(),
                 "month_total": frame["invested_month"].sum(),
             }
-            for key, frame in lists.items()
+            for key, frame in four.items()
         ]
+        scheduled = MonthClosing.objects.filter(month=month, closed_at=None).first()
         return render(
             request, "projects/four_lists.html",
-            {"form": form, "tabs": tabs, "month": month, "place": place, "querystring": request.GET.urlencode()},
+            {
+                "form": form, "tabs": tabs, "month": month, "place": place, "querystring": request.GET.urlencode(),
+                "closing": closing, "closes_on": scheduled.closes_on if scheduled else None,
+                "can_close": getattr(request.user, "is_city_admin", False),
+            },
         )  # fmt: skip
+
+
+class MonthClosingView(View):
+    """POST: a city administrator closes a month of the four lists, sets its closing day, or reopens it."""
+
+    def post(self, request):
+        form = MonthClosingForm(request.POST)
+        back = reverse("projects:four_lists")
+        if not form.is_valid():
+            messages.error(request, _("The request to close or reopen a month is incomplete."))
+            return HttpResponseRedirect(back)
+        month, action = form.cleaned_data["month"].replace(day=1), form.cleaned_data["action"]
+        try:
+            if action == "close":
+                services.close_month(month, request.user)
+                messages.success(request, _("%(month)s is closed; its lists are stored as they are now.") % {"month": f"{month:%Y-%m}"})
+            elif action == "schedule":
+                services.schedule_closing(month, form.cleaned_data["closes_on"], request.user)
+                messages.success(request, _("The closing day was set."))
+            else:
+                services.reopen_month(month, request.user, form.cleaned_data["reason"])
+                messages.success(request, _("%(month)s was reopened.") % {"month": f"{month:%Y-%m}"})
+        except services.Refused as refusal:
+            messages.error(request, str(refusal))
+        return HttpResponseRedirect(f"{back}?month={month:%Y-%m}")
 
 
 class MissingReportsView(View):
@@ -465,11 +462,8 @@ class PortfolioView(View):
         years = sorted(
             {y for y in Project.objects.exclude(plan_year=None).values_list("plan_year", flat=True).distinct()}
         ) or [date.today().year]
-        try:
-            year = int(request.GET.get("year") or years[-1])
-        except ValueError:
-            year = years[-1]
-        level = request.GET.get("level") or ""
+        year = query_value(request, "year", forms.IntegerField(validators=year_validators())) or years[-1]
+        level = query_value(request, "level", forms.ChoiceField(choices=Level.choices)) or ""
         queryset = Project.objects.filter(plan_year=year)
         if level:
             queryset = queryset.filter(level=level)

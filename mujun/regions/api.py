@@ -3,6 +3,7 @@ from rest_framework import viewsets
 from mujun.core.permissions import RegionScopedWritesMixin
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.regions.filtersets import RegionFilterSet
+from mujun.regions.forms import RegionForm
 from mujun.regions.models import Region
 
 
@@ -11,7 +12,7 @@ class RegionSerializer(ValidatedModelSerializer):
 
     class Meta:
         model = Region
-        fields = ["id", "code", "name", "level", "parent"]
+        fields = ["id", *RegionForm.Meta.fields]
 
 
 class RegionViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):

@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class RegionsConfig(AppConfig):
+
+class RegionsConfig(apps_registry.DomainAppConfig):
     name = "mujun.regions"
     label = "regions"
     verbose_name = _("Regions")

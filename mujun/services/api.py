@@ -1,5 +1,5 @@
 """Enterprise problems over the API: read, scoped like the pages (a handler sees their department's).
-Changes of state go through the pages' workflow, which checks who takes each step."""
+Changes of state go through mujun.services.services, which checks who takes each step."""
 
 from rest_framework import serializers, viewsets
 
@@ -7,7 +7,7 @@ from mujun.core.permissions import RegionScopedPermission
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.services.filtersets import ProblemFilterSet
 from mujun.services.models import Department, Problem
-from mujun.services.workflow import visible_problems
+from mujun.services.services import visible_problems
 
 
 class ProblemSerializer(ValidatedModelSerializer):
@@ -18,7 +18,7 @@ class ProblemSerializer(ValidatedModelSerializer):
         fields = ["id", "enterprise", "plan", "category", "title", "description", "status", "department", "deadline",
                   "answer", "feedback", "times_sent_back", "submitted_at", "assigned_at", "answered_at", "closed_at",
                   "overdue"]  # fmt: skip
-        # Set by the steps of mujun.services.workflow (assign, answer, confirm, send back), never by hand.
+        # Set by the steps of mujun.services.services (assign, answer, confirm, send back), never by hand.
         read_only_fields = ["status", "department", "deadline", "answer", "feedback", "times_sent_back", "submitted_at",
                             "assigned_at", "answered_at", "closed_at"]  # fmt: skip
 

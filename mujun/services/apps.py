@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import apps_registry
 
-class ServicesConfig(AppConfig):
+
+class ServicesConfig(apps_registry.DomainAppConfig):
     name = "mujun.services"
     label = "services"
     verbose_name = _("Services")

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from mujun.core.history import bulk_create
 from mujun.core.management.commands._demo_data import DEMO_PASSWORD
+from mujun.engine.demo import person_names, short_name
 from mujun.enterprises.models import Enterprise
 from mujun.services.models import Department, Problem, ServicePlan
+from mujun.services.services import transition
 
 # department, its handler's user name and name, the categories it usually takes
 DEPARTMENTS = [
@@ -60,21 +62,23 @@ def load(context, problems: int = 360) -> None:
         for category in categories:
             by_category.setdefault(category, []).append(department)
 
-    enterprise_ids = list(Enterprise.objects.order_by("-land_mu").values_list("pk", flat=True)[:2000])
+    largest = list(Enterprise.objects.order_by("-land_mu").values_list("pk", "name")[:2000])
+    enterprise_ids = [pk for pk, _name in largest]
     if not enterprise_ids:
         context.log("services: no enterprises, no problems")
         return
-    key = enterprise_ids[:20]  # the largest land holders are the key enterprises
+    key = largest[:20]  # the largest land holders are the key enterprises
+    cadres = person_names(len(key), seed=context.seed + 23)
     plans = bulk_create(
         ServicePlan,
         [
             ServicePlan(
                 enterprise_id=pk,
-                title=f"重点企业“一企一策”服务方案（{i + 1:02d}）",
-                cadre=f"联企干部{i + 1:02d}",
+                title=f"{short_name(name)}“一企一策”服务方案",
+                cadre=cadres[i],
                 goals="稳定生产、扩大有效投资；协调用地、用能、融资与人才；推动亩均效益提升。",
             )
-            for i, pk in enumerate(key)
+            for i, (pk, name) in enumerate(key)
         ],
         user=context.admin,
     )
@@ -95,29 +99,34 @@ def load(context, problems: int = 360) -> None:
             category=category,
             title=str(rng.choice(TITLES[category])),
             description="走访中企业反映，请相关部门协调解决。",
-            status=status,
             recorded_by=context.admin,
             submitted_at=submitted,
         )
+        # The steps the problem went through, taken below through the services as they were taken then.
+        steps = []
         if status != "submitted":
-            problem.department = by_category.get(category, departments)[int(rng.integers(len(by_category.get(category, departments))))]
-            problem.assigned_at = submitted + dt.timedelta(days=float(rng.uniform(0.2, 3)))
+            department = by_category.get(category, departments)[int(rng.integers(len(by_category.get(category, departments))))]
+            assigned_at = min(submitted + dt.timedelta(days=float(rng.uniform(0.2, 3))), now)
             # A third of the open ones run late: their deadline has passed.
             late = status in ("assigned", "in_progress", "sent_back") and rng.random() < 0.35
             days = -float(rng.uniform(1, 30)) if late else float(rng.uniform(5, 45))
-            problem.deadline = today + dt.timedelta(days=days) if status != "closed" else (
-                problem.assigned_at + dt.timedelta(days=30)
-            ).date()
+            deadline = today + dt.timedelta(days=days) if status != "closed" else (assigned_at + dt.timedelta(days=30)).date()
+            deadline = max(deadline, timezone.localdate(assigned_at))
+            steps.append(("assign", {"department": department, "deadline": deadline, "at": assigned_at}))
+        if status != "submitted" and status != "assigned":
+            steps.append(("start", {"at": assigned_at}))
         if status in ("answered", "closed", "sent_back"):
-            answered = problem.assigned_at + dt.timedelta(days=float(rng.gamma(2.0, 4.0 + 3 * (i % 4))))
-            problem.answered_at = min(answered, now) if status != "sent_back" else None
-            problem.answer = "已协调相关单位，明确办理路径和时间节点。"
+            answered = assigned_at + dt.timedelta(days=float(rng.gamma(2.0, 4.0 + 3 * (i % 4))))
+            answered_at = min(answered, now)
+            steps.append(("answer", {"text": "已协调相关单位，明确办理路径和时间节点。", "at": answered_at}))
         if status == "sent_back":
-            problem.times_sent_back = 1
-            problem.feedback = "企业认为答复未解决实际问题，请进一步协调。"
+            steps.append(("send_back", {"text": "企业认为答复未解决实际问题，请进一步协调。", "at": answered_at}))
         if status == "closed":
-            problem.closed_at = min(problem.answered_at + dt.timedelta(days=float(rng.uniform(1, 7))), now)
-            problem.feedback = "企业确认问题已解决，表示满意。"
-        records.append(problem)
-    bulk_create(Problem, records, user=context.admin)
+            closed_at = min(answered_at + dt.timedelta(days=float(rng.uniform(1, 7))), now)
+            steps.append(("confirm", {"text": "企业确认问题已解决，表示满意。", "at": closed_at}))
+        records.append((problem, steps))
+    bulk_create(Problem, [problem for problem, _steps in records], user=context.admin)
+    for problem, steps in records:
+        for action, options in steps:
+            transition(problem, context.admin, action, **options)
     context.log(f"services: {len(departments)} departments (handlers handler_*), {len(plans)} plans, {problems} problems")

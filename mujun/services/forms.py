@@ -49,13 +49,6 @@ class ProblemForm(EnterpriseScopedForm):
         fields = ["enterprise", "category", "title", "description", "plan"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
-    def clean(self):
-        cleaned = super().clean()
-        plan, enterprise = cleaned.get("plan"), cleaned.get("enterprise")
-        if plan and enterprise and plan.enterprise_id != enterprise.pk:
-            self.add_error("plan", "服务方案属于另一家企业 / the service plan belongs to another enterprise")
-        return cleaned
-
 
 class ServicePlanForm(EnterpriseScopedForm):
     class Meta:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -105,6 +106,11 @@ class Problem(models.Model):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = (
+        "status", "department", "deadline", "answer", "feedback", "times_sent_back", "assigned_at", "answered_at",
+        "closed_at",
+    )  # fmt: skip
     history = HistoricalRecords()
 
     class Meta:
@@ -118,6 +124,10 @@ class Problem(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("services:problem_detail", args=[self.pk])
+
+    def clean(self):
+        if self.plan_id and self.enterprise_id and self.plan.enterprise_id != self.enterprise_id:
+            raise ValidationError({"plan": _("The service plan belongs to another enterprise.")})
 
     @property
     def is_overdue(self) -> bool:

@@ -8,7 +8,7 @@ from django.views import View
 
 from mujun.core.exports import ExportColumn
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectExportView, ObjectListView
-from mujun.services import workflow
+from mujun.services import services
 from mujun.services.filtersets import DepartmentFilterSet, ProblemFilterSet, ServicePlanFilterSet
 from mujun.services.forms import AssignForm, DepartmentForm, ProblemForm, ServicePlanForm
 from mujun.services.models import Department, Problem, ServicePlan
@@ -25,7 +25,7 @@ class ProblemListView(ObjectListView):
     export_url_name = "services:problem_export"
 
     def get_queryset(self):
-        return workflow.visible_problems(self.request.user, PROBLEMS)
+        return services.visible_problems(self.request.user, PROBLEMS)
 
 
 class ProblemDetailView(ObjectDetailView):
@@ -34,13 +34,13 @@ class ProblemDetailView(ObjectDetailView):
 
     def get_object(self):
         return get_object_or_404(
-            workflow.visible_problems(self.request.user, PROBLEMS.select_related("plan", "enterprise__region")),
+            services.visible_problems(self.request.user, PROBLEMS.select_related("plan", "enterprise__region")),
             pk=self.kwargs["pk"],
         )
 
     def get_extra_context(self, obj):
         return {
-            "actions": workflow.allowed_actions(self.request.user, obj),
+            "actions": services.allowed_actions(self.request.user, obj),
             "assign_form": AssignForm(initial={"department": obj.department, "deadline": obj.deadline}),
         }
 
@@ -51,7 +51,7 @@ class ProblemEditView(ObjectEditView):
 
     def get_object(self):
         if "pk" in self.kwargs:
-            return get_object_or_404(workflow.visible_problems(self.request.user, PROBLEMS), pk=self.kwargs["pk"])
+            return get_object_or_404(services.visible_problems(self.request.user, PROBLEMS), pk=self.kwargs["pk"])
         return Problem(recorded_by=self.request.user)
 
     def get_form(self, obj):
@@ -61,7 +61,7 @@ class ProblemEditView(ObjectEditView):
 
 class ProblemTransitionView(View):
     def post(self, request, pk):
-        problem = get_object_or_404(workflow.visible_problems(request.user, PROBLEMS), pk=pk)
+        problem = get_object_or_404(services.visible_problems(request.user, PROBLEMS), pk=pk)
         action = request.POST.get("action", "")
         options = {"text": request.POST.get("text", "")}
         if action == "assign":
@@ -73,7 +73,7 @@ class ProblemTransitionView(View):
                 return HttpResponseRedirect(problem.get_absolute_url())
             options.update(form.cleaned_data)
         try:
-            workflow.transition(problem, request.user, action, **options)
+            services.transition(problem, request.user, action, **options)
             messages.success(request, _("The problem is now: %(status)s.") % {"status": problem.get_status_display()})
         except ValidationError as error:
             for message in error.messages:
@@ -103,16 +103,16 @@ class ProblemExportView(ObjectExportView):
     filename = "企业问题.xlsx"
 
     def get(self, request, **kwargs):
-        self.queryset = workflow.visible_problems(request.user, Problem.objects.all())
+        self.queryset = services.visible_problems(request.user, Problem.objects.all())
         return super().get(request, **kwargs)
 
 
 def overview(request):
     """The loop at a glance: problems by state, the overdue ones, each department's response."""
-    problems = workflow.visible_problems(request.user, Problem.objects.all())
+    problems = services.visible_problems(request.user, Problem.objects.all())
     by_status = dict(problems.values_list("status").annotate(n=Count("pk")))
     statuses = [(value, label, by_status.get(value, 0)) for value, label in Problem.Status.choices]
-    overdue = workflow.overdue(problems).select_related("enterprise", "department").order_by("deadline")
+    overdue = services.overdue(problems).select_related("enterprise", "department").order_by("deadline")
     return render(
         request,
         "services/overview.html",
@@ -121,7 +121,7 @@ def overview(request):
             "total": sum(by_status.values()),
             "overdue": overdue[:20],
             "overdue_count": overdue.count(),
-            "departments": workflow.department_stats(problems),
+            "departments": services.department_stats(problems),
         },
     )
 
@@ -134,7 +134,7 @@ class ServicePlanListView(ObjectListView):
 
     def get_queryset(self):
         # Counted over the problems the user may see: a handler's plans count their department's only.
-        visible = Q(problems__in=workflow.visible_problems(self.request.user))
+        visible = Q(problems__in=services.visible_problems(self.request.user))
         return ServicePlan.objects.select_related("enterprise").annotate(
             problem_count=Count("problems", filter=visible),
             open_count=Count("problems", filter=visible & Q(problems__status__in=Problem.OPEN_STATUSES)),
@@ -146,7 +146,7 @@ class ServicePlanDetailView(ObjectDetailView):
     template_name = "services/plan_detail.html"
 
     def get_extra_context(self, obj):
-        problems = workflow.visible_problems(self.request.user, obj.problems.select_related("department"))
+        problems = services.visible_problems(self.request.user, obj.problems.select_related("department"))
         return {"problems": problems.order_by("status", "deadline")}
 
 
@@ -168,8 +168,8 @@ class DepartmentDetailView(ObjectDetailView):
     template_name = "services/department_detail.html"
 
     def get_extra_context(self, obj):
-        problems = workflow.visible_problems(self.request.user, obj.problems.all())
-        stats = workflow.department_stats(problems)
+        problems = services.visible_problems(self.request.user, obj.problems.all())
+        stats = services.department_stats(problems)
         return {
             "stats": stats[0] if stats else None,
             "open_problems": problems.filter(status__in=Problem.OPEN_STATUSES).select_related("enterprise").order_by("deadline")[:50],

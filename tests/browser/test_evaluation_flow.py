@@ -1,5 +1,5 @@
 """A city administrator's day with the evaluation: log in, import the county workbook, run the
-evaluation, open the results and an enterprise, export the results and a policy list."""
+evaluation, publish it, open the results and an enterprise, export the results and a policy list."""
 
 import io
 import random
@@ -69,7 +69,15 @@ def test_import_evaluate_browse_export(page, logged_in, screenshot, tmp_path, re
     run = Run.objects.get()
     assert run.status == Run.Status.DONE, run.message
     assert run.results.filter(status="evaluated").count() == 40
+    assert "未发布" in page.inner_text("h1")  # a draft says so
     screenshot(page, "03-run-detail")
+
+    # Publish it: only a published run counts outside its own page (the enterprise page below).
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("form[action$='/publish/'] button")
+    run.refresh_from_db()
+    assert run.status == Run.Status.PUBLISHED and "未发布" not in page.inner_text("h1")
 
     # Browse the results: 40 rows, grade A first when sorted by rank.
     page.goto(page.url + "results/?grade=A")

@@ -35,7 +35,7 @@ def login(page, username, password):
 
 def test_judge_scores_on_a_phone_then_the_round_closes(browser, live_server, open_round, screenshot, django_user_model):
     from mujun.inspections.models import Score
-    from mujun.inspections.scoring import submit_scores
+    from mujun.inspections.services import submit_scores
 
     judges = [django_user_model.objects.create_user(f"judge{i}", role="judge", first_name=f"评委{i}") for i in range(2, 6)]
     django_user_model.objects.create_user("judge1", password="pw-judge-2026", role="judge", first_name="王建国")

@@ -63,8 +63,9 @@ def test_advance_report_and_export(page, logged_in, screenshot, tmp_path, region
     page.fill("input[name=month]", "2024-05")
     page.fill("input[name=invested_month]", "10")
     page.click("#report-form button[type=submit]")
-    page.wait_for_selector(".alert-danger")
-    assert "已填报月报" in page.inner_text(".alert-danger")
+    # The refusal stands under the month it concerns.
+    page.wait_for_selector("#report-form .invalid-feedback")
+    assert "已填报月报" in page.inner_text("#report-form .invalid-feedback")
     assert MonthlyReport.objects.count() == 1
 
     # The city reviews it and exports the four lists.
@@ -82,5 +83,12 @@ def test_advance_report_and_export(page, logged_in, screenshot, tmp_path, region
     book = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
     rows = list(book["在建项目"].iter_rows(values_only=True))
     assert rows[1][1] == "HZ-001" and rows[1][9] == 1200
+    # The city closes the month: the lists become the stored snapshot, marked 已关账.
+    assert "未关账" in page.inner_text("#month-status")
+    page.click("#month-closing button.btn-success")
+    page.wait_for_selector(".alert-success")
+    assert "已关账" in page.inner_text("#month-status")
+    assert page.is_visible("#reopen-reason")
+    screenshot(page, "projects-03b-four-lists-closed")
     page.goto(page.base + "/projects/board/")
     screenshot(page, "projects-04-board")

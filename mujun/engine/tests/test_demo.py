@@ -1,9 +1,23 @@
 import datetime as dt
+import itertools
 
 import polars as pl
 import pytest
+from shapely.geometry import Point
 
-from mujun.engine.demo import REGIONS, generate_enterprises
+from mujun.engine.demo import (
+    COUNTIES,
+    COUNTY_SEATS,
+    REGIONS,
+    county_outlines,
+    generate_enterprises,
+    generate_parcels,
+    generate_projects,
+    investor_names,
+    link_projects,
+    person_names,
+    short_name,
+)
 from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.uscc import make_uscc, uscc_problem
 
@@ -140,3 +154,99 @@ def test_a_million_rows_are_generated_by_whole_array_operations():
     frame = generate_enterprises(n_above=200_000, n_below=133_334)
     assert frame.height > 950_000
     assert frame["uscc"].n_unique() == 333_334
+
+
+# One consistent city: parcels, projects and names (mujun.engine.demo.generate_parcels and friends).
+
+BAD_NAME = r"期）|\d+$|组长\d|资企业\d"
+MANUFACTURING_CODE = r"^C(1[3-9]|[23]\d|4[0-3])\d{2}$"  # GB/T 4754 section C, divisions 13–43
+
+
+@pytest.fixture(scope="module")
+def firms(demo) -> pl.DataFrame:
+    return demo.filter(pl.col("year") == 2024).select(
+        "uscc", "name", "town_code", "industry_code", "above_scale", "land_mu", "established_on"
+    )
+
+
+@pytest.fixture(scope="module")
+def parcels(firms) -> pl.DataFrame:
+    return generate_parcels(firms, last_year=2024, seed=1)
+
+
+@pytest.fixture(scope="module")
+def projects(firms) -> pl.DataFrame:
+    return generate_projects(firms, 600, 100, seed=2)
+
+
+def test_county_outlines_tile_the_city_without_overlap():
+    outlines = county_outlines()
+    assert set(outlines) == {code for code, *_ in COUNTIES}
+    for (code, outline), (other_code, other) in itertools.combinations(outlines.items(), 2):
+        assert outline.is_valid and outline.area > 0.05
+        assert outline.intersection(other).area < 1e-9, (code, other_code)
+    for code, outline in outlines.items():
+        assert outline.contains(Point(COUNTY_SEATS[code]))
+
+
+def test_a_firms_parcels_lie_in_its_town_and_add_up_to_its_land(firms, parcels):
+    held = parcels.drop_nulls("holder_uscc").group_by("holder_uscc").agg(
+        pl.col("area_mu").sum().alias("parcels_mu"), pl.col("town_code").n_unique().alias("towns"), pl.first("town_code")
+    )
+    joined = firms.join(held, left_on="uscc", right_on="holder_uscc", how="left")
+    assert joined["parcels_mu"].null_count() == 0  # every firm holds land
+    assert (joined["towns"] == 1).all()
+    assert (joined["town_code"] == joined["town_code_right"]).all()
+    assert ((joined["parcels_mu"] - joined["land_mu"]).abs() <= 0.1 * joined["land_mu"]).all()
+    assert (parcels["area_mu"] > 0).all() and parcels["code"].is_unique().all()
+    assert parcels.filter(pl.col("holder_uscc").is_null())["stage"].unique().to_list() == ["approved"]
+    assert set(parcels["stage"]) == {"approved", "supplied", "started", "completed", "commissioned"}
+    assert parcels["holder_uscc"].drop_nulls().value_counts()["count"].max() > 1  # expansions exist
+
+
+def test_projects_are_their_firms_in_its_town_and_manufacturing_field(firms, projects):
+    joined = projects.join(firms, left_on="enterprise_uscc", right_on="uscc", how="left")
+    built = joined.filter(pl.col("stage_index") >= 2, pl.col("field") == "manufacturing")
+    assert built["name_right"].null_count() == 0  # from the landed stage on a project has its enterprise
+    assert (built["town_code"] == built["town_code_right"]).all()
+    assert (built["industry_code"] == "C" + built["industry_code_right"]).all()
+    assert joined.filter(pl.col("stage_index") == 7)["above_scale"].all()  # 上规 only for above-scale firms
+    assert joined.filter(pl.col("stage_index") == 7).height > 20
+    industrial = projects.filter(pl.col("field") == "manufacturing")
+    assert industrial["industry_code"].str.contains(MANUFACTURING_CODE).all()
+    others = projects.filter(pl.col("field") != "manufacturing")
+    assert others.height > 0 and others["enterprise_uscc"].null_count() == others.height
+    assert not others["industry_code"].str.contains(MANUFACTURING_CODE).any()
+
+
+def test_every_project_with_an_enterprise_stands_on_a_parcel_of_that_enterprise(parcels, projects):
+    numbered_projects = projects.with_row_index("project_id")
+    numbered_parcels = parcels.with_row_index("parcel_id")
+    links = link_projects(numbered_projects, numbered_parcels)
+    joined = links.join(numbered_projects, on="project_id").join(numbered_parcels, on="parcel_id")
+    assert (joined["enterprise_uscc"] == joined["holder_uscc"]).all()
+    assert links["project_id"].is_unique().all()
+    assert links.height == projects["enterprise_uscc"].is_not_null().sum()
+
+
+def test_names_read_like_real_firms_projects_and_people(demo, projects):
+    names = pl.concat(
+        [
+            demo["name"].unique(),
+            projects["name"],
+            pl.Series(person_names(200, seed=3)),
+            pl.Series(investor_names(["3841", "1830"] * 100, seed=4)),
+        ]
+    )
+    assert not names.str.contains(BAD_NAME).any(), names.filter(names.str.contains(BAD_NAME)).head(5).to_list()
+    assert projects["name"].str.contains("^.+年产[0-9]+.+项目$").any()
+    assert projects["name"].n_unique() > 0.9 * projects.height
+    assert short_name("湖州南浔佳诚木业有限公司") == "佳诚木业"
+    assert short_name("浙江天能电池股份有限公司") == "天能电池"
+    assert not projects["name"].str.contains("童装童装").any()
+    assert all(2 <= len(name) <= 3 for name in person_names(50, seed=5))
+
+
+def test_the_city_is_generated_alike_from_equal_arguments(firms):
+    assert generate_parcels(firms, last_year=2024, seed=9).equals(generate_parcels(firms, last_year=2024, seed=9))
+    assert generate_projects(firms, 50, 5, seed=9).equals(generate_projects(firms, 50, 5, seed=9))

@@ -110,7 +110,7 @@ def test_missing_year_is_a_problem(city_admin, regions, rows):
 def test_year_column_is_checked(city_admin, regions, rows):
     data = workbook([[*row, year] for row, year in zip(rows, [2023, 23, None])], HEADERS_ZH + ["年度"])
     assert problems_of(city_admin, data) == [
-        "第4行 年度：应在1990至2100之间 / row 4, year: must be between 1990 and 2100",
+        "第4行 年度：年度不得早于1990年 / row 4, year: The year must be 1990 or later.",
         "第5行 年度：必填，不能为空 / row 5, year: is required",
     ]
 

@@ -137,6 +137,14 @@ def finished_run(city_admin, regions, scheme, county_data):
     return run
 
 
+@pytest.fixture
+def published_run(city_admin, finished_run):
+    """The city-wide run, published: what everybody signed in sees."""
+    from mujun.evaluation.services import publish_run
+
+    return publish_run(finished_run, city_admin)
+
+
 def workbook_rows(response) -> list[tuple]:
     """The first sheet of a downloaded workbook, header row first, as openpyxl reads it."""
     from io import BytesIO

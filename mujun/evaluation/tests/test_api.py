@@ -2,14 +2,14 @@ from mujun.evaluation.models import Run, Scheme
 from mujun.evaluation.tests.conftest import SCHEME_TOML
 
 
-def test_api_lists_and_filters_results(client_as, viewer, regions, finished_run):
+def test_api_lists_and_filters_results(client_as, viewer, regions, published_run):
     client = client_as(viewer)
     runs = client.get("/api/evaluation/runs/").json()
-    assert [r["id"] for r in runs["results"]] == [finished_run.pk]
-    graded_d = client.get("/api/evaluation/results/", {"run": finished_run.pk, "grade": "D"}).json()
-    assert graded_d["count"] == finished_run.results.filter(grade="D").count() > 0
+    assert [r["id"] for r in runs["results"]] == [published_run.pk]
+    graded_d = client.get("/api/evaluation/results/", {"run": published_run.pk, "grade": "D"}).json()
+    assert graded_d["count"] == published_run.results.filter(grade="D").count() > 0
     assert {r["grade"] for r in graded_d["results"]} == {"D"}
-    nanxun = client.get("/api/evaluation/results/", {"run": finished_run.pk, "region": regions["nanxun"].pk}).json()
+    nanxun = client.get("/api/evaluation/results/", {"run": published_run.pk, "region": regions["nanxun"].pk}).json()
     assert nanxun["count"] == 6
     below = client.get("/api/evaluation/results/", {"group": "below"}).json()
     assert below["count"] == 4 and "tax_per_mu" in below["results"][0]["indicators"]

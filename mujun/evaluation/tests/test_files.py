@@ -7,9 +7,9 @@ from django.urls import reverse
 from mujun.evaluation.models import Run
 
 
-def test_the_input_snapshot_only_through_the_run(finished_run, client, client_as, viewer):
-    url = reverse("evaluation:run_snapshot", args=[finished_run.pk])
-    storage_path = settings.MEDIA_URL + finished_run.input_snapshot.name  # /media/runs/run-1-2024.parquet
+def test_the_input_snapshot_only_through_the_run(published_run, client, client_as, viewer):
+    url = reverse("evaluation:run_snapshot", args=[published_run.pk])
+    storage_path = settings.MEDIA_URL + published_run.input_snapshot.name  # /media/runs/run-1-2024.parquet
     for path in (url, storage_path):
         anonymous = client.get(path)
         assert anonymous.status_code == 302 and anonymous.url.startswith("/accounts/login/")
@@ -18,11 +18,11 @@ def test_the_input_snapshot_only_through_the_run(finished_run, client, client_as
     response = reader.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"PAR1")
     assert response["Content-Type"] == "application/vnd.apache.parquet"
-    assert response["Content-Disposition"] == f'attachment; filename="run-{finished_run.pk}-2024.parquet"'
+    assert response["Content-Disposition"] == f'attachment; filename="run-{published_run.pk}-2024.parquet"'
     assert response["X-Content-Type-Options"] == "nosniff"
-    page = reader.get(finished_run.get_absolute_url()).content.decode()
+    page = reader.get(published_run.get_absolute_url()).content.decode()
     assert url in page and settings.MEDIA_URL not in page
-    assert reader.get(reverse("evaluation:run_snapshot", args=[finished_run.pk + 1])).status_code == 404
+    assert reader.get(reverse("evaluation:run_snapshot", args=[published_run.pk + 1])).status_code == 404
 
 
 def test_the_cached_workbook_of_a_published_run_is_not_public(finished_run, client, client_as, viewer):

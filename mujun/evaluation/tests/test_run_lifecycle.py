@@ -15,8 +15,10 @@ from mujun.evaluation.tests.conftest import YEAR
 
 
 @pytest.fixture
-def new_run(city_admin, regions, scheme, county_data):
-    return Run.objects.create(name="吴兴区2024", scheme=scheme, year=YEAR, region=regions.wuxing, created_by=city_admin)
+def new_run(operator_wuxing, regions, scheme, county_data):
+    return Run.objects.create(
+        name="吴兴区2024", scheme=scheme, year=YEAR, region=regions.wuxing, created_by=operator_wuxing
+    )
 
 
 @pytest.mark.parametrize("status", [Run.Status.PENDING, Run.Status.RUNNING])

@@ -84,8 +84,8 @@ def test_input_is_built_from_the_region_and_its_towns(regions, county_data):
     assert services.build_input(regions["wuxing"], YEAR - 1).is_empty()
 
 
-def test_progress_fragment_polls_until_the_run_is_finished(client_as, viewer, finished_run):
-    client = client_as(viewer)
+def test_progress_fragment_polls_until_the_run_is_finished(client_as, city_admin, finished_run):
+    client = client_as(city_admin)
     url = reverse("evaluation:run_progress", args=[finished_run.pk])
     Run.objects.filter(pk=finished_run.pk).update(status=Run.Status.RUNNING, progress=40)
     fragment = client.get(url, headers={"HX-Request": "true"})
@@ -183,10 +183,10 @@ def test_reproduce_gives_identical_results_and_notices_a_change(client_as, city_
 
 
 @pytest.mark.parametrize("grade", ["D", "A"])
-def test_policy_list_holds_exactly_the_grade(client_as, viewer, finished_run, grade):
-    rows = workbook_rows(client_as(viewer).get(reverse("evaluation:run_policy_export", args=[finished_run.pk, grade])))
+def test_policy_list_holds_exactly_the_grade(client_as, viewer, published_run, grade):
+    rows = workbook_rows(client_as(viewer).get(reverse("evaluation:run_policy_export", args=[published_run.pk, grade])))
     header, body = rows[0], rows[1:]
-    expected = set(finished_run.results.filter(grade=grade).values_list("enterprise__uscc", flat=True))
+    expected = set(published_run.results.filter(grade=grade).values_list("enterprise__uscc", flat=True))
     assert expected and {row[0] for row in body} == expected
     assert header[0] == "统一社会信用代码"
     if grade == "D":
@@ -195,12 +195,12 @@ def test_policy_list_holds_exactly_the_grade(client_as, viewer, finished_run, gr
         assert {row[column] for row in body} == {0.3}
 
 
-def test_single_policy_list_and_the_policy_page(client_as, viewer, finished_run):
+def test_single_policy_list_and_the_policy_page(client_as, viewer, published_run):
     client = client_as(viewer)
-    page = client.get(reverse("evaluation:run_policies", args=[finished_run.pk])).content.decode()
+    page = client.get(reverse("evaluation:run_policies", args=[published_run.pk])).content.decode()
     assert "electricity_surcharge_yuan_per_kwh" in page and "water_surcharge_yuan_per_t" in page
-    url = reverse("evaluation:run_policy_export", args=[finished_run.pk, "D"]) + "?policy=water_surcharge_yuan_per_t"
+    url = reverse("evaluation:run_policy_export", args=[published_run.pk, "D"]) + "?policy=water_surcharge_yuan_per_t"
     header = workbook_rows(client.get(url))[0]
     assert POLICY_HEADERS["water_surcharge_yuan_per_t"] in header
     assert POLICY_HEADERS["electricity_surcharge_yuan_per_kwh"] not in header
-    assert client.get(reverse("evaluation:run_policy_export", args=[finished_run.pk, "B"])).status_code == 404
+    assert client.get(reverse("evaluation:run_policy_export", args=[published_run.pk, "B"])).status_code == 404

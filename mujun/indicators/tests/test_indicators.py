@@ -51,7 +51,7 @@ def test_import_stores_values_and_rejects_unknown_regions_and_periods(indicators
     messages = [str(p) for p in failure.value.problems]
     assert "第3行 区域：未找到“区域” / row 3, region: not found" in messages
     assert any(m.startswith("第4行 期间：无法识别的期间“2025-15”") and "unknown period" in m for m in messages)
-    assert any(m.startswith("第5行 期间：季度指标的期间应为季度") for m in messages)
+    assert any(m.startswith("第5行 期间：季度指标的月份应为3、6、9或12") for m in messages)
     assert any(m.startswith("第6行 期间：期间“2099-01”尚未到来") for m in messages)
     assert IndicatorValue.objects.count() == 3  # nothing of the bad file stored
 

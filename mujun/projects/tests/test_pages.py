@@ -161,7 +161,7 @@ def test_api_scoping_and_refusals(client_as, built, operator_nanxun, operator_wu
     assert response.status_code == 403
     own = client_as(operator_wuxing)
     duplicate = own.post("/api/project-reports/", {"project": built.pk, "month": "2024-05-01", "invested_month": 5})
-    assert duplicate.status_code == 400 and "已填报月报" in duplicate.json()["detail"]
+    assert duplicate.status_code == 400 and "已填报月报" in duplicate.json()["month"][0]
     skipped = own.post(f"/api/projects/{built.pk}/advance/", {"stage": "commissioned", "date": "2024-08-01"})
     assert skipped.status_code == 400 and "不能跳过阶段" in skipped.json()["detail"]
     created = own.post("/api/project-reports/", {"project": built.pk, "month": "2024-06-01", "invested_month": 5})

@@ -87,21 +87,43 @@ def test_backward_correction_is_a_city_administrators_recorded_act(project, oper
     assert project.history.first().history_change_reason.startswith("correction")
 
 
-def test_revenue_of_20_million_makes_commissioned_projects_above_scale(project, operator_wuxing, files):
+def test_revenue_of_20_million_makes_projects_at_capacity_above_scale_with_the_statistics(project, operator_wuxing, files):
     from mujun.enterprises.models import EnterpriseYear
 
     project = _to_construction(project, operator_wuxing, files)
     advance(project, "completed", date(2024, 9, 1), files("photo", "document"), operator_wuxing)
     advance(project, "commissioned", date(2024, 10, 1), files("photo"), operator_wuxing)
-    EnterpriseYear.objects.create(enterprise=project.enterprise, year=2024, land_mu=10, revenue=1999)
+    figures = EnterpriseYear.objects.create(enterprise=project.enterprise, year=2024, land_mu=10, revenue=2500)
     project.refresh_from_db()
+    # 达产 needs the project's output figures: revenue alone never skips it.
     assert project.stage == "commissioned"
-    EnterpriseYear.objects.filter(enterprise=project.enterprise).update(revenue=2000)
-    EnterpriseYear.objects.get(enterprise=project.enterprise).save()
+    advance(project, "capacity", date(2024, 11, 20), files("document"), operator_wuxing)
+    figures.revenue = 1999
+    figures.save()
+    project.refresh_from_db()
+    assert project.stage == "capacity"
+    figures.revenue = 2000
+    figures.save()
     project.refresh_from_db()
     assert project.stage == "above_scale"
     assert project.actual_above_scale == date(2024, 12, 31)
-    assert StageChange.objects.filter(project=project, automatic=True).count() == 2
+    change = StageChange.objects.get(project=project, automatic=True)
+    assert (change.to_stage, change.date, change.statistics) == ("above_scale", date(2024, 12, 31), figures)
+    assert "2024" in change.reason and "2000" in change.reason and f"#{figures.pk}" in change.reason
+
+
+def test_statistics_of_a_year_before_capacity_or_not_yet_ended_move_nothing(project, operator_wuxing, files):
+    """Figures of 2024 say nothing of a project at capacity in 2025: no 上规 back-dated to its own dates."""
+    from mujun.enterprises.models import EnterpriseYear
+
+    project = _to_construction(project, operator_wuxing, files)
+    advance(project, "completed", date(2024, 9, 1), files("photo", "document"), operator_wuxing)
+    advance(project, "commissioned", date(2025, 2, 1), files("photo"), operator_wuxing)
+    advance(project, "capacity", date(2025, 3, 1), files("document"), operator_wuxing)
+    EnterpriseYear.objects.create(enterprise=project.enterprise, year=2024, land_mu=10, revenue=9000)
+    EnterpriseYear.objects.create(enterprise=project.enterprise, year=date.today().year, land_mu=10, revenue=9000)
+    project.refresh_from_db()
+    assert project.stage == "capacity" and project.actual_above_scale is None
 
 
 def test_monthly_reports(project, operator_wuxing, operator_nanxun, city_admin, files):
@@ -135,6 +157,7 @@ def test_an_enterprise_import_reaching_20_million_makes_projects_above_scale(pro
     project = _to_construction(project, operator_wuxing, files)
     advance(project, "completed", date(2024, 9, 1), files("photo", "document"), operator_wuxing)
     advance(project, "commissioned", date(2024, 10, 1), files("photo"), operator_wuxing)
+    advance(project, "capacity", date(2024, 11, 1), files("document"), operator_wuxing)
     enterprise = project.enterprise
     csv = (
         "uscc,name,region,above_scale,land_mu,revenue\n"
@@ -144,3 +167,4 @@ def test_an_enterprise_import_reaching_20_million_makes_projects_above_scale(pro
     project.refresh_from_db()
     assert project.stage == "above_scale"
     assert project.actual_above_scale == date(2024, 12, 31)
+    assert StageChange.objects.get(project=project, automatic=True).statistics.revenue == 2500

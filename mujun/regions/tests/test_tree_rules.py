@@ -210,7 +210,7 @@ def test_fixture_regions_obey_the_rules(regions):
 
 
 def test_demo_regions_load_through_the_rules(db):
-    from mujun.core.management.commands._demo_data import load_regions
+    from mujun.regions.demo import load_regions
     from mujun.engine.demo import REGIONS
 
     loaded = load_regions()

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from mujun.services.models import Department, Problem, ServicePlan
-from mujun.services.workflow import department_stats
+from mujun.services.services import department_stats, transition
 
 
 @pytest.fixture
@@ -138,3 +138,18 @@ def test_recording_a_problem_needs_a_known_enterprise_in_ones_county(
     unknown = client.post("/services/problems/add/", {**base, "enterprise": "不存在的公司"})
     assert "未找到企业“不存在的公司”" in unknown.content.decode()
     assert list(Problem.objects.values_list("enterprise_id", "recorded_by__username")) == [(own.pk, "operator_wuxing")]
+
+
+def test_steps_taken_in_the_past_keep_their_time(problem, department, city_admin):
+    """The demo loader replays a problem's past through the services: each step keeps the time it was taken,
+    and the deadline is judged against the day of the assignment."""
+    timedelta = dt.timedelta
+    assigned_at = timezone.now() - timedelta(days=40)
+    deadline = timezone.localdate() - timedelta(days=10)  # passed today, in time when assigned
+    transition(problem, city_admin, "assign", department=department, deadline=deadline, at=assigned_at)
+    transition(problem, city_admin, "start", at=assigned_at)
+    transition(problem, city_admin, "answer", text="已协调", at=assigned_at + timedelta(days=5))
+    problem.refresh_from_db()
+    assert (problem.status, problem.assigned_at, problem.deadline) == (Problem.Status.ANSWERED, assigned_at, deadline)
+    assert problem.answered_at == assigned_at + timedelta(days=5)
+    assert problem.history.first().history_user == city_admin

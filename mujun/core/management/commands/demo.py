@@ -43,12 +43,9 @@ class Command(BaseCommand):
             self.stdout.write(_("The database already holds data; nothing loaded (--reset starts over)."))
         else:
             started = time.perf_counter()
-            runs = load_demo(above, below, password=password, log=lambda line: self.stdout.write(f"  {line}"))
-            for run in runs:
-                if run.status != run.Status.PUBLISHED:
-                    self.stderr.write(
-                        _("Run %(run)s did not finish: %(message)s") % {"run": run, "message": run.message}
-                    )
+            loaded = load_demo(above, below, password=password, log=lambda line: self.stdout.write(f"  {line}"))
+            for problem in loaded.problems:
+                self.stderr.write(problem)
             self.stdout.write(
                 self.style.SUCCESS(
                     _("Demo data loaded in %(seconds).1f s.") % {"seconds": time.perf_counter() - started}

@@ -87,3 +87,44 @@ def test_demo_records_written_in_bulk_have_their_creation_in_the_history(client_
     assert client.post(f"/enterprises/{firm.pk}/edit/", data).status_code == 302
     changed = client.get(firm.get_absolute_url()).context["history"][0]
     assert {"field": "名称", "old": firm.name, "new": "改名后的企业"} in changed["changes"]
+
+
+@pytest.mark.django_db
+def test_the_demo_reaches_every_state_through_the_services():
+    """The demo loader changes no state itself: each state it leaves was reached by the app's services, and
+    their records show it (who published a run, how a project got to its stage, who closed a case or a
+    problem, who approved a report)."""
+    from django.utils import timezone
+
+    from mujun.inspections.models import Round
+    from mujun.land.models import DisposalCase
+    from mujun.projects.models import MonthlyReport, Project, StageChange
+    from mujun.services.models import Problem
+
+    demo()
+    admin = User.objects.get(username="admin")
+    for run in Run.objects.all():
+        assert run.history.first().status == Run.Status.PUBLISHED and run.history.first().history_user == admin
+
+    for project in Project.objects.exclude(stage="planned"):
+        assert project.stage_changes.order_by("-date", "-pk").first().to_stage == project.stage, project
+    assert StageChange.objects.filter(user=admin).count() >= Project.objects.exclude(stage="planned").count()
+
+    approved = MonthlyReport.objects.filter(status=MonthlyReport.Status.APPROVED)
+    assert approved.exists() and not approved.filter(reviewed_by=None).exists()
+    assert MonthlyReport.history.filter(status=MonthlyReport.Status.APPROVED, history_user=admin).count() == approved.count()
+
+    closed_cases = DisposalCase.objects.filter(status=DisposalCase.Status.CLOSED)
+    assert closed_cases.exists()
+    assert all(case.history.first().status == DisposalCase.Status.CLOSED for case in closed_cases)
+
+    closed = Problem.objects.filter(status=Problem.Status.CLOSED)
+    assert closed.exists()
+    assert all(p.history.first().history_change_reason == "confirm" and p.closed_at for p in closed)
+
+    rounds = Round.objects.all()
+    assert rounds.filter(status=Round.Status.OPEN).count() == 1
+    assert all(r.history.filter(status=Round.Status.OPEN).exists() for r in rounds)
+    closed_rounds = rounds.filter(status=Round.Status.CLOSED)
+    assert closed_rounds.exists()
+    assert all(timezone.localtime(r.closed_at).date() == r.visit_date for r in closed_rounds)  # closed that evening

@@ -7,6 +7,8 @@ Each step checks who may take it and what it needs, and raises ``ValidationError
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -54,7 +56,10 @@ def allowed_actions(user, problem: Problem) -> list[str]:
     ]
 
 
-def transition(problem: Problem, user, action: str, *, department=None, deadline=None, text: str = "") -> Problem:
+def transition(
+    problem: Problem, user, action: str, *, department=None, deadline=None, text: str = "", at: datetime | None = None
+) -> Problem:
+    """Take one step of the loop; ``at`` is when it was taken (now, unless a demo loads its past)."""
     if action not in TRANSITIONS:
         raise ValidationError(f"未知的操作“{action}” / unknown action “{action}”")
     sources, target = TRANSITIONS[action]
@@ -65,12 +70,12 @@ def transition(problem: Problem, user, action: str, *, department=None, deadline
         )
     if action not in allowed_actions(user, problem):
         raise PermissionDenied("您无权对此问题执行此操作 / you may not take this step on this problem")
-    now = timezone.now()
+    now = at or timezone.now()
     text = (text or "").strip()
     if action == "assign":
         if not isinstance(department, Department):
             raise ValidationError("请选择承办部门 / choose the department")
-        if deadline is None or deadline < timezone.localdate():
+        if deadline is None or deadline < timezone.localdate(now):
             raise ValidationError("办理期限必须是今天或以后的日期 / the deadline must be today or later")
         problem.department, problem.deadline, problem.assigned_at = department, deadline, now
     elif action == "answer":
@@ -88,6 +93,7 @@ def transition(problem: Problem, user, action: str, *, department=None, deadline
     problem.status = target
     with transaction.atomic():
         problem._change_reason = action
+        problem._history_user = user
         problem.save()
     return problem
 

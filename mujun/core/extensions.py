@@ -1,0 +1,79 @@
+"""Panels that an app contributes to pages it does not own, and cards it adds to the home page (NetBox's
+``TemplateExtension``, smaller). Dependencies keep pointing down: the host page only says where panels go.
+
+An app registers them in its optional ``panels.py`` (found through ``core.apps_registry``)::
+
+    @register("<app label>.<model name>")        # that model's detail page
+    class HeldParcels(Panel):
+        template_name = "<app>/panels/held_parcels.html"
+
+        def get_context(self):
+            return {"parcels": self.object.parcels.all()}
+
+    @register(HOME)                              # the home page
+    class DisposedLand(Panel): ...
+
+The host renders them with ``{% load panels %}{% panels object %}`` or ``{% panels "home" %}``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.template import Context
+
+from mujun.core.apps_registry import app_module, domain_configs
+
+HOME = "home"
+
+# host (a model's label, or a page name such as HOME) -> panel classes
+registry: dict[str, list[type[Panel]]] = defaultdict(list)
+
+
+class Panel:
+    """One block of a host page. ``get_context`` returns what its template needs, or None to leave the
+    panel out (nothing to show, or not for this user); the template also sees the host page's context."""
+
+    template_name: str = ""
+    order: int = 100  # lower first
+
+    def __init__(self, context: Context, obj=None):
+        self.context = context
+        self.object = obj
+        self.request = context.get("request")
+        self.user = getattr(self.request, "user", None)
+
+    def get_context(self) -> dict | None:
+        return {}
+
+    def render(self) -> str:
+        extra = self.get_context()
+        if extra is None:
+            return ""
+        template = self.context.template.engine.get_template(self.template_name)
+        with self.context.push(object=self.object, **extra):
+            return template.render(self.context)
+
+
+def register(host: str):
+    """Class decorator: show the panel on ``host`` (a model's ``app_label.modelname``, or a page name)."""
+
+    def decorator(panel: type[Panel]) -> type[Panel]:
+        registry[host.lower()].append(panel)
+        return panel
+
+    return decorator
+
+
+def host_of(obj) -> str:
+    return obj if isinstance(obj, str) else obj._meta.label_lower
+
+
+def panels_for(host: str) -> list[type[Panel]]:
+    return sorted(registry.get(host, []), key=lambda panel: panel.order)
+
+
+def autodiscover() -> None:
+    """Import every domain app's ``panels`` module, which registers its panels (once, at start-up)."""
+    for config in domain_configs():
+        app_module(config, "panels")

@@ -1,0 +1,13 @@
+"""The enterprises' home card: how many there are."""
+
+from mujun.core.extensions import HOME, Panel, register
+from mujun.enterprises.models import Enterprise
+
+
+@register(HOME)
+class EnterpriseCount(Panel):
+    template_name = "enterprises/panels/home_count.html"
+    order = 10
+
+    def get_context(self):
+        return {"enterprise_count": Enterprise.objects.count()}

@@ -1,0 +1,111 @@
+"""Which evaluation results count where.
+
+Outside its own run page only a published run counts: the enterprise, project, parcel and map pages, the
+land classification and the API show the latest *published* grade of each year. An unpublished run (a
+draft) is seen only by its author and by city administrators, and every page and file of it refuses
+anybody else. Every other app asks this module; none filters runs or results by status itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from mujun.evaluation.models import Result, Run
+
+# --------------------------------------------------------------------------------------------------
+# Drafts: who sees a run
+
+
+def visible_runs(user, queryset: QuerySet[Run] | None = None) -> QuerySet[Run]:
+    """The runs ``user`` may see: the published ones, plus the drafts they created or started; a city
+    administrator sees every run."""
+    queryset = Run.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_city_admin:
+        return queryset
+    return queryset.filter(Q(status=Run.Status.PUBLISHED) | Q(created_by=user) | Q(started_by=user))
+
+
+def can_see_run(user, run: Run) -> bool:
+    if run.is_frozen:
+        return user.is_authenticated
+    return user.is_authenticated and (user.is_city_admin or user.pk in (run.created_by_id, run.started_by_id))
+
+
+def require_visible_run(user, run: Run) -> None:
+    """Refuse (403) a draft's pages and files to anybody but its author and city administrators."""
+    if not can_see_run(user, run):
+        raise PermissionDenied(
+            _(
+                "This evaluation run is not published yet: only the user who ran it and city administrators "
+                "may see it or download its lists."
+            )
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Published grades: what counts outside the run page
+
+
+def _published_results(enterprise_ids: Iterable[int] | None = None) -> QuerySet[Result]:
+    """Published results, each enterprise's newest year first and, within a year, the latest published run
+    first: the first row of an (enterprise, year) is the one that counts."""
+    queryset = Result.objects.filter(run__status=Run.Status.PUBLISHED)
+    if enterprise_ids is not None:
+        queryset = queryset.filter(enterprise_id__in=list(enterprise_ids))
+    return queryset.order_by(
+        "enterprise_id",
+        "-run__year",
+        F("run__published_at").desc(nulls_last=True),
+        "-run__created_at",
+        "-run_id",
+    )
+
+
+@dataclass(frozen=True)
+class PublishedGrade:
+    """An enterprise's grade of one year, from the latest published run of that year that includes it."""
+
+    year: int
+    grade: str  # "" when the run did not grade the enterprise (out of scope, invalid data)
+    result: Result
+
+    @property
+    def run(self) -> Run:
+        return self.result.run
+
+    @property
+    def url(self) -> str:
+        """The enterprise's own result in that run."""
+        return reverse("evaluation:result_detail", args=[self.result.run_id, self.result.enterprise_id])
+
+
+def published_grades(enterprise_ids: Iterable[int]) -> dict[int, list[PublishedGrade]]:
+    """``{enterprise id: [PublishedGrade, …]}``, newest year first, one per year; enterprises without a
+    published result are left out."""
+    grades: dict[int, list[PublishedGrade]] = {}
+    for result in _published_results(enterprise_ids).select_related("run"):
+        years = grades.setdefault(result.enterprise_id, [])
+        if not years or years[-1].year != result.run.year:
+            years.append(PublishedGrade(result.run.year, result.grade, result))
+    return grades
+
+
+def latest_published_grades() -> dict[int, str]:
+    """Every enterprise's grade in its newest published year (enterprises not graded that year are left
+    out), read without model instances: for the land classification of all parcels."""
+    latest: dict[int, str] = {}
+    seen: set[int] = set()
+    for enterprise_id, grade in _published_results().values_list("enterprise_id", "grade").iterator(5000):
+        if enterprise_id not in seen:
+            seen.add(enterprise_id)
+            if grade:
+                latest[enterprise_id] = grade
+    return latest

@@ -1,0 +1,52 @@
+"""The evaluation's panels: an enterprise's grades on its page, grades and runs on the home page."""
+
+from mujun.core.extensions import HOME, Panel, register
+from mujun.evaluation.models import Run
+
+GRADES = ["A", "B", "C", "D"]
+
+
+@register("enterprises.enterprise")
+class EnterpriseEvaluation(Panel):
+    template_name = "evaluation/_enterprise_evaluation.html"
+    order = 10
+
+    def get_context(self):
+        from mujun.evaluation.views import enterprise_evaluation_context
+
+        return enterprise_evaluation_context(self.object)
+
+
+@register(HOME)
+class GradeDistribution(Panel):
+    """Grades of the latest published city-wide run, from its summary (no query over its results)."""
+
+    template_name = "evaluation/panels/home_grades.html"
+    order = 110
+
+    def get_context(self):
+        run = (
+            Run.objects.filter(status=Run.Status.PUBLISHED, region__level="city")
+            .order_by("-year", "-published_at")
+            .first()
+        )
+        if run is None:
+            return {"grades": None}
+        counts: dict[str, int] = {}
+        for region in (run.summary or {}).get("regions", []):
+            for grade, n in region.get("grades", {}).items():
+                counts[grade] = counts.get(grade, 0) + n
+        total = sum(counts.get(g, 0) for g in GRADES) or 1
+        rows = [{"grade": g, "count": counts.get(g, 0), "share": 100 * counts.get(g, 0) / total} for g in GRADES]
+        return {"grades": {"run": run, "rows": rows}}
+
+
+@register(HOME)
+class LatestRuns(Panel):
+    template_name = "evaluation/panels/home_runs.html"
+    order = 230
+
+    def get_context(self):
+        from mujun.evaluation.grades import visible_runs
+
+        return {"latest_runs": visible_runs(self.user, Run.objects.select_related("region", "scheme"))[:8]}

@@ -1,0 +1,46 @@
+"""The land's panels: an enterprise's parcels on its page; disposed land on the home page."""
+
+from django.db.models import Count, Q, Sum
+
+from mujun.core.extensions import HOME, Panel, register
+from mujun.land.models import DisposalCase
+
+# Land held (the enterprise's own figure) and the area of its parcels may differ by this share at most.
+LAND_TOLERANCE = 0.10
+
+
+@register("enterprises.enterprise")
+class EnterpriseParcels(Panel):
+    """The parcels the enterprise holds, and a warning when the land it declares to hold differs from their
+    area by more than ``LAND_TOLERANCE``."""
+
+    template_name = "land/panels/enterprise_parcels.html"
+    order = 30
+
+    def get_context(self):
+        parcels = list(self.object.parcels.select_related("region").order_by("code"))
+        parcels_mu = sum(parcel.area_mu for parcel in parcels)
+        held_mu = self.object.land_mu
+        # Measured against the parcels, the land on record: holding land but no parcel always differs.
+        differs = held_mu is not None and abs(held_mu - parcels_mu) > LAND_TOLERANCE * parcels_mu
+        return {
+            "parcels": parcels,
+            "parcels_mu": parcels_mu,
+            "held_mu": held_mu,
+            "land_differs": differs,
+            "tolerance_percent": round(LAND_TOLERANCE * 100),
+        }
+
+
+@register(HOME)
+class DisposedLand(Panel):
+    template_name = "land/panels/home_disposed.html"
+    order = 40
+
+    def get_context(self):
+        figures = DisposalCase.objects.aggregate(
+            cases=Count("pk"),
+            closed=Count("pk", filter=Q(status=DisposalCase.Status.CLOSED)),
+            disposed_mu=Sum("area_disposed_mu", filter=Q(status=DisposalCase.Status.CLOSED)),
+        )
+        return {"land": figures} if figures["cases"] else None

@@ -1,0 +1,48 @@
+"""The projects' panels: an enterprise's projects on its page; investment and stages on the home page."""
+
+from django.db.models import Count, Sum
+
+from mujun.core.extensions import HOME, Panel, register
+from mujun.projects.models import Project
+
+
+@register("enterprises.enterprise")
+class EnterpriseProjects(Panel):
+    template_name = "projects/_enterprise_projects.html"
+    order = 20
+
+    def get_context(self):
+        from mujun.projects.views import enterprise_projects_context
+
+        return enterprise_projects_context(self.object)
+
+
+class ProjectFigures(Panel):
+    """Projects by stage and the investment they plan; left out while there is no project."""
+
+    def get_context(self):
+        by_stage = dict(Project.objects.values_list("stage").annotate(n=Count("pk")))
+        if not by_stage:
+            return None
+        figures = Project.objects.aggregate(total=Sum("total_investment"), plan=Sum("annual_plan"))
+        labels = dict(Project._meta.get_field("stage").choices)
+        return {
+            "projects": {
+                "count": sum(by_stage.values()),
+                "stages": [{"stage": v, "label": label, "count": by_stage.get(v, 0)} for v, label in labels.items()],
+                "total_investment": figures["total"],
+                "annual_plan": figures["plan"],
+            }
+        }
+
+
+@register(HOME)
+class Investment(ProjectFigures):
+    template_name = "projects/panels/home_investment.html"
+    order = 30
+
+
+@register(HOME)
+class ProjectStages(ProjectFigures):
+    template_name = "projects/panels/home_stages.html"
+    order = 210
