@@ -4,6 +4,7 @@ A domain app's AppConfig derives from ``DomainAppConfig``: that alone makes it o
 its order, is the one list of them). It may set:
 - ``menu = [(label, url name), …]`` — entries of the top menu;
 - ``url_prefix = "projects/"`` — where its ``urls.py`` is mounted (default: the app label and a slash);
+- ``landing_url(user)`` — the page a user whose work this app holds lands on after signing in;
 and it may provide, as modules:
 - ``api.py`` with ``register(router)`` — its REST viewsets;
 - ``panels.py`` registering panels on other apps' pages and cards on the home page (``core.extensions``);
@@ -21,6 +22,11 @@ class DomainAppConfig(AppConfig):
     # An app's apps.py subclasses it as ``apps_registry.DomainAppConfig``: with the class itself imported
     # into that module, Django would find two configs there and fall back to a plain AppConfig.
     menu: list = []
+
+    def landing_url(self, user) -> str | None:
+        """Where ``user`` lands after signing in, if this app has their work (a judge's scoring page); None
+        leaves it to the other apps, and then to the home page."""
+        return None
 
 
 def domain_configs() -> list[DomainAppConfig]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 from mujun.engine.io import write_workbook
 
@@ -71,12 +72,14 @@ def xlsx_response(sheets: dict[str, pl.DataFrame] | pl.DataFrame, filename: str)
     """An attachment download of the frame(s) as a workbook named ``filename``, written to a temporary file
     (not memory: 100,000-row results) and streamed from there."""
     if isinstance(sheets, pl.DataFrame):
-        sheets = {"Sheet1": sheets}
+        sheets = {_("Data"): sheets}
     handle = tempfile.TemporaryFile()
     write_workbook(sheets, handle)
     handle.seek(0)
     return workbook_file_response(handle, filename)
 
 
-def export_response(queryset, columns: list[ExportColumn], filename: str, sheet: str = "Sheet1") -> WorkbookResponse:
+def export_response(queryset, columns: list[ExportColumn], filename: str, sheet: str = "") -> WorkbookResponse:
+    """The sheet is named after the records (企业, 地块…) unless ``sheet`` names it; Excel allows 31 characters."""
+    sheet = sheet or str(queryset.model._meta.verbose_name_plural)[:31]
     return xlsx_response({sheet: queryset_frame(queryset, columns)}, filename)

@@ -23,6 +23,7 @@ from collections import defaultdict
 from django.template import Context
 
 from mujun.core.apps_registry import app_module, domain_configs
+from mujun.core.scoping import home_region
 
 HOME = "home"
 
@@ -45,6 +46,13 @@ class Panel:
 
     def get_context(self) -> dict | None:
         return {}
+
+    def scoped(self, queryset, region_field: str = "region"):
+        """A home card's records: a county operator's county only, as their home page opens on it."""
+        region = home_region(self.user) if self.user is not None else None
+        if region is None:
+            return queryset
+        return queryset.filter(**{f"{region_field}_id__in": region.descendant_ids()})
 
     def render(self) -> str:
         extra = self.get_context()

@@ -4,7 +4,8 @@ An app describes its workbook once, as an :class:`Importer` subclass: the column
 header, type, required, lookups such as a region by code or name) and a ``save`` method. The mechanism
 then reads the upload with :func:`mujun.engine.io.read_table` (Chinese or English headers, title rows
 above the header), checks EVERY row with Polars expressions over whole columns, and either raises
-:class:`ImportFailed` carrying every problem (row number as in the file, field, bilingual message) or
+:class:`ImportFailed` carrying every problem (row number as in the file, field, message in Chinese and
+English, shown in the user's language) or
 writes everything inside one transaction with bulk operations that also write the change history.
 
 A county operator may only import rows of their county: rows naming another region, or updating a
@@ -20,11 +21,13 @@ import polars as pl
 from django import forms
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from mujun.core.scoping import editable_regions, region_model
 from mujun.engine import evaluation as engine_evaluation
+from mujun.engine.text import in_language
 
 BATCH_SIZE = 1000
 QUERY_CHUNK = 2000  # keys per ``__in`` query: well under every database's parameter limit
@@ -50,7 +53,7 @@ class Column:
 
     ``lookup`` (for kind ``lookup``) returns a mapping from the text users write to the id of the record it
     names, :data:`AMBIGUOUS` for text naming several; the typed frame then holds the id.
-    ``validate`` checks one non-empty text value and returns a bilingual "中文 / English" problem or None.
+    ``validate`` checks one non-empty text value and returns its problem as (中文, English), or None.
     ``default`` fills empty cells of the column when the file has it.
     """
 
@@ -61,7 +64,7 @@ class Column:
     positive: bool = False
     max_length: int | None = None
     lookup: Callable[[], dict[str, int]] | None = None
-    validate: Callable[[str], str | None] | None = None
+    validate: Callable[[str], tuple[str, str] | None] | None = None
     default: object = None
 
     @property
@@ -80,13 +83,15 @@ class Problem:
     en: str
 
     def __str__(self) -> str:
-        where_zh = f"第{self.row}行 {self.header}" if self.header else f"第{self.row}行"
-        where_en = f"row {self.row}, {self.field}" if self.field else f"row {self.row}"
-        return f"{where_zh}：{self.zh} / {where_en}: {self.en}"
+        if in_language("zh", "en", get_language()) == "zh":
+            where = f"第{self.row}行 {self.header}" if self.header else f"第{self.row}行"
+            return f"{where}：{self.zh}"
+        where = f"row {self.row}, {self.field}" if self.field else f"row {self.row}"
+        return f"{where}: {self.en}"
 
-    @property
-    def message(self) -> str:
-        return f"{self.zh} / {self.en}"
+    def message(self, language: str | None = None) -> str:
+        """The problem in ``language``, else in the active language (the user's)."""
+        return in_language(self.zh, self.en, language or get_language())
 
 
 class ImportFailed(Exception):
@@ -131,11 +136,6 @@ def region_lookup() -> dict[str, int]:
     # A code is unique and wins over a name that happens to look like one.
     mapping.update({code: pk for pk, code, _name in regions})
     return mapping
-
-
-def _split(bilingual: str) -> tuple[str, str]:
-    zh, _sep, en = bilingual.partition(" / ")
-    return zh, en or zh
 
 
 def chunks(items: list, size: int = QUERY_CHUNK) -> Iterable[list]:
@@ -185,8 +185,7 @@ class Importer:
                 raise ImportFailed(
                     [Problem(p.row, p.column, p.header, p.zh, p.en) for p in error.problems]
                 ) from error
-            zh, en = _split(str(error))
-            raise ImportFailed([Problem(1, "", "", zh, en)]) from error
+            raise ImportFailed([Problem(1, "", "", error.zh, error.en)]) from error
 
     def run(self, source, filename: str | None = None) -> ImportResult:
         """Read, check every row, and store all rows or none."""
@@ -301,10 +300,10 @@ class Importer:
         """The template workbook's second sheet: what each column holds."""
         return pl.DataFrame(
             {
-                "表头 / header": [c.header for c in cls.columns],
-                "英文列名 / column": [c.name for c in cls.columns],
-                "类型 / type": [str(c.kind_label) for c in cls.columns],
-                "必填 / required": ["是" if c.required else "否" for c in cls.columns],
+                gettext("Header"): [c.header for c in cls.columns],
+                gettext("Column name"): [c.name for c in cls.columns],
+                gettext("Type"): [str(c.kind_label) for c in cls.columns],
+                gettext("Required"): [gettext("yes") if c.required else gettext("no") for c in cls.columns],
             }
         )
 
@@ -416,11 +415,10 @@ class Importer:
             for row in cells.filter(mask.fill_null(False))["_row"]
         ]
         if column.validate is not None:
-            verdicts = cells.filter(value.is_not_null()).with_columns(
-                problem=value.map_elements(column.validate, return_dtype=pl.Utf8)
-            )
-            for row, problem in verdicts.filter(pl.col("problem").is_not_null()).select("_row", "problem").iter_rows():
-                problems.append(Problem(row, column.name, column.header, *_split(problem)))
+            for row, text in cells.filter(value.is_not_null()).select("_row", "value").iter_rows():
+                problem = column.validate(text)
+                if problem is not None:
+                    problems.append(Problem(row, column.name, column.header, *problem))
         return cells.select(typed.alias(column.name)).to_series(), problems
 
 
@@ -437,9 +435,16 @@ def _existing(model, rows: list[dict], key: tuple[str, ...]) -> dict[tuple, obje
 
 
 def problems_frame(problems: list) -> pl.DataFrame:
-    """The problems of a failed import, as stored by the import view: [row, header, field, 中文, English]."""
+    """The problems of a failed import, as stored by the import view ([row, header, field, 中文, English]),
+    with the message in the user's language."""
+    rows = [(row, header, name, Problem(row, name, header, zh, en).message()) for row, header, name, zh, en in problems]
     return pl.DataFrame(
-        problems,
-        schema={"行号 / row": pl.Int64, "表头 / header": pl.Utf8, "列 / column": pl.Utf8, "问题": pl.Utf8, "problem": pl.Utf8},
+        rows,
+        schema={
+            gettext("Row"): pl.Int64,
+            gettext("Header"): pl.Utf8,
+            gettext("Column"): pl.Utf8,
+            gettext("Problem"): pl.Utf8,
+        },
         orient="row",
     )

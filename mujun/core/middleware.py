@@ -1,5 +1,22 @@
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
+from django.utils import translation
+
+
+class ChineseByDefaultLocaleMiddleware(LocaleMiddleware):
+    """The language the user chose in the menu (its cookie), else LANGUAGE_CODE: officials' browsers send
+    en-US as often as not, and the platform must still read in Chinese until someone switches."""
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = translation.get_supported_language_variant(chosen)
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class LoginRequiredEverywhereMiddleware:

@@ -42,12 +42,12 @@ def field_validation(field):
     """A ``Column.validate`` (mujun.core.imports) running ``field``'s validators on a cell's text; text the
     field cannot read is left to the column's typing."""
 
-    def validate(text: str) -> str | None:
+    def validate(text: str) -> tuple[str, str] | None:
         try:
             value = field.to_python(text)
         except ValidationError:
             return None
         problem = field_problem(field, value)
-        return " / ".join(problem) if problem else None
+        return problem
 
     return validate

@@ -68,3 +68,10 @@ def editable_regions(user) -> QuerySet:
     if not user.can_edit:
         return Region.objects.none()
     return Region.objects.filter(pk__in=user.region.descendant_ids())
+
+
+def home_region(user):
+    """Where a county operator's lists and home page open: their county. None (the whole city) for others."""
+    if getattr(user, "role", None) == "county_operator" and user.region_id is not None:
+        return user.region
+    return None

@@ -14,17 +14,39 @@ from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from mujun.core.apps_registry import domain_configs
 from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.exports import export_response, xlsx_response
 from mujun.core.history import one_history_row
 from mujun.core.imports import ImportFailed, problems_frame
 from mujun.core.queries import BoundedPaginator
-from mujun.core.scoping import can_edit_record, record_region, require_edit
+from mujun.core.scoping import can_edit_record, home_region, record_region, require_edit
 
 
 def home(request):
     """The figures a leader asks first, each linking to its detail: the cards the apps register for it."""
-    return render(request, "core/home.html")
+    return render(request, "core/home.html", {"home_region": home_region(request.user)})
+
+
+def filter_data(request, filterset_class):
+    """The query string a list is filtered by. Without a region in it, a county operator's lists of records
+    located in regions open on their county (choosing "All" sends an empty region and lists the whole city);
+    a region filter of another meaning (an evaluation run's scope) does not say ``opens_on_home_region``."""
+    data = request.GET.copy()
+    region = home_region(request.user)
+    region_filter = filterset_class.base_filters.get("region")
+    if region is not None and getattr(region_filter, "opens_on_home_region", False) and "region" not in data:
+        data["region"] = str(region.pk)
+    return data
+
+
+def landing(request):
+    """Where signing in leads (LOGIN_REDIRECT_URL): the page of the user's work an app names, else home."""
+    for config in domain_configs():
+        url = config.landing_url(request.user)
+        if url:
+            return HttpResponseRedirect(url)
+    return HttpResponseRedirect(reverse("home"))
 
 
 class ObjectListView(SingleTableMixin, FilterView):
@@ -38,6 +60,12 @@ class ObjectListView(SingleTableMixin, FilterView):
     import_url_name = ""
     export_url_name = ""
 
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = filter_data(self.request, filterset_class)
+        kwargs["data"] = data or None
+        return kwargs
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         if ctx.get("filter") is not None:
@@ -49,7 +77,8 @@ class ObjectListView(SingleTableMixin, FilterView):
             add_url_name=self.add_url_name if self.request.user.can_edit else "",
             import_url_name=self.import_url_name if self.request.user.can_edit else "",
             export_url_name=self.export_url_name,
-            querystring=self.request.GET.urlencode(),
+            # The filters in effect, the operator's county included: the export lists what the page lists.
+            querystring=self.filterset.data.urlencode() if self.filterset.data else "",
         )
         return ctx
 
@@ -300,10 +329,14 @@ class ObjectExportView(View):
     def get(self, request, **kwargs):
         queryset = self.queryset.all()
         if self.filterset_class is not None:
-            filterset = self.filterset_class(request.GET, queryset=queryset, request=request)
+            filterset = self.filterset_class(filter_data(request, self.filterset_class), queryset=queryset, request=request)
             # As the list page (FilterView, strict): invalid filters list nothing rather than everything.
             queryset = filterset.qs if filterset.is_valid() else queryset.none()
         filename = self.filename or f"{queryset.model._meta.verbose_name_plural}.xlsx"
+        return self.export(queryset, filename)
+
+    def export(self, queryset, filename: str):
+        """The download of the filtered records (a view adds sheets here)."""
         return export_response(queryset, self.columns, filename)
 
 

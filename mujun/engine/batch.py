@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mujun.engine.evaluation import SUMMARY_HEADERS, InvalidInput, evaluate, result_headers, summarise
 from mujun.engine.io import TableError, read_table, write_table
+from mujun.engine.text import command_language, in_language
 from mujun.engine.scheme import PRESETS, Scheme, SchemeError, load_scheme, parse_scheme, preset_toml
 
 OUTPUT_FORMATS = {".csv", ".xlsx", ".parquet"}
@@ -59,6 +60,10 @@ def _error(lines: list[str] | str) -> None:
         print(line, file=sys.stderr)
 
 
+def _reason(error: Exception, language: str) -> str:
+    return error.message(language) if isinstance(error, TableError) else str(error)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -85,39 +90,45 @@ def _write_atomically(writes: list[tuple[Path, Callable[[str], None]]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    language = command_language()
     outputs = [Path(args.output)] + ([Path(args.summary)] if args.summary else [])
     for path in outputs:
         if path.suffix.lower() not in OUTPUT_FORMATS:
             _error(
-                f"不支持的输出格式 {path.name}：请使用 .csv、.xlsx 或 .parquet / unsupported output format "
-                f"{path.name}: use .csv, .xlsx or .parquet"
+                in_language(
+                    f"不支持的输出格式 {path.name}：请使用 .csv、.xlsx 或 .parquet",
+                    f"unsupported output format {path.name}: use .csv, .xlsx or .parquet",
+                    language,
+                )
             )
             return 2
         if not path.parent.is_dir():
-            _error(f"输出目录不存在：{path.parent} / output folder does not exist: {path.parent}")
+            _error(in_language(f"输出目录不存在：{path.parent}", f"output folder does not exist: {path.parent}", language))
             return 2
     try:
         scheme = _load(args.scheme)
     except SchemeError as error:
-        _error(error.problems)
+        _error(error.messages(language))
         return 2
     try:
         frame = read_table(args.input)
     except TableError as error:
-        _error(str(error))
+        _error(error.message(language))
         return 2
     try:
         evaluation = evaluate(frame, scheme, skip_invalid=args.skip_invalid, as_of=args.as_of)
     except InvalidInput as error:
-        _error([str(problem) for problem in error.problems])
+        _error([problem.message(language) for problem in error.problems])
         count = len(error.problems)
-        _error(f"共{count}个问题，未写出结果 / {count} problem(s); no result written")
+        _error(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language))
         return 2
     if evaluation.problems:
-        _error([str(problem) for problem in evaluation.problems])
+        _error([problem.message(language) for problem in evaluation.problems])
+        count = len(evaluation.problems)
         _error(
-            f"已跳过{len(evaluation.problems)}个问题所在的行 / rows with {len(evaluation.problems)} problem(s) "
-            "were skipped (status invalid)"
+            in_language(
+                f"已跳过{count}个问题所在的行", f"rows with {count} problem(s) were skipped (status invalid)", language
+            )
         )
     result = evaluation.result
     writes = [
@@ -141,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _write_atomically(writes)
     except (OSError, TableError) as error:
-        _error(f"无法写出结果：{error} / cannot write the result: {error}")
+        reason = _reason(error, language)
+        _error(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language))
         return 1
     counts = dict(result.group_by("grade").len().iter_rows())
     graded = " ".join(f"{grade} {counts.get(grade, 0)}" for grade in ("A", "B", "C", "D", "T"))

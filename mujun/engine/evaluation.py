@@ -18,6 +18,7 @@ import polars as pl
 from mujun.engine.io import INPUT_COLUMNS, ROW_COLUMN
 from mujun.engine.rules import greater_than_zero
 from mujun.engine.scheme import GRADES, Group, Indicator, Scheme, required_columns
+from mujun.engine.text import in_language
 from mujun.engine.uscc import uscc_problem, uscc_valid_expr
 
 EVALUATED, EXEMPT, OUT_OF_SCOPE, INVALID = "evaluated", "exempt", "out_of_scope", "invalid"
@@ -66,25 +67,24 @@ SUMMARY_HEADERS = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem with one cell; ``message`` is "中文 / English"."""
+    """One problem with one cell."""
 
     row: int
     column: str
-    message: str
+    zh: str
+    en: str
+
+    def message(self, language: str | None = None) -> str:
+        header = INPUT_COLUMNS.get(self.column, self.column)
+        return in_language(f"第{self.row}行 {header}：{self.zh}", f"row {self.row}, {self.column}: {self.en}", language)
 
     def __str__(self) -> str:
-        zh, en = self._halves()
-        header = INPUT_COLUMNS.get(self.column, self.column)
-        return f"第{self.row}行 {header}：{zh} / row {self.row}, {self.column}: {en}"
+        return self.message()
 
-    def cell_message(self) -> str:
+    def cell_message(self, language: str | None = None) -> str:
         """The problem without the row number, as the result's reason for an invalid row."""
-        zh, en = self._halves()
-        return f"{INPUT_COLUMNS.get(self.column, self.column)}：{zh} / {self.column}: {en}"
-
-    def _halves(self) -> tuple[str, str]:
-        zh, _, en = self.message.partition(" / ")
-        return zh, en or zh
+        header = INPUT_COLUMNS.get(self.column, self.column)
+        return in_language(f"{header}：{self.zh}", f"{self.column}: {self.en}", language)
 
 
 class InvalidInput(ValueError):
@@ -288,10 +288,10 @@ def _missing_columns(frame: pl.DataFrame, scheme: Scheme) -> list[Problem]:
     for column in needed:
         if column not in frame.columns:
             if column in required_columns(scheme):
-                message = "缺少此列，方案的指标要用到 / column is missing; the scheme's indicators need it"
+                message = ("缺少此列，方案的指标要用到", "column is missing; the scheme's indicators need it")
             else:
-                message = "缺少此列 / column is missing"
-            problems.append(Problem(header_row, column, message))
+                message = ("缺少此列", "column is missing")
+            problems.append(Problem(header_row, column, *message))
     return problems
 
 
@@ -344,10 +344,10 @@ def prepare(frame: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, list[Pro
     return typed, problems
 
 
-def _uscc_message(code: object) -> str:
+def _uscc_message(code: object) -> tuple[str, str]:
     """uscc_problem's message without its leading "credit code", which the column already names."""
-    zh, _, en = (uscc_problem(code) or "无效 / is invalid").partition(" / ")
-    return f"{zh.removeprefix('统一社会信用代码')} / {en.removeprefix('credit code ')}"
+    zh, en = uscc_problem(code) or ("无效", "is invalid")
+    return zh.removeprefix("统一社会信用代码"), en.removeprefix("credit code ")
 
 
 def _row_problems(
@@ -367,24 +367,26 @@ def _row_problems(
         row = flags[ROW_COLUMN]
         found: list[Problem] = []
         if flags["_uscc_invalid"]:
-            found.append(Problem(row, "uscc", _uscc_message(raw_bad["uscc"][index])))
+            found.append(Problem(row, "uscc", *_uscc_message(raw_bad["uscc"][index])))
         if flags["_uscc_repeated"]:
             others = [str(r) for r in repeats[flags["uscc"]] if r != row]
             found.append(
-                Problem(row, "uscc", f"与第{'、'.join(others)}行重复 / repeats the credit code of row(s) {', '.join(others)}")
+                Problem(
+                    row, "uscc", f"与第{'、'.join(others)}行重复", f"repeats the credit code of row(s) {', '.join(others)}"
+                )
             )
         if flags["_land_missing"] and not flags.get(_unread_flag("land_mu")):
-            found.append(Problem(row, "land_mu", "缺失 / is missing"))
+            found.append(Problem(row, "land_mu", "缺失", "is missing"))
         if flags["_land_not_positive"]:
-            found.append(Problem(row, "land_mu", f"{LAND_MU_POSITIVE.zh} / {LAND_MU_POSITIVE.en}"))
+            found.append(Problem(row, "land_mu", LAND_MU_POSITIVE.zh, LAND_MU_POSITIVE.en))
         if flags["_scale_missing"] and not flags.get(_unread_flag("above_scale")):
             found.append(
-                Problem(row, "above_scale", "缺失，且无营业收入可判断 / is missing, and there is no revenue to tell")
+                Problem(row, "above_scale", "缺失，且无营业收入可判断", "is missing, and there is no revenue to tell")
             )
         for column, kind in parsed.items():
             if flags[_unread_flag(column)]:
                 value = _quote(raw_bad[column][index])
-                found.append(Problem(row, column, f"{value}{kind.zh} / {value} {kind.en}"))
+                found.append(Problem(row, column, f"{value}{kind.zh}", f"{value} {kind.en}"))
         found.sort(key=lambda problem: column_order.get(problem.column, len(column_order)))
         problems.extend(found)
         reasons.append("; ".join(problem.cell_message() for problem in found))
@@ -468,16 +470,11 @@ def _status_and_reason(scheme: Scheme, as_of: date) -> tuple[pl.Expr, pl.Expr]:
     min_land, enterprise_years, land_years = (
         scope.below_scale_min_land_mu, scope.new_enterprise_years, scope.new_land_years
     )
-    no_group = (
-        pl.when(pl.col("above_scale"))
-        .then(pl.lit("方案没有规上企业分组 / the scheme has no group for above-scale enterprises"))
-        .otherwise(pl.lit("方案没有规下企业分组 / the scheme has no group for below-scale enterprises"))
-    )
-    too_small = f"规下企业用地不足{min_land:g}亩 / below-scale enterprise with less than {min_land:g} mu"
-    new_enterprise = (
-        f"成立未满{enterprise_years}年 / established less than {enterprise_years} years before the year-end"
-    )
-    new_land = f"新供地未满{land_years}年 / land acquired less than {land_years} years before the year-end"
+    # Reasons are data of the result, which is official and in Chinese, as its headers are.
+    no_group = pl.when(pl.col("above_scale")).then(pl.lit("方案没有规上企业分组")).otherwise(pl.lit("方案没有规下企业分组"))
+    too_small = f"规下企业用地不足{min_land:g}亩"
+    new_enterprise = f"成立未满{enterprise_years}年"
+    new_land = f"新供地未满{land_years}年"
     rules = [
         (pl.col(INVALID_COLUMN).is_not_null(), INVALID, pl.col(INVALID_COLUMN)),
         (pl.col("group").is_null(), OUT_OF_SCOPE, no_group),
@@ -634,7 +631,7 @@ def evaluate(
     # Steps 5 and 6: total; rank within the group, ties sharing the smaller rank.
     total = pl.sum_horizontal(_score(i) for i in indicator_ids) * pl.col("coefficient") + pl.col("bonus")
     rank = pl.col("total").rank("min", descending=True).over("group").cast(pl.Int64)
-    forced_reason = pl.lit("重大违法违规，定为D档 / major violation: graded D")
+    forced_reason = pl.lit("重大违法违规，定为D档")
     result = (
         stage1.lazy()
         .with_columns(score_in(i).alias(_score(i)) for i in indicator_ids)

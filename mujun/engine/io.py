@@ -31,6 +31,8 @@ from xml.etree import ElementTree
 import polars as pl
 import polars.selectors as cs
 
+from mujun.engine.text import in_language
+
 INPUT_COLUMNS: dict[str, str] = {
     "uscc": "统一社会信用代码",
     "name": "企业名称",
@@ -87,17 +89,28 @@ class CellProblem(NamedTuple):
     zh: str
     en: str
 
-    def __str__(self) -> str:
+    def message(self, language: str | None = None) -> str:
+        if in_language("zh", "en", language) == "zh":
+            return f"第{self.row}行 {self.header}：{self.zh}"
         where = f"row {self.row}, {self.column}" if self.column else f"row {self.row}"
-        return f"第{self.row}行 {self.header}：{self.zh} / {where}: {self.en}"
+        return f"{where}: {self.en}"
+
+    def __str__(self) -> str:
+        return self.message()
 
 
 class TableError(ValueError):
-    """The file cannot be read as a table (bilingual message); ``problems`` lists the cells at fault."""
+    """The file cannot be read as a table (``zh``, ``en``); ``problems`` lists the cells at fault."""
 
-    def __init__(self, message: str = "", problems: list[CellProblem] | None = None):
+    def __init__(self, zh: str = "", en: str = "", problems: list[CellProblem] | None = None):
         self.problems = sorted(problems or [])  # by row, then column
-        super().__init__(message or "\n".join(str(problem) for problem in self.problems))
+        self.zh, self.en = zh, en or zh
+        super().__init__(self.message())
+
+    def message(self, language: str | None = None) -> str:
+        if self.problems:
+            return "\n".join(problem.message(language) for problem in self.problems)
+        return in_language(self.zh, self.en, language)
 
 
 def normalise_header(text: object) -> str:
@@ -144,7 +157,7 @@ def _header_row(rows: list[list[Any]], lookup: dict[str, str]) -> tuple[int, int
 def _no_header(lookup: dict[str, str]) -> TableError:
     examples = ", ".join(list(lookup.values())[:3])
     return TableError(
-        f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有已知的列名 / no header row found: none of the first "
+        f"未找到表头：前{HEADER_SEARCH_ROWS}行中没有已知的列名", f"no header row found: none of the first "
         f"{HEADER_SEARCH_ROWS} rows names known columns such as {examples}"
     )
 
@@ -157,7 +170,7 @@ def _column_names(header_cells: list[Any], lookup: dict[str, str]) -> list[str |
     repeated = [name for name, count in Counter(n for n in names if n).items() if count > 1]
     if repeated:
         listed = ", ".join(repeated)
-        raise TableError(f"表头重复：{listed} / duplicate headers: {listed}")
+        raise TableError(f"表头重复：{listed}", f"duplicate headers: {listed}")
     return names
 
 
@@ -178,14 +191,14 @@ def _source_bytes(source: Source) -> bytes:
 
 
 def _unreadable(path: Source, error: OSError) -> TableError:
-    return TableError(f"无法读取文件 {path}：{error.strerror} / cannot read file {path}: {error.strerror}")
+    return TableError(f"无法读取文件 {path}：{error.strerror}", f"cannot read file {path}: {error.strerror}")
 
 
 def _extension(source: Source, filename: str | None) -> str:
     if filename is None and isinstance(source, (str, os.PathLike)):
         filename = os.fspath(source)
     if not filename:
-        raise TableError("无法判断文件类型：缺少文件名 / cannot tell the file type: no file name given")
+        raise TableError("无法判断文件类型：缺少文件名", "cannot tell the file type: no file name given")
     return Path(str(filename)).suffix.lower()
 
 
@@ -207,7 +220,7 @@ def read_table(
         frame = _read_parquet(source, lookup)
     else:
         raise TableError(
-            f"不支持的文件类型 {extension or '(无扩展名)'}：请使用 CSV、Excel 或 Parquet / unsupported file type "
+            f"不支持的文件类型 {extension or '(无扩展名)'}：请使用 CSV、Excel 或 Parquet", f"unsupported file type "
             f"{extension or '(no extension)'}: use CSV, Excel or Parquet"
         )
     data_columns = [name for name in frame.columns if name != ROW_COLUMN]
@@ -250,7 +263,7 @@ def _text_encoding(source: str | os.PathLike | bytes, head: bytes) -> str:
             continue
         return encoding
     raise TableError(
-        "文件编码无法识别：应为 UTF-8、UTF-16 或 GBK/GB18030 的文本 / unknown text encoding: expected text in "
+        "文件编码无法识别：应为 UTF-8、UTF-16 或 GBK/GB18030 的文本", "unknown text encoding: expected text in "
         "UTF-8, UTF-16 or GBK/GB18030"
     )
 
@@ -260,12 +273,12 @@ def _read_csv(source: Source, lookup: dict[str, str]) -> pl.DataFrame:
         source = _source_bytes(source)  # read once; polars reads a path itself, memory-mapped
     head = bytes(next(_chunks(source), b""))
     if not head:
-        raise TableError("文件是空的 / the file is empty")
+        raise TableError("文件是空的", "the file is empty")
     encoding = _text_encoding(source, head)
     text = codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < TEXT_CHUNK)
     if "\x00" in text:  # binary content, or UTF-16 without its byte-order mark
         raise TableError(
-            "不是文本表格：文件含有二进制内容；请另存为 CSV（UTF-8）或 Excel 工作簿 / not a text table: the file "
+            "不是文本表格：文件含有二进制内容；请另存为 CSV（UTF-8）或 Excel 工作簿", "not a text table: the file "
             "holds binary content; save it as CSV (UTF-8) or as an Excel workbook"
         )
     separator, header_index, header_cells = _csv_header(text, lookup)
@@ -314,10 +327,10 @@ def _parse_csv(data: Source, separator: str, *, skip: int, width: int) -> pl.Dat
             )
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as error:
             if width >= MAX_COLUMNS:
-                raise TableError(f"CSV文件无法解析：{error} / the CSV file cannot be parsed: {error}") from None
+                raise TableError(f"CSV文件无法解析：{error}", f"the CSV file cannot be parsed: {error}") from None
             width = min(width * 4, MAX_COLUMNS)
         except pl.exceptions.PolarsError as error:
-            raise TableError(f"CSV文件无法解析：{error} / the CSV file cannot be parsed: {error}") from None
+            raise TableError(f"CSV文件无法解析：{error}", f"the CSV file cannot be parsed: {error}") from None
 
 
 # -- the header and the cells beyond it ----------------------------------------------------------------
@@ -370,7 +383,7 @@ def _read_excel(data: bytes, lookup: dict[str, str]) -> pl.DataFrame:
     import fastexcel
 
     if not data:
-        raise TableError("文件是空的 / the file is empty")
+        raise TableError("文件是空的", "the file is empty")
     try:
         reader = fastexcel.read_excel(data)
         # skip_rows=0 keeps leading empty rows, so index i is sheet row i + 1; columns start at the
@@ -382,7 +395,7 @@ def _read_excel(data: bytes, lookup: dict[str, str]) -> pl.DataFrame:
         sheet_name = reader.sheet_names[0]
     except Exception:  # fastexcel raises its own hierarchy for corrupt or encrypted files
         raise TableError(
-            "Excel文件无法读取：文件已损坏、已加密或不是Excel工作簿 / the Excel file cannot be read: it is damaged, "
+            "Excel文件无法读取：文件已损坏、已加密或不是Excel工作簿", "the Excel file cannot be read: it is damaged, "
             "password-protected or not an Excel workbook"
         ) from None
     head_rows = [list(row) for row in cells.head(HEADER_SEARCH_ROWS).iter_rows()]
@@ -485,7 +498,7 @@ def _formulas_and_merges(data: bytes, sheet_name: str) -> tuple[list[Formula], l
                 return _scan_sheet(stream)
     except Exception:  # fastexcel read it, so only an unusual or damaged structure gets here
         raise TableError(
-            "Excel文件无法读取：工作簿结构已损坏 / the Excel file cannot be read: the workbook is damaged"
+            "Excel文件无法读取：工作簿结构已损坏", "the Excel file cannot be read: the workbook is damaged"
         ) from None
 
 
@@ -609,7 +622,7 @@ def _read_parquet(source: Source, lookup: dict[str, str]) -> pl.DataFrame:
     try:
         frame = pl.read_parquet(io.BytesIO(source) if isinstance(source, bytes) else source)
     except Exception as error:  # polars raises several kinds for a missing or damaged file
-        raise TableError(f"Parquet文件无法读取：{error} / the Parquet file cannot be read: {error}") from None
+        raise TableError(f"Parquet文件无法读取：{error}", f"the Parquet file cannot be read: {error}") from None
     names = _column_names(frame.columns, lookup)
     frame = frame.rename({old: new for old, new in zip(frame.columns, names, strict=True) if new and new != old})
     return frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW_COLUMN))
@@ -630,7 +643,7 @@ def write_table(
     """
     if format is None:
         if not isinstance(target, (str, os.PathLike)):
-            raise TableError("写入缓冲区时必须指定格式 / a format is needed to write to a buffer")
+            raise TableError("写入缓冲区时必须指定格式", "a format is needed to write to a buffer")
         format = Path(target).suffix.lower().lstrip(".")
     format = format.lower()
     if format == "csv":
@@ -641,7 +654,7 @@ def write_table(
         write_workbook({"result": frame}, target, headers={**INPUT_COLUMNS, **(headers or {})})
     else:
         raise TableError(
-            f"不支持的输出格式 {format}：请使用 csv、xlsx 或 parquet / unsupported output format {format}: "
+            f"不支持的输出格式 {format}：请使用 csv、xlsx 或 parquet", f"unsupported output format {format}: "
             "use csv, xlsx or parquet"
         )
 
@@ -690,7 +703,7 @@ def write_workbook(
     for frame in sheets.values():
         if frame.height > EXCEL_MAX_ROWS:
             raise TableError(
-                f"结果有{frame.height}行，超出Excel上限 / the result has {frame.height} rows, more than Excel "
+                f"结果有{frame.height}行，超出Excel上限", f"the result has {frame.height} rows, more than Excel "
                 "holds; use csv or parquet"
             )
     workbook = xlsxwriter.Workbook(

@@ -22,6 +22,7 @@ import polars.selectors  # noqa: F401  (pl.selectors)
 
 from mujun.engine.evaluation import coercion
 from mujun.engine.rules import Rule, greater_than_zero, not_before, not_negative
+from mujun.engine.text import in_language
 
 SQUARE_METRES_PER_MU = 10000 / 15
 
@@ -165,9 +166,12 @@ class Problem:
     zh: str
     en: str
 
-    def __str__(self) -> str:
+    def message(self, language: str | None = None) -> str:
         header = PARCEL_COLUMNS.get(self.field, self.field)
-        return f"第{self.row}行 {header}：{self.zh} / row {self.row}, {self.field}: {self.en}"
+        return in_language(f"第{self.row}行 {header}：{self.zh}", f"row {self.row}, {self.field}: {self.en}", language)
+
+    def __str__(self) -> str:
+        return self.message()
 
 
 class InvalidParcels(ValueError):

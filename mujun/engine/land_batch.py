@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mujun.engine.batch import OUTPUT_FORMATS, _write_atomically
 from mujun.engine.io import TableError, read_table, write_table
+from mujun.engine.text import command_language, in_language
 from mujun.engine.land import CATEGORY_LABELS, PARCEL_COLUMNS, RESULT_HEADERS, Thresholds, classify, prepare, result_table
 
 FINDING_HEADERS = {
@@ -54,41 +55,47 @@ def _thresholds(text: str | None) -> Thresholds:
     known = {f.name for f in fields(Thresholds)}
     unknown = set(values) - known
     if unknown:
-        raise ValueError(f"未知阈值 {', '.join(sorted(unknown))} / unknown thresholds {', '.join(sorted(unknown))}")
+        raise ValueError(', '.join(sorted(unknown)))  # the names the user gave that are no threshold
     return Thresholds(**values)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    language = command_language()
     outputs = [Path(args.output)] + ([Path(args.findings)] if args.findings else [])
     for path in outputs:
         if path.suffix.lower() not in OUTPUT_FORMATS:
             print(
-                f"不支持的输出格式 {path.name}：请使用 .csv、.xlsx 或 .parquet / unsupported output format "
-                f"{path.name}: use .csv, .xlsx or .parquet",
+                in_language(
+                    f"不支持的输出格式 {path.name}：请使用 .csv、.xlsx 或 .parquet",
+                    f"unsupported output format {path.name}: use .csv, .xlsx or .parquet",
+                    language,
+                ),
                 file=sys.stderr,
             )
             return 2
     try:
         thresholds = _thresholds(args.thresholds)
     except (ValueError, TypeError) as error:
-        print(f"阈值无效：{error} / invalid thresholds: {error}", file=sys.stderr)
+        print(in_language(f"阈值无效：{error}", f"invalid thresholds: {error}", language), file=sys.stderr)
         return 2
     try:
         table = read_table(args.input, headers=PARCEL_COLUMNS)
     except TableError as error:
-        print(str(error), file=sys.stderr)
+        print(error.message(language), file=sys.stderr)
         return 2
     # A misspelt header would silently drop a date and change the findings: say which columns are unused.
     unknown = [c for c in table.columns if c != "_row" and c not in PARCEL_COLUMNS]
     if unknown:
         names = "、".join(unknown)
-        print(f"以下列未被识别，已忽略：{names} / columns not recognised, ignored: {', '.join(unknown)}", file=sys.stderr)
+        ignored = f"columns not recognised, ignored: {', '.join(unknown)}"
+        print(in_language(f"以下列未被识别，已忽略：{names}", ignored, language), file=sys.stderr)
     frame, problems = prepare(table)
     if problems:
         for problem in problems:
-            print(problem, file=sys.stderr)
-        print(f"共{len(problems)}个问题，未写出结果 / {len(problems)} problem(s); no result written", file=sys.stderr)
+            print(problem.message(language), file=sys.stderr)
+        count = len(problems)
+        print(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language), file=sys.stderr)
         return 2
     classification = classify(frame, args.as_of, thresholds)
     writes = [
@@ -111,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _write_atomically(writes)
     except (OSError, TableError) as error:
-        print(f"无法写出结果：{error} / cannot write the result: {error}", file=sys.stderr)
+        reason = error.message(language) if isinstance(error, TableError) else str(error)
+        print(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language), file=sys.stderr)
         return 1
     counts = dict(classification.parcels.group_by("category").len().iter_rows())
     summary = " ".join(f"{label} {counts.get(key, 0)}" for key, label in CATEGORY_LABELS.items())

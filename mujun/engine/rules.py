@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from mujun.engine.text import in_language
+
 ROW_COLUMN = "_row"
 
 
@@ -27,7 +29,7 @@ class Rule:
     en: str
 
     def message(self, language: str | None) -> str:
-        return self.zh if (language or "zh").lower().startswith("zh") else self.en
+        return in_language(self.zh, self.en, language)
 
     def broken_rows(self, frame: pl.DataFrame) -> list[int]:
         """The ``_row`` of every row of ``frame`` breaking the rule; columns the frame lacks count as blank."""

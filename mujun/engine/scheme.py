@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from mujun.engine.text import Text
+
 GRADES = ("A", "B", "C", "D")
 POLICY_GRADES = ("A", "B", "C", "D", "T")
 BENCHMARK_KINDS = ("ratio_of_sums", "mean", "median")
@@ -37,11 +39,17 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class SchemeError(ValueError):
-    """A scheme that cannot be used; ``problems`` lists every reason, each "中文 / English"."""
+    """A scheme that cannot be used; ``problems`` lists every reason, each a :class:`Text`."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[Text]):
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        super().__init__(self.message())
+
+    def messages(self, language: str | None = None) -> list[str]:
+        return [problem.message(language) for problem in self.problems]
+
+    def message(self, language: str | None = None) -> str:
+        return "\n".join(self.messages(language))
 
 
 @dataclass(frozen=True)
@@ -162,16 +170,16 @@ class _Checker:
     """Collects problems while reading the TOML and returns safe defaults so reading can go on."""
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        self.problems: list[Text] = []
 
     def add(self, where: _Where, field_name: str, zh: str, en: str) -> None:
         field_zh = FIELD_NAMES_ZH.get(field_name, field_name)
-        self.problems.append(f"{where.zh}的{field_zh}{zh} / {where.en}: {field_name} {en}")
+        self.problems.append(Text(f"{where.zh}的{field_zh}{zh}", f"{where.en}: {field_name} {en}"))
 
     def unknown_keys(self, where: _Where, table: dict, allowed: set[str]) -> None:
         for key in table:
             if key not in allowed:
-                self.problems.append(f"{where.zh}有未知的设置项 {key} / {where.en}: unknown setting {key}")
+                self.problems.append(Text(f"{where.zh}有未知的设置项 {key}", f"{where.en}: unknown setting {key}"))
 
     def table(self, where: _Where, table: dict, key: str) -> dict:
         value = table.get(key, {})
@@ -254,7 +262,7 @@ def parse_scheme(text: str) -> Scheme:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise SchemeError([f"方案不是有效的TOML：{error} / scheme is not valid TOML: {error}"]) from None
+        raise SchemeError([Text(f"方案不是有效的TOML：{error}", f"scheme is not valid TOML: {error}")]) from None
     check = _Checker()
     check.unknown_keys(_SCHEME, data, {"name", "year", "scope", "groups", "policies"})
     name = check.text(_SCHEME, data, "name") or ""
@@ -457,7 +465,7 @@ def _parse_policies(
         for key, value in values.items():
             if not _IDENTIFIER.match(key) or key in RESERVED_OUTPUT_COLUMNS or key in indicator_columns:
                 check.problems.append(
-                    f"{here.zh}的名称 {key} 不可用作列名 / {here.en}: {key} cannot be used as a column name"
+                    Text(f"{here.zh}的名称 {key} 不可用作列名", f"{here.en}: {key} cannot be used as a column name")
                 )
             if isinstance(value, bool):
                 kind = bool
@@ -484,15 +492,14 @@ def load_scheme(path: str | Path) -> Scheme:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise SchemeError([f"无法读取方案文件 {path}：{error} / cannot read scheme file {path}: {error}"]) from None
+        raise SchemeError([Text(f"无法读取方案文件 {path}：{error}", f"cannot read scheme file {path}: {error}")]) from None
     return parse_scheme(text)
 
 
 def preset_toml(preset_id: str) -> str:
     if preset_id not in PRESETS:
         raise SchemeError(
-            [f"没有名为 {preset_id} 的预设方案 / there is no preset scheme {preset_id}; "
-             f"presets: {', '.join(PRESETS)}"]
+            [Text(f"没有名为 {preset_id} 的预设方案", f"there is no preset scheme {preset_id}; presets: {', '.join(PRESETS)}")]
         )
     return (PRESET_DIR / f"{preset_id}.toml").read_text(encoding="utf-8")
 

@@ -12,6 +12,9 @@ from mujun.regions.models import Region
 class InRegionFilter(django_filters.ModelChoiceFilter):
     """A region and everything under it: choosing a county lists its towns' records too."""
 
+    # Records located in a region: a county operator's lists open on their county (core.views.filter_data).
+    opens_on_home_region = True
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", Region.objects.all())
         kwargs.setdefault("label", _("region"))

@@ -15,10 +15,11 @@ from mujun.core.validators import year_validators
 
 def validate_uscc(value: str) -> None:
     from django.core.exceptions import ValidationError
+    from django.utils.translation import get_language
 
     problem = uscc_problem(value)
     if problem:
-        raise ValidationError(problem)
+        raise ValidationError(problem.message(get_language()))
 
 
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:

@@ -10,4 +10,4 @@ class EnterpriseCount(Panel):
     order = 10
 
     def get_context(self):
-        return {"enterprise_count": Enterprise.objects.count()}
+        return {"enterprise_count": self.scoped(Enterprise.objects.all()).count()}

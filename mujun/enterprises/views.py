@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mujun.core.exports import ExportColumn
+from mujun.core.exports import ExportColumn, queryset_frame, xlsx_response
 from mujun.core.scoping import require_edit
 from mujun.core.views import (
     ObjectDeleteView,
@@ -15,7 +15,7 @@ from mujun.core.views import (
     ObjectListView,
     combined_history,
 )
-from mujun.enterprises import services
+from mujun.enterprises import exports, services
 from mujun.enterprises.filtersets import EnterpriseListFilterSet
 from mujun.enterprises.forms import EnterpriseForm, EnterpriseYearForm
 from mujun.enterprises.imports import EnterpriseImporter
@@ -104,3 +104,11 @@ class EnterpriseExportView(ObjectExportView):
     queryset = Enterprise.objects.all()
     filterset_class = EnterpriseListFilterSet
     columns = EXPORT_COLUMNS
+
+    def export(self, queryset, filename: str):
+        """The enterprises, and their years with the figures (and the columns apps above add, such as the
+        published grade) on a second sheet."""
+        sheet = str(Enterprise._meta.verbose_name_plural)[:31]
+        return xlsx_response(
+            {sheet: queryset_frame(queryset, self.columns), exports.YEARS_SHEET: exports.years_frame(queryset)}, filename
+        )

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -28,7 +29,7 @@ class SchemeSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         region = attrs.get("region", getattr(self.instance, "region", None))
         if not (user.is_city_admin or (region is not None and can_edit_region(user, region))):
-            raise PermissionDenied("无权修改此区域的方案 / you may not edit schemes of this region")
+            raise PermissionDenied(gettext("you may not edit schemes of this region"))
         if hasattr(self, "_parsed"):
             attrs["name"], attrs["year"] = self._parsed.name, self._parsed.year
         return attrs
@@ -79,7 +80,7 @@ class RunSerializer(serializers.ModelSerializer):
         region = attrs["region"]
         # Same rule as the web form: an operator runs their own county only.
         if not (user.is_city_admin or (user.can_edit and region.pk == user.region_id)):
-            raise PermissionDenied("无权评价此区域 / you may not evaluate this region")
+            raise PermissionDenied(gettext("you may not evaluate this region"))
         attrs.setdefault("year", attrs["scheme"].year)
         attrs.setdefault("name", f"{region} {attrs['year']} · {attrs['scheme'].name}"[:128])
         return attrs

@@ -8,3 +8,17 @@ class EvaluationConfig(apps_registry.DomainAppConfig):
     label = "evaluation"
     verbose_name = _("Per-mu evaluation")
     menu = [(_("Evaluation runs"), "evaluation:run_list"), (_("Schemes"), "evaluation:scheme_list")]
+
+    def ready(self):
+        from mujun.enterprises.exports import register_year_column
+        from mujun.evaluation.grades import published_grades
+
+        def grades_by_year(enterprise_ids):
+            """Each enterprise's published grade of each year: drafts never leave the platform."""
+            return {
+                (enterprise_id, grade.year): grade.grade or None
+                for enterprise_id, grades in published_grades(enterprise_ids).items()
+                for grade in grades
+            }
+
+        register_year_column("综合评价等级", grades_by_year)

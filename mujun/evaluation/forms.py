@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
@@ -15,13 +16,12 @@ def validate_scheme_text(text: str):
     try:
         scheme = parse_scheme(text)
     except SchemeError as exc:
-        raise ValidationError(list(exc.problems) or [str(exc)]) from exc
+        raise ValidationError(exc.messages(get_language())) from exc
     missing = unstored_columns(scheme)
     if missing:
         raise ValidationError(
             [
-                f"方案引用了平台未存储的列 {column} / the scheme names column {column}, which the platform "
-                f"does not store"
+                _("the scheme names column %(column)s, which the platform does not store") % {"column": column}
                 for column in missing
             ]
         )

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from mujun.core.deletion import DeletionRefused
 from mujun.engine import evaluation as engine
@@ -85,7 +86,7 @@ def unstored_columns(scheme: Scheme) -> list[str]:
 
 
 class RunError(Exception):
-    """A run cannot proceed; the message is shown to the user as is (bilingual)."""
+    """A run cannot proceed; the message is shown to the user as is (in the language active when the run ran)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -437,13 +438,14 @@ def _execute(run: Run) -> None:
         missing = unstored_columns(scheme)
         if missing:
             raise RunError(
-                f"方案引用了平台未存储的列：{', '.join(missing)} / "
-                f"the scheme names columns the platform does not store: {', '.join(missing)}"
+                gettext("the scheme names columns the platform does not store: %(missing)s")
+                % {"missing": ', '.join(missing)}
             )
         frame = build_input(run.region, run.year)
         if frame.is_empty():
             raise RunError(
-                f"{run.region} {run.year}年没有企业数据 / no enterprise figures stored for {run.region} in {run.year}"
+                gettext("no enterprise figures stored for %(region)s in %(year)s")
+                % {"region": run.region, "year": run.year}
             )
         run.scheme_toml = scheme_text
         _save_snapshot(run, frame)
@@ -458,7 +460,7 @@ def _execute(run: Run) -> None:
         run.status, run.progress, run.finished_at = Run.Status.DONE, 100, timezone.now()
         problem_count = run.summary["problem_count"]
         run.message = (
-            f"{problem_count} 行数据无效，已标记为无效 / {problem_count} rows with invalid data, marked invalid"
+            gettext("%(problem_count)s rows with invalid data, marked invalid") % {"problem_count": problem_count}
             if problem_count
             else ""
         )
@@ -476,7 +478,7 @@ def _execute(run: Run) -> None:
             run.message = "\n".join(str(p) for p in exc.problems[:50])
         else:
             problems = getattr(exc, "problems", None)
-            run.message = "\n".join(problems) if problems else f"{type(exc).__name__}: {exc}"
+            run.message = "\n".join(str(p) for p in problems) if problems else f"{type(exc).__name__}: {exc}"
         _save(run, "status", "finished_at", "message")
 
 
@@ -615,12 +617,40 @@ def results_export_frame(run: Run, queryset=None) -> pl.DataFrame:
     return display_frame(run, results_frame(run, queryset))
 
 
+# The policies' names on pages and list file names, in the user's language (the workbook's column headers
+# are the engine's Chinese POLICY_HEADERS, file content). A key the platform does not know shows as itself.
+POLICY_NAMES = {
+    "land_use_tax_reduction": gettext_lazy("Land-use tax reduction (share)"),
+    "electricity_surcharge_yuan_per_kwh": gettext_lazy("Electricity surcharge (yuan/kWh)"),
+    "water_surcharge_yuan_per_t": gettext_lazy("Water surcharge (yuan/t)"),
+    "sewage_surcharge_yuan_per_t": gettext_lazy("Sewage charge surcharge (yuan/t)"),
+    "credit_restricted": gettext_lazy("No new credit"),
+    "energy_quota_restricted": gettext_lazy("No new energy quota"),
+}
+
+
+def policy_name(key: str) -> str:
+    return str(POLICY_NAMES.get(key, key))
+
+
+def policy_list_filename(run: Run, grade: str, key: str | None) -> str:
+    if key is None:
+        return gettext("%(run)s - grade %(grade)s list.xlsx") % {"run": run.name, "grade": grade}
+    policy = re.sub(r"\s*[(（].*$", "", policy_name(key))  # the unit's "/" has no place in a file name
+    names = {"run": run.name, "grade": grade, "policy": policy}
+    return gettext("%(run)s - grade %(grade)s %(policy)s list.xlsx") % names
+
+
 @dataclass
 class PolicyList:
     grade: str
     key: str | None  # None: every policy of the grade
     value: object
     count: int
+
+    @property
+    def name(self) -> str:
+        return policy_name(self.key) if self.key else ""
 
 
 def policy_lists(run: Run) -> list[PolicyList]:

@@ -56,7 +56,7 @@ class SchemeDetailView(ObjectDetailView):
         try:
             parsed, problems = obj.parsed(), []
         except SchemeError as exc:
-            parsed, problems = None, exc.problems
+            parsed, problems = None, exc.messages(get_language())
         return {
             "scheme": parsed,
             "problems": problems,
@@ -361,8 +361,7 @@ def run_policy_export(request, pk, grade):
         frame = services.policy_export_frame(run, grade, key)
     except KeyError:
         raise Http404(_("The scheme has no such policy list.")) from None
-    suffix = f"-{key}" if key else ""
-    return xlsx_response({grade: frame}, f"{run.name}-{grade}{suffix}.xlsx")
+    return xlsx_response({grade: frame}, services.policy_list_filename(run, grade, key))
 
 
 # --------------------------------------------------------------------------------------------------

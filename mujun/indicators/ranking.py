@@ -9,7 +9,7 @@ import polars as pl
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from mujun.core.charts import chart_html
+from mujun.core.charts import chart_html, money_axis
 from mujun.engine import rankings as engine
 from mujun.indicators.models import Indicator, IndicatorValue, period_label
 from mujun.regions.models import Region
@@ -89,20 +89,25 @@ def trend_chart(indicator: Indicator, months: int = 24) -> str:
     periods = frame["period"].unique().sort().tail(months)
     frame = frame.filter(pl.col("period").is_in(periods.implode())).sort("period")
     regions = Region.objects.in_bulk(frame["region"].unique().to_list())
+    parts = sorted(frame.group_by("region"), key=lambda g: regions[g[0][0]].code)
+    values, unit = [part["value"].to_list() for _region, part in parts], indicator.unit
+    if unit == "万元":  # large amounts read in 亿元, as the city's reports write them
+        values, unit = money_axis(*values)
     figure = go.Figure(
         [
             go.Scatter(
                 name=regions[region].name,
                 x=[period_label(p // 100, p % 100, indicator.frequency) for p in part["period"]],
-                y=part["value"].to_list(),
+                y=series,
                 mode="lines+markers",
             )
-            for (region,), part in sorted(frame.group_by("region"), key=lambda g: regions[g[0][0]].code)
+            for ((region,), part), series in zip(parts, values)
         ]
     )
     figure.update_layout(
         title=_("Trend of %(indicator)s") % {"indicator": indicator.name},
-        yaxis_title=indicator.unit,
+        xaxis_title=_("period"),
+        yaxis_title=unit,
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         height=380,
     )

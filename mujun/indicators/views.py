@@ -65,13 +65,13 @@ class IndicatorValueExportView(ObjectExportView):
         period_text=Concat(Cast("year", CharField()), Value("-"), LPad(Cast("month", CharField()), 2, Value("0")))
     ).order_by("indicator__order", "year", "month", "region__code")
     filterset_class = IndicatorValueFilterSet
-    # The import workbook's headers, so an export can be edited and imported again.
+    # The import workbook's headers, so an export can be edited and imported again; the indicator by its
+    # name (the import reads a name as well as a code), as officials know it.
     columns = [
-        ExportColumn("indicator__code", "指标"),
+        ExportColumn("indicator__name", "指标"),
         ExportColumn("region__code", "区域"),
         ExportColumn("period_text", "期间"),
         ExportColumn("value", "数值"),
-        ExportColumn("indicator__name", "指标名称"),
         ExportColumn("region__name", "区域名称"),
     ]
     filename = "指标数值.xlsx"

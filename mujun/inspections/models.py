@@ -51,7 +51,7 @@ class Round(models.Model):
 
     @property
     def period(self) -> str:
-        return f"{self.year} Q{self.quarter}"
+        return _("%(year)s Q%(quarter)s") % {"year": self.year, "quarter": self.quarter}
 
     @property
     def is_open(self) -> bool:
@@ -64,7 +64,7 @@ class Round(models.Model):
     def clean(self):
         if self.score_min is not None and self.score_max is not None and self.score_min >= self.score_max:
             raise ValidationError(
-                {"score_max": "最高分必须大于最低分 / the highest score must be greater than the lowest"}
+                {"score_max": _("the highest score must be greater than the lowest")}
             )
 
 

@@ -135,6 +135,7 @@ def comparison(limit: int = 8) -> tuple[list[Round], list, str]:
     regions = Region.objects.in_bulk(list(table))
     named = {regions[pk]: rows for pk, rows in sorted(table.items(), key=lambda item: regions[item[0]].code)}
     labels = [r.period for r in rounds]
+    rank = _("rank %(rank)s") % {"rank": "%{customdata}"}  # plotly fills in the rank
     figure = go.Figure(
         [
             go.Scatter(
@@ -143,7 +144,7 @@ def comparison(limit: int = 8) -> tuple[list[Round], list, str]:
                 y=[rows.get(r.pk, {}).get("score") for r in rounds],
                 mode="lines+markers",
                 customdata=[rows.get(r.pk, {}).get("rank") for r in rounds],
-                hovertemplate="%{x}: %{y:.2f} (#%{customdata})<extra>" + county.name + "</extra>",
+                hovertemplate=f"%{{x}}: %{{y:.2f}} ({rank})<extra>{county.name}</extra>",
             )
             for county, rows in named.items()
         ]

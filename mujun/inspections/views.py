@@ -62,7 +62,7 @@ class RoundEditView(ObjectEditView):
         if "pk" in kwargs:
             round_ = get_object_or_404(Round, pk=kwargs["pk"])
             if round_.is_closed:
-                messages.error(request, "本轮已关闭并锁定，不能修改 / the round is closed and locked: it cannot be changed")
+                messages.error(request, _("the round is closed and locked: it cannot be changed"))
                 return HttpResponseRedirect(round_.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
 
@@ -78,7 +78,7 @@ class RoundPartEditView(ObjectEditView):
         if round_.status != Round.Status.DRAFT:
             messages.error(
                 request,
-                "评分开始后评分细则和提名项目不能再修改 / the rubric and the projects cannot change once scoring has begun",
+                _("the rubric and the projects cannot change once scoring has begun"),
             )
             return HttpResponseRedirect(round_.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
@@ -117,7 +117,7 @@ class RoundStatusView(View):
 
 def _require_judge(user) -> None:
     if not services.is_judge(user):
-        raise PermissionDenied("只有评委可以评分 / only judges may score")
+        raise PermissionDenied(_("only judges may score"))
 
 
 class JudgeRoundView(View):
@@ -188,7 +188,7 @@ class ScoreboardView(View):
         round_ = get_object_or_404(Round, pk=pk)
         if not round_.is_closed:
             # Judges must not see each other's scores while the round is open.
-            raise Http404("本轮尚未关闭，评分结果不公开 / the round is not closed: its scores are not published")
+            raise Http404(_("the round is not closed: its scores are not published"))
         board = scoring.scoreboard(round_)
         if request.GET.get("format") == "xlsx":
             return xlsx_response(scoring.scoreboard_sheets(board), f"{round_.name}-评分结果.xlsx")

@@ -13,6 +13,8 @@ from pyproj import Geod
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
+from django.utils.translation import gettext
+
 from mujun.land.models import SQUARE_METRES_PER_MU
 
 WGS84 = Geod(ellps="WGS84")
@@ -26,34 +28,34 @@ def area_tolerance() -> float:
 
 
 def parse_boundary(value) -> tuple[dict | None, str | None]:
-    """The boundary as a GeoJSON geometry dict (a Feature's geometry is taken) and a bilingual problem."""
+    """The boundary as a GeoJSON geometry dict (a Feature's geometry is taken) and the problem, in the user's language."""
     if value in (None, "", {}):
         return None, None
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except json.JSONDecodeError as error:
-            return None, f"不是有效的GeoJSON（{error.msg}） / is not valid GeoJSON ({error.msg})"
+            return None, gettext("is not valid GeoJSON (%(msg)s)") % {"msg": error.msg}
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
     if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
-        return None, "应为多边形（Polygon 或 MultiPolygon） / must be a Polygon or MultiPolygon"
+        return None, gettext("must be a Polygon or MultiPolygon")
     try:
         geometry = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError) as error:
-        return None, f"坐标无法读取（{error}） / the coordinates cannot be read ({error})"
+        return None, gettext("the coordinates cannot be read (%(error)s)") % {"error": error}
     if geometry.is_empty:
-        return None, "边界为空 / the boundary is empty"
+        return None, gettext("the boundary is empty")
     if not geometry.is_valid:
         reason = explain_validity(geometry)
         if "Self-intersection" in reason or "Ring Self-intersection" in reason:
-            return None, f"边界自相交（{reason}） / the boundary intersects itself ({reason})"
-        return None, f"边界无效（{reason}） / the boundary is invalid ({reason})"
+            return None, gettext("the boundary intersects itself (%(reason)s)") % {"reason": reason}
+        return None, gettext("the boundary is invalid (%(reason)s)") % {"reason": reason}
     if geometry.area == 0:
-        return None, "边界面积为零 / the boundary has no area"
+        return None, gettext("the boundary has no area")
     minx, miny, maxx, maxy = geometry.bounds
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
-        return None, "坐标应为WGS84经纬度 / coordinates must be WGS84 longitude/latitude"
+        return None, gettext("coordinates must be WGS84 longitude/latitude")
     return value, None
 
 
@@ -64,14 +66,14 @@ def area_mu(geometry: dict) -> float:
 
 
 def area_problem(stated_mu: float | None, boundary_mu: float, tolerance: float | None = None) -> str | None:
-    """A bilingual problem when the stated area and the boundary's differ by more than the tolerance."""
+    """The problem (in the user's language) when the stated area and the boundary's differ by more than the tolerance."""
     if stated_mu is None or stated_mu <= 0:
         return None
     tolerance = area_tolerance() if tolerance is None else tolerance
     if abs(boundary_mu - stated_mu) > tolerance * stated_mu:
         return (
-            f"与边界面积{boundary_mu:.2f}亩相差超过{tolerance:.0%} / differs from the boundary's area "
-            f"{boundary_mu:.2f} mu by more than {tolerance:.0%}"
+            gettext("differs from the boundary's area %(boundary_mu)s mu by more than %(tolerance)s")
+            % {"boundary_mu": format(boundary_mu, ".2f"), "tolerance": format(tolerance, ".0%")}
         )
     return None
 

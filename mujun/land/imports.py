@@ -26,6 +26,7 @@ from mujun.core.imports import (
     Problem,
     region_lookup,
 )
+from mujun.core.rules import in_both_languages
 from mujun.engine.io import normalise_header
 from mujun.engine.land import DATE_COLUMNS, NUMBER_COLUMNS, PARCEL_COLUMNS, PARCEL_RULES
 from mujun.land.geometry import area_mu, area_problem, parse_boundary
@@ -43,8 +44,10 @@ def enterprise_lookup() -> dict[str, int]:
     return dict(Enterprise.objects.values_list("uscc", "pk"))
 
 
-def boundary_problem(text: str) -> str | None:
-    return parse_boundary(text)[1]
+def boundary_problem(text: str) -> tuple[str, str] | None:
+    if parse_boundary(text)[1] is None:
+        return None
+    return in_both_languages(lambda: parse_boundary(text)[1])
 
 
 def _column(name: str) -> Column:
@@ -117,9 +120,9 @@ class ParcelImporter(Importer):
                 geometry, trouble = parse_boundary(text)
                 if geometry is None or trouble:
                     continue
-                problem = area_problem(stated, area_mu(geometry))
-                if problem:
-                    zh, _sep, en = problem.partition(" / ")
+                boundary_mu = area_mu(geometry)
+                if area_problem(stated, boundary_mu):
+                    zh, en = in_both_languages(lambda: area_problem(stated, boundary_mu))  # noqa: B023
                     problems.append(Problem(row, column.name, column.header, zh, en))
         return problems
 

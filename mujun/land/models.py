@@ -248,11 +248,11 @@ class DisposalCase(models.Model):
         return self.parcel.region
 
     def clean(self):
-        """An open case per finding (its parcel, category and rule); a closed case has its date and area."""
+        """One open case per parcel, whatever finding opened it; a closed case has its date and area."""
         if self.status == self.Status.OPEN and self.parcel_id is not None:
-            other = self.open_case_of_same_finding()
+            other = self.open_case_of_parcel()
             if other is not None:
-                raise ValidationError(_("An open case already follows this finding: %(case)s.") % {"case": other})
+                raise ValidationError(_("The parcel already has an open disposal case: %(case)s.") % {"case": other})
         if self.status == self.Status.CLOSED:
             errors = {}
             if self.closed_on is None:
@@ -268,10 +268,8 @@ class DisposalCase(models.Model):
             if errors:
                 raise ValidationError(errors)
 
-    def open_case_of_same_finding(self) -> "DisposalCase | None":
-        others = DisposalCase.objects.filter(
-            parcel_id=self.parcel_id, category=self.category, rule=self.rule, status=self.Status.OPEN
-        )
+    def open_case_of_parcel(self) -> "DisposalCase | None":
+        others = DisposalCase.objects.filter(parcel_id=self.parcel_id, status=self.Status.OPEN)
         return others.exclude(pk=self.pk).first() if self.pk else others.first()
 
     @property

@@ -38,7 +38,7 @@ class DisposedLand(Panel):
     order = 40
 
     def get_context(self):
-        figures = DisposalCase.objects.aggregate(
+        figures = self.scoped(DisposalCase.objects.all(), "parcel__region").aggregate(
             cases=Count("pk"),
             closed=Count("pk", filter=Q(status=DisposalCase.Status.CLOSED)),
             disposed_mu=Sum("area_disposed_mu", filter=Q(status=DisposalCase.Status.CLOSED)),

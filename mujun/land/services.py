@@ -117,7 +117,7 @@ def new_case(finding: Finding, **fields) -> DisposalCase:
 
 
 def open_case(case: DisposalCase, user) -> DisposalCase:
-    """Stores a case made by :func:`new_case`; refused (``ValidationError``) while the finding has an open case."""
+    """Stores a case made by :func:`new_case`; refused (``ValidationError``) while the parcel has an open case."""
     require_edit(user, case.parcel)
     with transaction.atomic():
         # Locking the parcel makes two requests opening a case from one finding take turns.

@@ -163,7 +163,7 @@ def parcel_geojson_export(request):
         features.append({"type": "Feature", "geometry": boundary, "properties": properties})
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/geo+json")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename="parcels.geojson")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=_("parcels.geojson"))
     return response
 
 
@@ -251,7 +251,7 @@ class FindingOpenCaseView(View):
         return self.render(DisposalCaseForm())
 
     def post(self, request, pk):
-        # The case carries the finding before validation, so the model's rules (one open case per finding) apply.
+        # The case carries the finding before validation, so the model's rules (one open case per parcel) apply.
         form = DisposalCaseForm(request.POST, instance=services.new_case(self.finding))
         if form.is_valid():
             try:

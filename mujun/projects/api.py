@@ -55,7 +55,7 @@ class MonthlyReportSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "month", "invested_month", "invested_to_date", "notes", "status", "review_note"]
         read_only_fields = ["status", "review_note"]
         extra_kwargs = {"invested_to_date": {"required": False}}
-        validators = []  # services.submit_report refuses a month already reported, with a bilingual message
+        validators = []  # services.submit_report refuses a month already reported, with a message in the user's language
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import polars as pl
 from django.db.models import BooleanField, Case, Count, DateField, ExpressionWrapper, F, Func, IntegerField, Q, Value, When
+from django.utils.translation import gettext_lazy
 
 from mujun.engine import projects as engine
 from mujun.projects.models import Project
@@ -131,15 +132,38 @@ def summary(queryset, today: date, counties: dict[int, str], total_label: str) -
     return figures(count_frame, days_frame), figures(count_frame.with_columns(total), days_frame.with_columns(total))
 
 
-def flagged(queryset, today: date, limit: int = 50) -> list[Project]:
-    """The late or stalled projects, the next stage due earliest first (no plan first), with the annotations.
-
-    The ids come first, from the board index alone; only the projects shown are read whole."""
-    ids = list(
+def flagged(queryset, today: date):
+    """The ids of the late or stalled projects, the next stage due earliest first (no plan first): every one of
+    them, to be paginated. The ids come from the board index alone; :func:`read_flagged` reads a page whole."""
+    return (
         with_status(queryset.order_by(), today)
         .filter(Q(rag="red") | Q(stalled=True))
         .order_by(F("next_planned").asc(nulls_first=True), "code")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)
     )
+
+
+def read_flagged(ids, today: date) -> list[Project]:
+    """The projects of ``ids`` in that order, with the annotations."""
+    ids = list(ids)
     projects = with_status(Project.objects.filter(pk__in=ids), today).select_related("region").in_bulk()
     return [projects[pk] for pk in ids]
+
+
+# What the project list filters by: the board's colours and its stalled flag, one definition for both.
+LATENESS_CHOICES = [
+    ("red", gettext_lazy("late")),
+    ("amber", gettext_lazy("due soon")),
+    ("green", gettext_lazy("on schedule")),
+    ("none", gettext_lazy("no plan")),
+    ("stalled", gettext_lazy("stalled")),
+]
+
+
+def by_lateness(queryset, today: date, values: list[str]):
+    """The projects whose board colour is one of ``values`` or, with ``"stalled"``, that are stalled."""
+    colours = [value for value in values if value != "stalled"]
+    condition = Q(rag__in=colours) if colours else Q(pk__in=[])
+    if "stalled" in values:
+        condition |= Q(stalled=True)
+    return with_status(queryset, today).filter(condition)

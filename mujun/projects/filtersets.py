@@ -1,9 +1,12 @@
+from datetime import date
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core.filtersets import FilterSet
 from mujun.enterprises.filtersets import InRegionFilter
+from mujun.projects import board
 from mujun.projects.models import Field, Lead, Level, MonthlyReport, Project, Stage
 
 
@@ -16,10 +19,16 @@ class ProjectFilterSet(FilterSet):
     is_new = django_filters.BooleanFilter(label=_("new project"))
     total_investment = django_filters.RangeFilter(label=_("total investment (10k yuan)"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("enterprise"))
+    lateness = django_filters.MultipleChoiceFilter(
+        choices=board.LATENESS_CHOICES, method="by_lateness", label=_("against planned dates")
+    )
 
     class Meta:
         model = Project
-        fields = ["q", "region", "stage", "level", "field", "is_new", "total_investment", "enterprise"]
+        fields = ["q", "region", "stage", "level", "field", "is_new", "total_investment", "enterprise", "lateness"]
+
+    def by_lateness(self, queryset, name, value):
+        return board.by_lateness(queryset, date.today(), value) if value else queryset
 
     def search(self, queryset, name, value):
         value = value.strip()

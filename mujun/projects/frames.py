@@ -100,6 +100,10 @@ def projects_in(region: Region | None):
     return queryset.filter(region_id__in=region.descendant_ids()) if region is not None else queryset
 
 
-def reports_of_month(region: Region | None, month: date):
-    queryset = MonthlyReport.objects.filter(month=month)
+def reports_in(region: Region | None):
+    queryset = MonthlyReport.objects.all()
     return queryset.filter(project__region_id__in=region.descendant_ids()) if region is not None else queryset
+
+
+def reports_of_month(region: Region | None, month: date):
+    return reports_in(region).filter(month=month)

@@ -59,10 +59,10 @@ FIELD_NAMES = {
 def _choice(names: dict, what_zh: str, what_en: str):
     allowed = "、".join(k for k in names if not k.isascii())
 
-    def validate(value: str) -> str | None:
+    def validate(value: str) -> tuple[str, str] | None:
         if value in names:
             return None
-        return f"{what_zh}应为{allowed}之一 / {what_en} must be one of {', '.join(k for k in names if k.isascii())}"
+        return f"{what_zh}应为{allowed}之一", f"{what_en} must be one of {', '.join(k for k in names if k.isascii())}"
 
     return validate
 

@@ -7,6 +7,7 @@ import io
 from datetime import date
 
 import polars as pl
+from django.db.models import Max
 from django.utils.translation import gettext_lazy
 
 from mujun.engine import projects as engine
@@ -35,6 +36,11 @@ def live_lists(region: Region | None, month: date) -> dict[str, pl.DataFrame]:
         frames.project_frame(projects, frames.LIST_COLUMNS), frames.report_frame(frames.reports_of_month(region, month)), month
     )
     return {key: frames.with_regions(frame).sort("county", "code").select(LIST_FIELDS) for key, frame in lists.items()}
+
+
+def latest_month(region: Region | None) -> date | None:
+    """The latest month with any monthly report in ``region`` (the whole city for None): where the lists open."""
+    return frames.reports_in(region).aggregate(latest=Max("month"))["latest"]
 
 
 def snapshot_bytes(lists: dict[str, pl.DataFrame]) -> bytes:

@@ -21,10 +21,11 @@ class ProjectFigures(Panel):
     """Projects by stage and the investment they plan; left out while there is no project."""
 
     def get_context(self):
-        by_stage = dict(Project.objects.values_list("stage").annotate(n=Count("pk")))
+        projects = self.scoped(Project.objects.all())
+        by_stage = dict(projects.values_list("stage").annotate(n=Count("pk")))
         if not by_stage:
             return None
-        figures = Project.objects.aggregate(total=Sum("total_investment"), plan=Sum("annual_plan"))
+        figures = projects.aggregate(total=Sum("total_investment"), plan=Sum("annual_plan"))
         labels = dict(Project._meta.get_field("stage").choices)
         return {
             "projects": {

@@ -1,6 +1,6 @@
 """The rules of a project's life cycle and its monthly reports, shared by the pages, the API and imports.
 
-Every refusal is a :class:`Refused` carrying a bilingual "中文 / English" message (a refused file: the message of
+Every refusal is a :class:`Refused` carrying a message in the user's language (a refused file: the message of
 mujun.core.uploads, in the user's language); nothing is stored when a rule refuses (each operation runs in one transaction, files included: a file written before a refusal is
 deleted again).
 """
@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from PIL import Image
 
@@ -24,6 +25,7 @@ from mujun.core import uploads as core_uploads
 from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.scoping import require_edit
 from mujun.engine.projects import STAGE_ORDER, month_end
+from mujun.engine.text import in_language
 from mujun.projects import lists
 from mujun.projects.models import Evidence, MonthClosing, MonthlyReport, Project, Stage, StageChange
 
@@ -79,11 +81,7 @@ def _refused_upload():
 
 
 def _stage_label(stage: str) -> str:
-    zh = {
-        "planned": "谋划", "signed": "签约", "landed": "落地", "construction": "开工", "completed": "竣工",
-        "commissioned": "投产", "capacity": "达产", "above_scale": "上规",
-    }[stage]  # fmt: skip
-    return f"{zh}（{stage}）"
+    return str(Stage(stage).label) if stage in Stage.values else stage
 
 
 def check_upload(upload: Upload) -> None:
@@ -149,18 +147,19 @@ def advance(project: Project, stage: str, on: date, uploads: list[Upload], user,
     wanted = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else -1
     if wanted <= current:
         raise Refused(
-            f"项目已处于{_stage_label(project.stage)}，不能前进到{_stage_label(stage) if wanted >= 0 else stage} / "
-            f"the project is already at {project.stage}; it cannot move forward to {stage}"
+            _("the project is already at %(stage_label)s; it cannot move forward to %(next_label)s")
+            % {"stage_label": _stage_label(project.stage), "next_label": _stage_label(stage) if wanted >= 0 else stage}
         )
     if wanted != current + 1:
         expected = STAGE_ORDER[current + 1]
         raise Refused(
-            f"不能跳过阶段：下一阶段应为{_stage_label(expected)} / a stage cannot be skipped: the next stage is {expected}"
+            _("a stage cannot be skipped: the next stage is %(expected_label)s")
+            % {"expected_label": _stage_label(expected)}
         )
     if on is None:
-        raise Refused(f"请填写{_stage_label(stage)}日期 / the date of {stage} is required")
+        raise Refused(_("the date of %(stage_label)s is required") % {"stage_label": _stage_label(stage)})
     if on > date.today():
-        raise Refused(f"{_stage_label(stage)}日期不能晚于今天 / the date of {stage} cannot be in the future")
+        raise Refused(_("the date of %(stage_label)s cannot be in the future") % {"stage_label": _stage_label(stage)})
     if closed_month(on) is not None:
         raise Refused(
             _("The four lists of %(month)s are closed: the date of %(stage)s cannot fall in that month; a city "
@@ -170,8 +169,13 @@ def advance(project: Project, stage: str, on: date, uploads: list[Upload], user,
     previous_date = getattr(project, f"actual_{previous}", None) if current > 0 else None
     if previous_date is not None and on < previous_date:
         raise Refused(
-            f"{_stage_label(stage)}日期{on}早于上一阶段{_stage_label(previous)}的日期{previous_date} / "
-            f"the date of {stage} ({on}) is before the date of {previous} ({previous_date})"
+            _("the date of %(stage_label)s (%(on)s) is before the date of %(previous_label)s (%(previous_date)s)")
+            % {
+                "stage_label": _stage_label(stage),
+                "on": on,
+                "previous_label": _stage_label(previous),
+                "previous_date": previous_date,
+            }
         )
     if not automatic:
         for upload in uploads:
@@ -179,14 +183,16 @@ def advance(project: Project, stage: str, on: date, uploads: list[Upload], user,
         for group in missing_evidence(stage, uploads):
             zh = "或".join(KIND_NAMES[k][0] for k in sorted(group))
             en = " or ".join(KIND_NAMES[k][1] for k in sorted(group))
+            kinds = in_language(zh, en, get_language())
             raise Refused(
-                f"进入{_stage_label(stage)}须上传{zh}作为佐证 / moving to {stage} requires a {en} as evidence"
+                _("moving to %(stage_label)s requires a %(kinds)s as evidence")
+                % {"stage_label": _stage_label(stage), "kinds": kinds}
             )
 
     def store(stored):
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.stage != project.stage:
-            raise Refused("项目阶段已被他人修改，请刷新 / the project's stage was changed meanwhile; reload")
+            raise Refused(_("the project's stage was changed meanwhile; reload"))
         locked.stage = stage
         setattr(locked, f"actual_{stage}", on)
         locked._change_reason = "automatic" if automatic else "advance"
@@ -207,14 +213,14 @@ def correct_back(project: Project, stage: str, user, reason: str) -> Project:
     """A city administrator moves the project back to an earlier stage; the later actual dates are cleared
     and the act is recorded with its reason."""
     if user is None or not user.is_city_admin:
-        raise PermissionDenied("只有市级管理员可以回退项目阶段 / only a city administrator may move a project back")
+        raise PermissionDenied(_("only a city administrator may move a project back"))
     if stage not in STAGE_ORDER or STAGE_ORDER.index(stage) >= STAGE_ORDER.index(project.stage):
         raise Refused(
-            f"回退的目标阶段必须早于当前阶段{_stage_label(project.stage)} / "
-            f"a correction must go back to a stage before {project.stage}"
+            _("a correction must go back to a stage before %(stage_label)s")
+            % {"stage_label": _stage_label(project.stage)}
         )
     if not reason.strip():
-        raise Refused("回退须说明原因 / a correction backwards needs a reason")
+        raise Refused(_("a correction backwards needs a reason"))
     with transaction.atomic():
         previous = project.stage
         for later in STAGE_ORDER[STAGE_ORDER.index(stage) + 1 :]:
@@ -388,7 +394,7 @@ def submit_report(project: Project, month: date, invested_month: float, invested
     require_edit(user, project)
     month = month.replace(day=1)
     if report is not None and report.status == MonthlyReport.Status.APPROVED:
-        raise Refused("该月报已审核通过，不能修改 / this report was approved and can no longer be changed")
+        raise Refused(_("this report was approved and can no longer be changed"))
     candidate = MonthlyReport(pk=report.pk if report else None, project=project, month=month, invested_month=invested_month)
     if invested_to_date is None and invested_month is not None:
         invested_to_date = (candidate.earlier_to_date() or 0) + invested_month
@@ -426,9 +432,9 @@ def submit_report(project: Project, month: date, invested_month: float, invested
 def review_report(report: MonthlyReport, approve: bool, note: str, user) -> MonthlyReport:
     """The city approves a report or sends it back with a note."""
     if user is None or not user.is_city_admin:
-        raise PermissionDenied("只有市级管理员可以审核月报 / only a city administrator may review reports")
+        raise PermissionDenied(_("only a city administrator may review reports"))
     if not approve and not note.strip():
-        raise Refused("退回月报须说明原因 / sending a report back needs a note")
+        raise Refused(_("sending a report back needs a note"))
     report.status = MonthlyReport.Status.APPROVED if approve else MonthlyReport.Status.RETURNED
     report.review_note = note
     report.reviewed_by = user
@@ -442,7 +448,7 @@ def approve_reports(reports, user) -> int:
     from mujun.core.history import write_history
 
     if user is None or not user.is_city_admin:
-        raise PermissionDenied("只有市级管理员可以审核月报 / only a city administrator may review reports")
+        raise PermissionDenied(_("only a city administrator may review reports"))
     with transaction.atomic():
         submitted = reports.filter(status=MonthlyReport.Status.SUBMITTED)
         ids = list(submitted.values_list("pk", flat=True))

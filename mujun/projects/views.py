@@ -9,14 +9,15 @@ from django.db.models import Count, Q, Sum
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from mujun.core.charts import chart_html
+from mujun.core.charts import chart_html, money_axis
 from mujun.core.exports import ExportColumn, xlsx_response
-from mujun.core.queries import query_value
-from mujun.core.scoping import can_edit_record, require_edit
+from mujun.core.queries import BoundedPaginator, query_value
+from mujun.core.scoping import can_edit_record, home_region, require_edit
 from mujun.core.validators import year_validators
 from mujun.core.views import (
     ObjectDetailView,
@@ -221,7 +222,7 @@ class ProjectOC4IDSView(View):
             queryset = filterset.qs if filterset.is_valid() else queryset.none()
         package = project_package(queryset, request.build_absolute_uri("/"))
         response = HttpResponse(json.dumps(package, ensure_ascii=False, indent=1), content_type="application/json")
-        response["Content-Disposition"] = 'attachment; filename="projects-oc4ids.json"'
+        response["Content-Disposition"] = content_disposition_header(True, _("projects-oc4ids.json"))
         return response
 
 
@@ -328,14 +329,20 @@ class RegionMonthForm(forms.Form):
     )  # fmt: skip
 
 
-def region_and_month(request) -> tuple[RegionMonthForm, Region | None, date]:
+def region_and_month(request, reported: bool = False) -> tuple[RegionMonthForm, Region | None, date]:
+    """The region and month a page shows. Without a region in the query, a county operator's county; without a
+    month, the current one, or for pages of ``reported`` figures the latest month that has reports there."""
     form = RegionMonthForm(request.GET or None)
-    region, month = None, current_month()
+    region, month = home_region(request.user), None
     if form.is_bound and form.is_valid():
-        region = form.cleaned_data["region"]
-        month = (form.cleaned_data["month"] or month).replace(day=1)
-    if not form.is_bound:
-        form = RegionMonthForm(initial={"month": month})
+        if "region" in request.GET:
+            region = form.cleaned_data["region"]
+        month = form.cleaned_data["month"]
+    if month is None:
+        month = (lists.latest_month(region) if reported else None) or current_month()
+    month = month.replace(day=1)
+    if not form.is_bound or form.is_valid():  # show what is shown; an invalid form keeps its errors
+        form = RegionMonthForm(initial={"region": region, "month": month})
     return form, region, month
 
 
@@ -343,7 +350,7 @@ class FourListsView(View):
     """The four lists of a region and month: a closed month's stored snapshot (已关账), else computed now."""
 
     def get(self, request):
-        form, region, month = region_and_month(request)
+        form, region, month = region_and_month(request, reported=True)
         four, closing = lists.month_lists(region, month)
         place = region.name if region else Region.objects.filter(level="city").values_list("name", flat=True).first() or ""
         if "export" in request.GET:
@@ -398,7 +405,7 @@ class MonthClosingView(View):
 
 class MissingReportsView(View):
     def get(self, request):
-        form, region, month = region_and_month(request)
+        form, region, month = region_and_month(request, reported=True)
         projects = frames.projects_in(region).filter(actual_construction__lte=engine.month_end(month))
         missing = engine.missing_reports(
             frames.project_frame(projects), frames.report_frame(frames.reports_of_month(region, month)), month
@@ -423,18 +430,23 @@ class BoardView(View):
         projects = frames.projects_in(region)
         counties = frames.county_names()
         summary, total = board.summary(projects, today, counties, _("Total"))
+        # Every late or stalled project, a page at a time.
+        flagged_page = BoundedPaginator(board.flagged(projects, today), 50).get_page(request.GET.get("page"))
         flagged_rows = [
             {
                 "project": project, "county": counties.get(project.region_id), "next_planned": project.next_planned,
                 "rag": project.rag, "rag_class": RAG_CLASSES[project.rag], "stalled": project.stalled,
             }  # fmt: skip
-            for project in board.flagged(projects, today)
+            for project in board.read_flagged(flagged_page.object_list, today)
         ]
+        pages_query = request.GET.copy()
+        pages_query.pop("page", None)
         return render(
             request, "projects/board.html",
             {
                 "form": form, "today": today, "summary": summary.to_dicts(), "total": total.to_dicts(),
-                "stages": [(s.value, s.label) for s in Stage], "flagged": flagged_rows,
+                "stages": [(s.value, s.label) for s in Stage], "flagged": flagged_rows, "flagged_page": flagged_page,
+                "pages_query": pages_query.urlencode(),
                 "amber_days": engine.AMBER_DAYS, "stalled_months": engine.STALLED_MONTHS,
             },
         )  # fmt: skip
@@ -445,14 +457,15 @@ class BoardView(View):
 
 def _bar_chart(frame: pl.DataFrame, by: str, labels: dict, title: str) -> str:
     names = [str(labels.get(v, v or "—")) for v in frame[by].to_list()]
+    (plan, completed), unit = money_axis(frame["plan"].to_list(), frame["completed"].to_list())
     figure = go.Figure(
         [
-            go.Bar(name=_("Annual plan"), x=names, y=frame["plan"].to_list(), marker_color="#9ec5fe"),
-            go.Bar(name=_("Completed"), x=names, y=frame["completed"].to_list(), marker_color="#0d6efd"),
+            go.Bar(name=_("Annual plan"), x=names, y=plan, marker_color="#9ec5fe"),
+            go.Bar(name=_("Completed"), x=names, y=completed, marker_color="#0d6efd"),
         ]
     )
     figure.update_layout(
-        barmode="group", title=title, yaxis_title=_("10k yuan"), height=340, margin={"l": 50, "r": 20, "t": 50, "b": 80}
+        barmode="group", title=title, yaxis_title=unit, height=340, margin={"l": 50, "r": 20, "t": 50, "b": 80}
     )
     return chart_html(figure)
 
@@ -485,13 +498,18 @@ class PortfolioView(View):
             )
             charts.append(_bar_chart(frame, by, labels[by], title))
         by_month = engine.portfolio_by_month(projects, reports, year)
+        months = [m.strftime("%Y-%m") for m in by_month["month"]]
+        (in_month, cumulative), unit = money_axis(by_month["completed"].to_list(), by_month["cumulative"].to_list())
         month_chart = go.Figure(
             [
-                go.Bar(name=_("Completed in the month"), x=[m.strftime("%Y-%m") for m in by_month["month"]], y=by_month["completed"].to_list()),
-                go.Scatter(name=_("Cumulative"), x=[m.strftime("%Y-%m") for m in by_month["month"]], y=by_month["cumulative"].to_list()),
+                go.Bar(name=_("Completed in the month"), x=months, y=in_month),
+                go.Scatter(name=_("Cumulative"), x=months, y=cumulative),
             ]
         )
-        month_chart.update_layout(title=_("By month"), height=340, margin={"l": 50, "r": 20, "t": 50, "b": 40})
+        month_chart.update_layout(
+            title=_("By month"), xaxis_title=_("month"), yaxis_title=unit, height=340,
+            margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        )  # fmt: skip
         charts.append(chart_html(month_chart))
         elements = (
             ElementNeed.objects.filter(project__in=queryset)

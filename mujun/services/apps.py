@@ -8,3 +8,11 @@ class ServicesConfig(apps_registry.DomainAppConfig):
     label = "services"
     verbose_name = _("Services")
     menu = [(_("Enterprise service"), "services:overview")]
+
+    def landing_url(self, user):
+        """A department handler lands on their problems."""
+        from django.urls import reverse
+
+        from mujun.services.services import is_handler
+
+        return reverse("services:problem_list") if is_handler(user) else None

@@ -25,9 +25,9 @@ class EnterpriseField(forms.CharField):
         text = super().clean(value).strip()
         found = list(Enterprise.objects.filter(Q(uscc=text.upper()) | Q(name=text))[:2])
         if not found:
-            raise forms.ValidationError(f"未找到企业“{text}” / no enterprise “{text}”")
+            raise forms.ValidationError(_("no enterprise “%(text)s”") % {"text": text})
         if len(found) > 1:
-            raise forms.ValidationError("企业名称不唯一，请填写信用代码 / several enterprises have this name: give the credit code")
+            raise forms.ValidationError(_("several enterprises have this name: give the credit code"))
         return found[0]
 
 
@@ -39,7 +39,7 @@ class EnterpriseScopedForm(ScopedModelForm):
     def clean_enterprise(self):
         enterprise = self.cleaned_data["enterprise"]
         if self.user is not None and not editable_regions(self.user).filter(pk=enterprise.region_id).exists():
-            raise forms.ValidationError("该企业不在您可编辑的区域内 / the enterprise is outside the regions you may edit")
+            raise forms.ValidationError(_("the enterprise is outside the regions you may edit"))
         return enterprise
 
 

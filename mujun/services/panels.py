@@ -10,7 +10,7 @@ class OverdueProblems(Panel):
     def get_context(self):
         from mujun.services.services import overdue, visible_problems
 
-        problems = visible_problems(self.user)
+        problems = self.scoped(visible_problems(self.user), "enterprise__region")
         late = overdue(problems).select_related("enterprise", "department").order_by("deadline")
         counts = problems.aggregate(total=Count("pk"), open=Count("pk", filter=Q(status__in=Problem.OPEN_STATUSES)))
         return {"service": {**counts, "overdue_count": late.count(), "overdue": list(late[:5])}}

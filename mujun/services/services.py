@@ -1,7 +1,7 @@
 """The closed loop of an enterprise problem: submitted → assigned → in progress → answered → closed when
 the enterprise confirms, or sent back to the department to work again.
 
-Each step checks who may take it and what it needs, and raises ``ValidationError`` (bilingual) or
+Each step checks who may take it and what it needs, and raises ``ValidationError`` (in the user's language) or
 ``PermissionDenied`` otherwise; the model's history records who changed what and when.
 """
 
@@ -13,6 +13,7 @@ import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from mujun.core.scoping import can_edit_record
 from mujun.services.models import Department, Problem
@@ -61,30 +62,30 @@ def transition(
 ) -> Problem:
     """Take one step of the loop; ``at`` is when it was taken (now, unless a demo loads its past)."""
     if action not in TRANSITIONS:
-        raise ValidationError(f"未知的操作“{action}” / unknown action “{action}”")
+        raise ValidationError(gettext("unknown action “%(action)s”") % {"action": action})
     sources, target = TRANSITIONS[action]
     if problem.status not in sources:
         raise ValidationError(
-            f"问题当前状态为“{problem.get_status_display()}”，不能执行此操作 / "
-            f"the problem is {problem.status}: this step is not possible now"
+            gettext("the problem is “%(status)s”: this step is not possible now")
+            % {"status": problem.get_status_display()}
         )
     if action not in allowed_actions(user, problem):
-        raise PermissionDenied("您无权对此问题执行此操作 / you may not take this step on this problem")
+        raise PermissionDenied(gettext("you may not take this step on this problem"))
     now = at or timezone.now()
     text = (text or "").strip()
     if action == "assign":
         if not isinstance(department, Department):
-            raise ValidationError("请选择承办部门 / choose the department")
+            raise ValidationError(gettext("choose the department"))
         if deadline is None or deadline < timezone.localdate(now):
-            raise ValidationError("办理期限必须是今天或以后的日期 / the deadline must be today or later")
+            raise ValidationError(gettext("the deadline must be today or later"))
         problem.department, problem.deadline, problem.assigned_at = department, deadline, now
     elif action == "answer":
         if not text:
-            raise ValidationError("请填写答复内容 / write the answer")
+            raise ValidationError(gettext("write the answer"))
         problem.answer, problem.answered_at = text, now
     elif action == "send_back":
         if not text:
-            raise ValidationError("退回时请说明企业不满意的原因 / say why the enterprise is not satisfied")
+            raise ValidationError(gettext("say why the enterprise is not satisfied"))
         problem.feedback = text
         problem.times_sent_back += 1
         problem.answered_at = None

@@ -73,12 +73,13 @@ def screenshot():
 
 @pytest.fixture
 def logged_in(page):
-    def login(username: str, password: str):
+    def login(username: str, password: str, lands: str = "/"):
+        """Sign in and wait for the page the user lands on (a judge's or handler's own work, else home)."""
         page.goto(page.base + "/accounts/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
-        page.wait_for_url(page.base + "/")
+        page.wait_for_url(page.base + lands)
         return page
 
     return login

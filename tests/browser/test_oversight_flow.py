@@ -25,12 +25,12 @@ def open_round(regions):
     return round_
 
 
-def login(page, username, password):
+def login(page, username, password, lands="/"):
     page.goto(page.base + "/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url(page.base + "/")
+    page.wait_for_url(page.base + lands)
 
 
 def test_judge_scores_on_a_phone_then_the_round_closes(browser, live_server, open_round, screenshot, django_user_model):
@@ -50,8 +50,7 @@ def test_judge_scores_on_a_phone_then_the_round_closes(browser, live_server, ope
     page = phone.new_page()
     page.set_default_timeout(15_000)
     page.base = live_server.url
-    login(page, "judge1", "pw-judge-2026")
-    page.goto(f"{page.base}/inspections/{open_round.pk}/judge/")
+    login(page, "judge1", "pw-judge-2026", lands=f"/inspections/{open_round.pk}/judge/")  # a judge lands on scoring
     screenshot(page, "oversight-01-judge-round-phone")
     page.click("text=吴兴高性能新材料项目")
     inputs = page.locator("#score-form input[type=number]")
@@ -112,7 +111,7 @@ def test_a_problem_goes_from_submitted_to_confirmed(page, logged_in, screenshot,
     page.wait_for_selector("#problem-status:has-text('已交办'), #problem-status:has-text('Assigned')")
     page.click("form[action$='/logout/'] button")
 
-    logged_in("handler", "pw-hd-2026")
+    logged_in("handler", "pw-hd-2026", lands="/services/problems/")  # a handler lands on their problems
     page.goto(page.base + problem.get_absolute_url())
     page.click("#problem-actions button:text-matches('开始办理|Start working on it')")
     page.fill("#answer-text", "已纳入年度供地计划，下月挂牌。")

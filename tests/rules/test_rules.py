@@ -187,6 +187,14 @@ DOMAINS = {
         valid=lambda w: {"closed_on": date(2025, 3, 1), "area_disposed_mu": 4.0},
         api=lambda w: f"/api/disposal-cases/{w['case'].pk}/close/",
     ),
+    # Opening a case from a finding: the page is the second finding's, on the parcel whose case is open.
+    "case_opening": Domain(
+        form=_form("mujun.land.forms.DisposalCaseForm", scoped=False),
+        page=lambda w: f"/land/findings/{w['second_finding'].pk}/open-case/",
+        valid=lambda w: {"finding": w["other_finding"], "measure": "relet", "responsible_unit": "吴兴区自然资源分局",
+                         "deadline": date(2025, 12, 31)},  # fmt: skip
+        api="/api/disposal-cases/",
+    ),
     "region": Domain(
         form=_form("mujun.regions.forms.RegionForm"),
         valid=lambda w: {"code": "330502200", "name": "八里店镇", "level": "town", "parent": w["wuxing"]},
@@ -247,7 +255,7 @@ CASES = [
     # Enterprises and their yearly figures.
     Case("enterprise land above 0", "enterprise", lambda w: {"land_mu": 0.0}, "land_mu", lambda w: "必须大于0"),
     Case("credit code check character", "enterprise", lambda w: {"uscc": w["uscc"](9)[:17] + "X"}, "uscc",
-         lambda w: uscc_problem(w["uscc"](9)[:17] + "X")),
+         lambda w: uscc_problem(w["uscc"](9)[:17] + "X").zh),
     Case("year's land above 0", "enterprise_year", lambda w: {"land_mu": -2.0}, "land_mu", lambda w: "必须大于0"),
     Case("figures' year in the platform's years", "enterprise_year", lambda w: {"year": 1985}, "year",
          lambda w: YEAR_TOO_EARLY),
@@ -275,6 +283,9 @@ CASES = [
          lambda w: "不能为负数"),
     Case("area disposed within the parcel's", "case_closing", lambda w: {"area_disposed_mu": 11.0},
          "area_disposed_mu", lambda w: "不能超过地块面积。"),
+    # Opening a disposal case: one open case per parcel, whichever of its findings opens it.
+    Case("one open case per parcel", "case_opening", lambda w: {"finding": w["second_finding"]}, "__all__",
+         lambda w: f"该地块已有处置中的任务：{w['case']}。",),
     # The region tree.
     Case("region code digits only", "region", lambda w: {"code": "33050220X"}, "code",
          lambda w: "只能由数字组成（0-9）。"),
@@ -285,7 +296,7 @@ CASES = [
     # Inspection rounds, leads, element needs, service problems.
     Case("round's year in the platform's years", "round", lambda w: {"year": 1985}, "year", lambda w: YEAR_TOO_EARLY),
     Case("round's highest score above its lowest", "round", lambda w: {"score_min": 90, "score_max": 80}, "score_max",
-         lambda w: "最高分必须大于最低分 / the highest score must be greater than the lowest"),
+         lambda w: "最高分必须大于最低分"),
     Case("signed lead has its date", "lead", lambda w: {"status": "signed"}, "signed_on",
          lambda w: "已签约的线索须填写签约日期。"),
     Case("lead become project names it", "lead", lambda w: {"status": "project", "signed_on": date(2024, 1, 1)},
@@ -319,16 +330,24 @@ def world(regions, city_admin, make_enterprise, uscc):
                  deadline=date(2025, 12, 31), opened_on=date(2025, 1, 1)),
         city_admin,
     )  # fmt: skip
+    other_parcel = Parcel.objects.create(code="NX-1", region=regions.nanxun, area_mu=10)
     return {
         "admin": city_admin,
         "case": case,
+        # Another finding on the parcel whose case is open, and one on a parcel without a case.
+        "second_finding": Finding.objects.create(
+            parcel=parcel, category="commissioned_below_standard", rule="low_output", as_of=date(2025, 1, 1)
+        ),
+        "other_finding": Finding.objects.create(
+            parcel=other_parcel, category="supplied_not_used", rule="idle", as_of=date(2025, 1, 1), primary=True
+        ),
         "uscc": uscc,
         "city": regions.city,
         "wuxing": regions.wuxing,
         "firm": firm,
         "other_firm": other_firm,
         "closed_firm": make_enterprise(3, name="停业企业", active=False),
-        "other_parcel": Parcel.objects.create(code="NX-1", region=regions.nanxun, area_mu=10),
+        "other_parcel": other_parcel,
         "quarterly": Indicator.objects.create(code="fdi", name="实际使用外资", frequency="quarterly"),
         "project": project,
         "other_plan": ServicePlan.objects.create(enterprise=other_firm, title="南浔企业服务方案"),
@@ -395,8 +414,7 @@ def refusal_by_import(case: Case, world: dict, record: dict) -> list[str]:
         importer.run(io.BytesIO(buffer.getvalue()), filename="rows.csv")
     where = case.import_field or case.field
     found = [p for p in failed.value.problems if p.field == where]
-    # A bilingual message of old (a credit code's) is the whole "中文 / English" of the problem.
-    return [p.message if " / " in case.message(world) else p.zh for p in found] or [str(failed.value)]
+    return [p.message() for p in found] or [str(failed.value)]
 
 
 CHANNELS = ["form", "api", "import"]

@@ -97,3 +97,12 @@ def make_enterprise(regions, uscc):
         return Enterprise.objects.create(uscc=uscc(n), region=region or regions.wuxing, **fields)
 
     return make
+
+
+def plotly_figures(page: str) -> list[dict]:
+    """The figures of a page's charts, as core.charts.chart_html embeds them."""
+    import html
+    import json
+    import re
+
+    return [json.loads(html.unescape(f)) for f in re.findall(r'data-plotly-figure="([^"]*)"', page)]

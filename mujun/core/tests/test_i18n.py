@@ -2,8 +2,11 @@
 
 import ast
 import gettext
+import io
 from pathlib import Path
+from urllib.parse import quote
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -43,6 +46,33 @@ def test_switching_to_english(admin_client_):
 
     admin_client_.post("/i18n/setlang/", {"language": "zh-hans", "next": reverse("home")})
     assert "退出登录" in admin_client_.get(reverse("home")).content.decode()
+
+
+def test_browser_language_does_not_switch_to_english(admin_client_):
+    """An en-US browser still gets Chinese; only the language menu's cookie gives English."""
+    home = admin_client_.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "退出登录" in home and "Log out" not in home
+
+    admin_client_.cookies["django_language"] = "en"
+    home = admin_client_.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "Log out" in home and "退出登录" not in home
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/enterprises/export/", "企业.xlsx"), ("/land/export/", "地块.xlsx"), ("/projects/export/", "项目.xlsx"),
+        ("/land/export.geojson", "地块.geojson"), ("/projects/oc4ids/", "项目-OC4IDS.json"),
+    ],
+)  # fmt: skip
+def test_downloads_are_named_in_chinese(admin_client_, url, name):
+    """A file an official forwards carries a Chinese name, and so do its sheets (not Excel's "Sheet1")."""
+    response = admin_client_.get(url)
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
+    if name.endswith(".xlsx"):
+        sheets = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).sheetnames
+        # The first sheet is the records; a second (an enterprise's years) is named in Chinese too.
+        assert sheets[0] == name.removesuffix(".xlsx") and not any(sheet.startswith("Sheet") for sheet in sheets)
 
 
 def po_entries(path: Path) -> dict:

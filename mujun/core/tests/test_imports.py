@@ -4,6 +4,7 @@ import datetime
 
 import polars as pl
 import pytest
+from django.urls import reverse
 
 from mujun.core.imports import BOOL, DATE, INTEGER, LOOKUP, NUMBER, Column, ImportFailed, Importer, region_lookup
 from mujun.core.exports import ExportColumn, queryset_frame, workbook_bytes
@@ -55,21 +56,21 @@ def test_every_bad_cell_is_a_problem(city_admin, regions):
         )
     )
     assert [str(p) for p in problems] == [
-        "第2行 名称：必填，不能为空 / row 2, label: is required",
-        "第2行 金额：必须大于0 / row 2, amount: must be greater than 0",
-        "第2行 数量：不是整数 / row 2, count: is not a whole number",
-        "第2行 标志：应为 是/否 / row 2, flag: must be 是/否, true/false or 1/0",
-        "第2行 日期：不是日期（应为 YYYY-MM-DD） / row 2, day: is not a date (expected YYYY-MM-DD)",
-        "第2行 区域：未找到“区域” / row 2, region: not found",
-        "第3行 名称：不能超过4个字符 / row 3, label: must have at most 4 characters",
-        "第3行 金额：不是数字 / row 3, amount: is not a number",
-        "第3行 数量：不是数字 / row 3, count: is not a number",
+        "第2行 名称：必填，不能为空",
+        "第2行 金额：必须大于0",
+        "第2行 数量：不是整数",
+        "第2行 标志：应为 是/否",
+        "第2行 日期：不是日期（应为 YYYY-MM-DD）",
+        "第2行 区域：未找到“区域”",
+        "第3行 名称：不能超过4个字符",
+        "第3行 金额：不是数字",
+        "第3行 数量：不是数字",
     ]
 
 
 def test_operator_rows_outside_their_county_are_problems(operator_wuxing, regions):
     _typed, problems = Kinds(operator_wuxing).validate(frame(label=["a", "b"], region=["织里镇", "练市镇"]))
-    assert [str(p) for p in problems] == ["第3行 区域：不在您可编辑的区域内 / row 3, region: is outside the regions you may edit"]
+    assert [str(p) for p in problems] == ["第3行 区域：不在您可编辑的区域内"]
 
 
 def test_a_form_choice_stands_in_for_a_missing_column(city_admin, regions):
@@ -142,9 +143,9 @@ def test_text_uploads_in_the_encodings_excel_writes_are_imported(
 @pytest.mark.parametrize(
     ("filename", "data", "message"),
     [
-        ("企业.csv", bytes(range(256)) * 40, "unknown text encoding"),
-        ("企业.csv", b"\x00\x01\x02binary\x00", "not a text table"),
-        ("企业.xlsx", b"PK\x03\x04 not really a workbook", "not an Excel workbook"),
+        ("企业.csv", bytes(range(256)) * 40, "文件编码无法识别"),
+        ("企业.csv", b"\x00\x01\x02binary\x00", "不是文本表格"),
+        ("企业.xlsx", b"PK\x03\x04 not really a workbook", "Excel文件无法读取"),
     ],
     ids=["undecodable", "binary", "broken workbook"],
 )
@@ -194,3 +195,22 @@ def test_cells_the_workbook_does_not_hold_are_problems_and_nothing_is_stored(
     assert response.status_code == 200
     assert f"<tr><td>{row}</td><td>{column} " in page and message in page
     assert not Enterprise.objects.exists()
+
+
+def test_an_import_problem_is_in_the_users_language_only(client_as, city_admin, regions):
+    """The refusal of an unreadable upload, on the page and in the problems workbook: Chinese by default,
+    English for a user who chose English, never both."""
+    client = client_as(city_admin)
+    garbage = bytes(range(256)) * 40
+    chinese = post_import(client, garbage, "企业.csv").content.decode()
+    assert "文件编码无法识别" in chinese and "unknown text encoding" not in chinese
+    workbook = pl.read_excel(client.get(reverse("enterprises:enterprise_import") + "?problems").content)
+    assert workbook.columns == ["行号", "表头", "列名", "问题"]
+    assert workbook["问题"].to_list() == ["文件编码无法识别：应为 UTF-8、UTF-16 或 GBK/GB18030 的文本"]
+
+    client.cookies["django_language"] = "en"
+    english = post_import(client, garbage, "企业.csv").content.decode()
+    assert "unknown text encoding" in english and "文件编码无法识别" not in english
+    workbook = pl.read_excel(client.get(reverse("enterprises:enterprise_import") + "?problems").content)
+    assert workbook.columns == ["Row", "Header", "Column", "Problem"]
+    assert workbook["Problem"].to_list() == ["unknown text encoding: expected text in UTF-8, UTF-16 or GBK/GB18030"]

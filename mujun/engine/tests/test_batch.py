@@ -1,4 +1,6 @@
 import io
+import os
+import re
 import subprocess
 import sys
 
@@ -11,6 +13,15 @@ from mujun.engine.batch import main
 from mujun.engine.io import read_table, write_table
 from mujun.engine.scheme import preset_toml
 from mujun.engine.tests.factories import code, frame, row
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def english(monkeypatch):
+    """The commands speak English when the environment's language is English."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
 
 
 @pytest.fixture
@@ -53,11 +64,20 @@ def test_invalid_input_exits_2_lists_every_problem_and_writes_nothing(invalid_cs
     output = tmp_path / "result.csv"
     assert main([str(invalid_csv), "--scheme", "huangyan-2022", "--output", str(output)]) == 2
     errors = capsys.readouterr().err
-    assert "第2行 统一社会信用代码：与第5行重复 / row 2, uscc: repeats the credit code of row(s) 5" in errors
-    assert "第3行 用地面积(亩)：必须大于0 / row 3, land_mu: must be greater than 0" in errors
-    assert "第4行 实缴税金(万元)：「abc」不是数字 / row 4, tax: 「abc」 is not a number" in errors
+    assert "第2行 统一社会信用代码：与第5行重复" in errors
+    assert "第3行 用地面积(亩)：必须大于0" in errors
+    assert "第4行 实缴税金(万元)：「abc」不是数字" in errors
     assert "第5行 统一社会信用代码：与第2行重复" in errors
+    assert "共4个问题，未写出结果" in errors
+    assert not re.search(r"[A-Za-z]{3,} [a-z]{2,}", errors)  # Chinese only: no English sentence
+
+
+def test_problems_are_in_english_when_the_environment_is_english(english, invalid_csv, tmp_path, capsys):
+    assert main([str(invalid_csv), "--scheme", "huangyan-2022", "--output", str(tmp_path / "result.csv")]) == 2
+    errors = capsys.readouterr().err
+    assert "row 3, land_mu: must be greater than 0" in errors
     assert "4 problem(s); no result written" in errors
+    assert not CJK.search(errors.replace("「abc」", ""))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 
@@ -68,7 +88,7 @@ def test_invalid_input_leaves_an_earlier_result_alone(invalid_csv, tmp_path):
     assert output.read_text(encoding="utf-8") == "earlier result"
 
 
-def test_skip_invalid_writes_valid_rows_and_marks_invalid_ones(invalid_csv, tmp_path, capsys):
+def test_skip_invalid_writes_valid_rows_and_marks_invalid_ones(english, invalid_csv, tmp_path, capsys):
     output = tmp_path / "result.csv"
     code_ = main([str(invalid_csv), "--scheme", "huangyan-2022", "--output", str(output), "--skip-invalid"])
     assert code_ == 0
@@ -93,7 +113,7 @@ def test_equal_input_gives_byte_equal_output(input_csv, tmp_path, extension):
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_bad_scheme_exits_2_with_its_problems(input_csv, tmp_path, capsys):
+def test_bad_scheme_exits_2_with_its_problems(english, input_csv, tmp_path, capsys):
     scheme = tmp_path / "scheme.toml"
     scheme.write_text(preset_toml("huangyan-2022").replace("weight = 30", 'weight = "30分"'), encoding="utf-8")
     output = tmp_path / "result.csv"
@@ -102,7 +122,7 @@ def test_bad_scheme_exits_2_with_its_problems(input_csv, tmp_path, capsys):
     assert not output.exists()
 
 
-def test_unknown_scheme_and_unreadable_input_exit_2(input_csv, tmp_path, capsys):
+def test_unknown_scheme_and_unreadable_input_exit_2(english, input_csv, tmp_path, capsys):
     output = tmp_path / "result.csv"
     assert main([str(input_csv), "--scheme", "nowhere-2022", "--output", str(output)]) == 2
     assert "cannot read scheme file nowhere-2022" in capsys.readouterr().err
@@ -133,7 +153,7 @@ def test_the_mujun_command_runs_evaluate_without_django(input_csv, invalid_csv, 
     command = [sys.executable, "-m", "mujun.cli", "evaluate"]
     done = subprocess.run(
         [*command, str(invalid_csv), "--scheme", "huangyan-2022", "--output", str(tmp_path / "x.csv")],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env={**os.environ, "LC_ALL": "en_US.UTF-8"},
     )
     assert done.returncode == 2
     assert "row 3, land_mu: must be greater than 0" in done.stderr
@@ -182,7 +202,7 @@ def unreadable_input(tmp_path, name: str):
 
 @pytest.mark.parametrize("name", UNREADABLE)
 @pytest.mark.parametrize("command", [main, land_batch.main], ids=["evaluate", "land classify"])
-def test_unreadable_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, name, command):
+def test_unreadable_input_exits_2_with_a_message_and_no_traceback(english, tmp_path, capsys, name, command):
     source, output = unreadable_input(tmp_path, name), tmp_path / "result.csv"
     options = ["--scheme", "huangyan-2022"] if command is main else ["--as-of", "2025-01-01"]
     assert command([str(source), *options, "--output", str(output)]) == 2  # an exception would fail the test

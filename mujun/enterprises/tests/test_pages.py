@@ -106,7 +106,7 @@ def test_viewer_cannot_edit_or_add(client_as, viewer, enterprises):
 def test_add_enterprise_checks_the_credit_code(client_as, city_admin, regions):
     data = {"uscc": "91330500MA0000001X", "name": "新企业", "region": regions.wuxing.pk, "land_mu": "3"}
     response = client_as(city_admin).post(reverse("enterprises:enterprise_add"), data)
-    assert "check character" in str(response.context["form"].errors["uscc"])
+    assert "校验位错误" in str(response.context["form"].errors["uscc"])
     assert not Enterprise.objects.exists()
 
 

@@ -1,15 +1,15 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from mujun.engine.evaluation import POLICY_HEADERS
+from mujun.evaluation.services import policy_name
 
 register = template.Library()
 
 
 @register.filter
 def policy_label(key: str) -> str:
-    """A policy's Chinese name, or its key when the scheme names one the platform does not know."""
-    return POLICY_HEADERS.get(key, key)
+    """A policy's name, or its key when the scheme names one the platform does not know."""
+    return policy_name(key)
 
 
 @register.filter

@@ -28,7 +28,18 @@ def test_api_creates_a_run_that_is_carried_out(client_as, operator_wuxing, regio
 def test_api_validates_schemes(client_as, city_admin):
     client = client_as(city_admin)
     bad = client.post("/api/evaluation/schemes/", {"toml": SCHEME_TOML.replace("weight = 60", 'weight = "x"')})
-    assert bad.status_code == 400 and "weight" in str(bad.json()["toml"])
+    assert bad.status_code == 400 and bad.json()["toml"] == ["分组 above 指标 tax_per_mu 的权重不是数字"]
     good = client.post("/api/evaluation/schemes/", {"toml": SCHEME_TOML})
     assert good.status_code == 201
     assert Scheme.objects.get().name == "测试区2024年度亩均效益评价"
+
+
+def test_an_api_refusal_is_in_the_users_language_only(client_as, city_admin):
+    """The same bad scheme is refused in Chinese by default and in English only for a user who chose English."""
+    client = client_as(city_admin)
+    text = SCHEME_TOML.replace("weight = 60", 'weight = "x"')
+    chinese = client.post("/api/evaluation/schemes/", {"toml": text}).json()["toml"]
+    assert chinese == ["分组 above 指标 tax_per_mu 的权重不是数字"]
+    client.cookies["django_language"] = "en"
+    english = client.post("/api/evaluation/schemes/", {"toml": text}).json()["toml"]
+    assert english == ["group above, indicator tax_per_mu: weight is not a number"]

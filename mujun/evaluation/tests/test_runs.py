@@ -1,4 +1,5 @@
 import math
+from urllib.parse import quote
 
 import polars as pl
 import pytest
@@ -101,7 +102,7 @@ def test_run_without_data_fails_with_a_clear_message(city_admin, regions, scheme
     run = Run.objects.create(name="空", scheme=scheme, year=YEAR, region=regions["nanxun"], created_by=city_admin)
     start_run(run, city_admin)
     assert run.status == Run.Status.FAILED
-    assert "no enterprise figures stored" in run.message and not run.results.exists()
+    assert run.message == "南浔区 2024年没有企业数据" and not run.results.exists()
 
 
 def test_operator_runs_only_their_own_county(client_as, operator_wuxing, regions, scheme, county_data):
@@ -204,3 +205,16 @@ def test_single_policy_list_and_the_policy_page(client_as, viewer, published_run
     assert POLICY_HEADERS["water_surcharge_yuan_per_t"] in header
     assert POLICY_HEADERS["electricity_surcharge_yuan_per_kwh"] not in header
     assert client.get(reverse("evaluation:run_policy_export", args=[published_run.pk, "B"])).status_code == 404
+
+
+def test_policy_lists_and_their_files_are_named_in_chinese(client_as, viewer, published_run):
+    client = client_as(viewer)
+    page = client.get(reverse("evaluation:run_policies", args=[published_run.pk])).content.decode()
+    assert "差别化电价加价(元/千瓦时)" in page
+    assert ">electricity_surcharge_yuan_per_kwh<" not in page  # the key only in the download's address
+    url = reverse("evaluation:run_policy_export", args=[published_run.pk, "D"])
+    whole = client.get(url)["Content-Disposition"]
+    single = client.get(url + "?policy=electricity_surcharge_yuan_per_kwh")["Content-Disposition"]
+    assert quote(f"{published_run.name}-D档企业名单.xlsx") in whole
+    assert quote(f"{published_run.name}-D档差别化电价加价名单.xlsx") in single
+    assert "electricity" not in single

@@ -11,7 +11,7 @@ from mujun.evaluation.tests.conftest import SCHEME_TOML
 def problems_of(text: str) -> list[str]:
     with pytest.raises(SchemeError) as caught:
         parse_scheme(text)
-    return caught.value.problems
+    return caught.value.messages()
 
 
 def test_scheme_created_from_preset_takes_name_and_year_from_the_text(client_as, city_admin):
@@ -38,8 +38,8 @@ def test_scheme_copied_from_another(client_as, city_admin, scheme):
 @pytest.mark.parametrize(
     "change, expected_field",
     [
-        (("weight = 60", 'weight = "sixty"'), "weight"),
-        (("A = 0.2, B = 0.4", "A = 0.3, B = 0.4"), "grading"),
+        (("weight = 60", 'weight = "sixty"'), "权重"),
+        (("A = 0.2, B = 0.4", "A = 0.3, B = 0.4"), "分档"),
     ],
     ids=["weight-not-a-number", "shares-not-summing-to-1"],
 )

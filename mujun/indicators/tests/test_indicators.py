@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mujun.core.imports import ImportFailed
+from mujun.core.tests.fixtures import plotly_figures
 from mujun.indicators.imports import IndicatorValueImporter
 from mujun.indicators.models import Indicator, IndicatorValue
 from mujun.indicators.periods import parse_period
@@ -49,8 +50,9 @@ def test_import_stores_values_and_rejects_unknown_regions_and_periods(indicators
     with pytest.raises(ImportFailed) as failure:
         IndicatorValueImporter(city_admin).run(bad, filename="values.csv")
     messages = [str(p) for p in failure.value.problems]
-    assert "第3行 区域：未找到“区域” / row 3, region: not found" in messages
-    assert any(m.startswith("第4行 期间：无法识别的期间“2025-15”") and "unknown period" in m for m in messages)
+    assert "第3行 区域：未找到“区域”" in messages
+    assert any(m.startswith("第4行 期间：无法识别的期间“2025-15”") for m in messages)
+    assert any(p.message("en").startswith("unknown period") for p in failure.value.problems if p.row == 4)
     assert any(m.startswith("第5行 期间：季度指标的月份应为3、6、9或12") for m in messages)
     assert any(m.startswith("第6行 期间：期间“2099-01”尚未到来") for m in messages)
     assert IndicatorValue.objects.count() == 3  # nothing of the bad file stored
@@ -85,3 +87,28 @@ def test_ranking_page_marks_thirds_and_exports(indicators, regions, city_admin, 
     header, first = list(sheet.iter_rows(values_only=True))[:2]
     assert header[:4] == ("综合名次", "区域", "综合得分", "位次段") and first[:2] == (1, "吴兴区")
     assert client.get(f"/indicators/{growth.pk}/").status_code == 200  # trend chart page
+
+
+def test_value_export_names_indicators_and_imports_again(indicators, regions, city_admin, client_as):
+    growth = indicators[0]
+    IndicatorValue.objects.create(indicator=growth, region=regions.wuxing, year=2025, month=3, value=12.5)
+    response = client_as(city_admin).get("/indicators/values/export/")
+    data = b"".join(response.streaming_content)
+    rows = list(openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("指标", "区域", "期间", "数值")
+    assert rows[1][0] == "工业投资增速" and "investment_growth" not in str(rows)
+
+    IndicatorValue.objects.all().delete()
+    upload = SimpleUploadedFile("指标数值.xlsx", data)
+    assert IndicatorValueImporter(city_admin).run(upload, filename="指标数值.xlsx").rows == 1
+    assert IndicatorValue.objects.get().indicator == growth
+
+
+def test_trend_chart_of_a_money_indicator_reads_in_yi_yuan(regions, city_admin, client_as):
+    output = Indicator.objects.create(code="industrial_output", name="规上工业总产值", unit="万元")
+    for month, value in [(1, 18_000), (2, 25_000)]:
+        IndicatorValue.objects.create(indicator=output, region=regions.wuxing, year=2025, month=month, value=value)
+    (chart,) = plotly_figures(client_as(city_admin).get(f"/indicators/{output.pk}/").content.decode())
+    assert chart["data"][0]["y"] == [1.8, 2.5]
+    assert chart["layout"]["yaxis"]["title"]["text"] == "亿元" and chart["layout"]["xaxis"]["title"]["text"] == "期间"
+    assert chart["layout"]["separators"] == ".," and chart["layout"]["yaxis"]["tickformat"] == ",~f"

@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 
+from mujun.core.tests.fixtures import plotly_figures
 from mujun.inspections.models import Criterion, Nomination, Round, Score
 
 
@@ -43,12 +44,12 @@ def test_a_judge_scores_each_project_once_within_the_range(round_, judges, clien
 
     again = score(client, wuxing, "70", "70")
     assert again.status_code == 400
-    assert "不能重复评分 / you have already scored this project" in again.content.decode()
+    assert "您已为该项目评过分，不能重复评分" in again.content.decode()
     assert Score.objects.filter(judge=judges[0]).count() == 2
 
     out_of_range = score(client, round_.nominations.get(stop=2), "101", "50")
     assert out_of_range.status_code == 400
-    assert "超出0.00–100.00分的范围 / 投资强度: score 101 is outside the range 0.00–100.00" in out_of_range.content.decode()
+    assert "“投资强度”的得分101超出0.00–100.00分的范围" in out_of_range.content.decode()
     assert not Score.objects.filter(nomination__stop=2).exists()
 
 
@@ -65,7 +66,7 @@ def test_scores_stay_hidden_until_close_and_are_refused_after(round_, judges, cl
     assert round_.is_closed and round_.closed_at is not None
     late = score(client_as(judges[0]), round_.nominations.get(stop=2), "80", "80")
     assert late.status_code == 400
-    assert "本轮已关闭，不能再评分 / the round is closed" in late.content.decode()
+    assert "本轮已关闭，不能再评分" in late.content.decode()
     assert not Score.objects.filter(nomination__stop=2).exists()
     # Locked: the round cannot be edited any more.
     admin.post(f"/inspections/{round_.pk}/edit/", {"name": "改名", "year": 2026, "quarter": 3, "score_min": 0, "score_max": 100})
@@ -101,7 +102,10 @@ def test_scoreboard_ranks_trims_and_exports(round_, judges, client_as, city_admi
     assert "@media print" in printable and "南浔医药项目" in printable
 
     compare = admin.get("/inspections/compare/")
-    assert compare.status_code == 200 and "plotly" in compare.content.decode().lower()
+    (chart,) = plotly_figures(compare.content.decode())
+    assert chart["data"][0]["x"] == ["2026年第3季度"] and chart["layout"]["xaxis"]["title"]["text"] == "轮次"
+    assert chart["layout"]["yaxis"]["exponentformat"] == "none"
+    assert "第%{customdata}名" in chart["data"][0]["hovertemplate"]
 
 
 def test_roles_who_opens_nominates_and_scores(regions, round_, judges, client_as, operator_wuxing, city_admin):

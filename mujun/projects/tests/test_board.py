@@ -58,7 +58,7 @@ def test_the_board_counted_in_the_database_equals_the_engine(regions):
 
 def test_flagged_projects_are_the_late_and_the_stalled_earliest_due_first(regions):
     _projects(regions)
-    flagged = board.flagged(Project.objects.all(), TODAY)
+    flagged = board.read_flagged(board.flagged(Project.objects.all(), TODAY), TODAY)
     assert [(p.code, p.rag, p.stalled) for p in flagged] == [("T000", "red", False), ("T005", "green", True)]
     per_project = engine.board(frames.project_frame(Project.objects.all()), TODAY)
     late_or_stalled = per_project.filter((pl.col("rag") == "red") | pl.col("stalled"))
@@ -68,3 +68,37 @@ def test_flagged_projects_are_the_late_and_the_stalled_earliest_due_first(region
 def test_an_empty_region_has_an_empty_board(regions):
     summary, total = board.summary(Project.objects.none(), TODAY, frames.county_names(), "合计")
     assert summary.height == 0 and total.height == 0
+
+
+def _late_projects(regions, count: int) -> None:
+    """``count`` projects landed long ago whose construction was due yesterday (late), and one on schedule."""
+    yesterday = date.today() - timedelta(days=1)
+    Project.objects.bulk_create(
+        [
+            Project(code=f"L{index:03d}", name=f"迟滞项目{index}", region=regions.zhili, stage="landed", total_investment=1000,
+                    actual_landed=yesterday - timedelta(days=200), planned_construction=yesterday)  # fmt: skip
+            for index in range(count)
+        ]
+    )
+    Project.objects.create(code="G001", name="按期项目", region=regions.zhili, stage="signed", total_investment=1000,
+                           planned_landed=date.today() + timedelta(days=365))  # fmt: skip
+
+
+def test_the_board_lists_every_late_project_a_page_at_a_time(client_as, viewer, regions):
+    _late_projects(regions, 60)
+    client = client_as(viewer)
+    first = client.get("/projects/board/")
+    second = client.get("/projects/board/", {"page": 2})
+    shown = [row["project"].code for row in first.context["flagged"] + second.context["flagged"]]
+    assert len(first.context["flagged"]) == 50
+    assert sorted(shown) == [f"L{index:03d}" for index in range(60)]
+    assert b"page=2" in first.content
+
+
+def test_the_project_list_filters_by_the_boards_lateness(client_as, viewer, regions):
+    _late_projects(regions, 3)
+    client = client_as(viewer)
+    late = client.get("/projects/", {"lateness": "red"})
+    assert sorted(p.code for p in late.context["filter"].qs) == ["L000", "L001", "L002"]
+    on_schedule = client.get("/projects/", {"lateness": "green"})
+    assert [p.code for p in on_schedule.context["filter"].qs] == ["G001"]

@@ -166,3 +166,30 @@ def test_api_scoping_and_refusals(client_as, built, operator_nanxun, operator_wu
     assert skipped.status_code == 400 and "不能跳过阶段" in skipped.json()["detail"]
     created = own.post("/api/project-reports/", {"project": built.pk, "month": "2024-06-01", "invested_month": 5})
     assert created.status_code == 201 and created.json()["invested_to_date"] == 305
+
+
+def test_the_four_lists_open_on_the_latest_month_that_has_reports(client_as, built, viewer):
+    # The one report is for May 2024; the calendar month has none.
+    page = client_as(viewer).get("/projects/lists/")
+    assert page.context["month"] == date(2024, 5, 1)
+    assert built.code in page.content.decode()
+
+
+def test_a_county_operators_lists_open_on_their_county(client_as, built, operator_wuxing, operator_nanxun, regions):
+    own = client_as(operator_wuxing)
+    assert own.get("/projects/lists/").context["form"].initial["region"] == regions.wuxing
+    other = client_as(operator_nanxun)
+    lists_page = other.get("/projects/lists/")
+    assert lists_page.context["form"].initial["region"] == regions.nanxun
+    assert built.code not in lists_page.content.decode()  # a Wuxing project
+    assert [p.code for p in other.get("/projects/").context["filter"].qs] == []
+    assert [p.code for p in other.get("/projects/", {"region": ""}).context["filter"].qs] == [built.code]
+    assert [p.code for p in own.get("/projects/").context["filter"].qs] == [built.code]
+
+
+def test_a_county_operators_home_page_counts_their_county(client_as, built, operator_wuxing, operator_nanxun, viewer):
+    def project_count(user):
+        return client_as(user).get("/").context["projects"]["count"]
+
+    assert project_count(viewer) == 1 and project_count(operator_wuxing) == 1
+    assert client_as(operator_nanxun).get("/").context.get("projects") is None  # no project in Nanxun: no card

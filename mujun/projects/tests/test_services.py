@@ -49,7 +49,7 @@ def test_date_before_previous_stage_is_refused_and_files_are_not_left_behind(pro
     advance(project, "signed", date(2024, 1, 12), files("document"), operator_wuxing)
     with pytest.raises(Refused, match="早于上一阶段") as refusal:
         advance(project, "landed", date(2024, 1, 2), files("document"), operator_wuxing)
-    assert " / the date of landed" in str(refusal.value)
+    assert str(refusal.value) == "落地日期2024-01-02早于上一阶段签约的日期2024-01-12"  # Chinese only
     assert Evidence.objects.count() == 1
     stored = [p for p in (settings.MEDIA_ROOT / "projects" / "evidence").rglob("*") if p.is_file()]
     assert len(stored) == 1
