@@ -1,3 +1,5 @@
+from typing import NamedTuple
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -119,34 +121,10 @@ class EnterpriseYear(models.Model):
         if self._state.adding and self.enterprise_id and not self.enterprise.active:
             raise ValidationError(deactivated_message(self.enterprise))
 
-    # Per-unit figures for display, as the spec defines them; the evaluation engine computes its own.
-    @property
-    def tax_per_mu(self) -> float | None:
-        return _ratio(self.tax, self.land_mu)
-
-    @property
-    def value_added_per_mu(self) -> float | None:
-        return _ratio(self.value_added, self.land_mu)
-
-    @property
-    def value_added_per_energy(self) -> float | None:
-        return _ratio(self.value_added, self.energy_tce)
-
-    @property
-    def value_added_per_emission(self) -> float | None:
-        return _ratio(self.value_added, self.emission_eq)
-
-    @property
-    def labour_productivity(self) -> float | None:
-        return _ratio(self.value_added, self.employees)
-
-    @property
-    def rd_share(self) -> float | None:
-        return _ratio(self.rd_expense, self.revenue)
-
-    @property
-    def tax_per_electricity(self) -> float | None:
-        return _ratio(self.tax, self.electricity_10k_kwh)
+    def ratio(self, name: str) -> float | None:
+        """The per-unit figure ``name`` of YEAR_RATIOS; None when a figure is missing or the divisor is not positive."""
+        numerator, denominator = YEAR_RATIOS[name].numerator, YEAR_RATIOS[name].denominator
+        return _ratio(getattr(self, numerator), getattr(self, denominator))
 
     def get_absolute_url(self) -> str:
         return self.enterprise.get_absolute_url()
@@ -160,5 +138,29 @@ def deactivated_message(enterprise: Enterprise) -> str:
 # A year's figures are the evaluation's input columns this model stores: mujun.engine.io.INPUT_COLUMNS declares
 # them once (names, Chinese headers), and the import, the export and the API derive their columns from it.
 YEAR_FIGURES = [name for name in INPUT_COLUMNS if name in {f.name for f in EnterpriseYear._meta.concrete_fields}]
+
+
+class YearRatio(NamedTuple):
+    """A per-unit figure shown with a year: ``numerator`` / ``denominator`` (two of YEAR_FIGURES)."""
+
+    numerator: str
+    denominator: str
+    label: str
+    decimals: int
+
+
+# The per-unit figures shown with a year, as the spec defines them, declared once here (the engine has no
+# catalogue of them: a scheme names its own indicators); the evaluation engine computes its own.
+YEAR_RATIOS: dict[str, YearRatio] = {
+    "tax_per_mu": YearRatio("tax", "land_mu", _("tax per mu"), 2),
+    "value_added_per_mu": YearRatio("value_added", "land_mu", _("value added per mu"), 2),
+    "value_added_per_energy": YearRatio("value_added", "energy_tce", _("value added per tce"), 3),
+    "value_added_per_emission": YearRatio("value_added", "emission_eq", _("value added per t emissions"), 2),
+    "labour_productivity": YearRatio("value_added", "employees", _("value added per employee"), 2),
+    "rd_share": YearRatio("rd_expense", "revenue", _("R&D share of revenue"), 4),
+    "tax_per_electricity": YearRatio("tax", "electricity_10k_kwh", _("tax per 10k kWh"), 3),
+}
+assert all({r.numerator, r.denominator} <= set(YEAR_FIGURES) for r in YEAR_RATIOS.values())
+
 # The enterprise's own fields, as entered (its code identifies it; ``active`` changes through services).
 ENTERPRISE_FIELDS = [f.name for f in Enterprise._meta.concrete_fields if f.editable and f.name not in ("id", "uscc")]

@@ -1,6 +1,11 @@
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import floatformat, yesno
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,11 +20,13 @@ from mujun.core.views import (
     ObjectListView,
     combined_history,
 )
+from mujun.engine.io import INPUT_COLUMNS
+from mujun.engine.text import in_language
 from mujun.enterprises import exports, services
 from mujun.enterprises.filtersets import EnterpriseListFilterSet
 from mujun.enterprises.forms import EnterpriseForm, EnterpriseYearForm
 from mujun.enterprises.imports import EnterpriseImporter
-from mujun.enterprises.models import ENTERPRISE_FIELDS, Enterprise, EnterpriseYear
+from mujun.enterprises.models import ENTERPRISE_FIELDS, YEAR_FIGURES, YEAR_RATIOS, Enterprise, EnterpriseYear
 from mujun.enterprises.tables import EnterpriseTable
 
 
@@ -33,6 +40,36 @@ class EnterpriseListView(ObjectListView):
     export_url_name = "enterprises:enterprise_export"
 
 
+def year_headers() -> list[str]:
+    """The yearly figures table's columns after the year: YEAR_FIGURES under the engine's Chinese headers with
+    units (INPUT_COLUMNS; the field's name in another language), then YEAR_RATIOS."""
+    language = get_language()
+    figures = [
+        in_language(INPUT_COLUMNS[name], str(EnterpriseYear._meta.get_field(name).verbose_name), language)
+        for name in YEAR_FIGURES
+    ]
+    return figures + [str(ratio.label) for ratio in YEAR_RATIOS.values()]
+
+
+def year_cells(year: EnterpriseYear) -> list[str]:
+    """``year``'s values in the columns of ``year_headers``, formatted for the table ("—" when missing)."""
+    cells = []
+    for name in YEAR_FIGURES:
+        value = getattr(year, name)
+        if isinstance(value, bool):
+            cells.append(yesno(value))
+        elif isinstance(value, date):
+            cells.append(date_format(value, "Y-m-d"))
+        elif value is None:
+            cells.append("—")
+        else:
+            cells.append(floatformat(value, 2))
+    for name, ratio in YEAR_RATIOS.items():
+        value = year.ratio(name)
+        cells.append("—" if value is None else floatformat(value, ratio.decimals))
+    return cells
+
+
 class EnterpriseDetailView(ObjectDetailView):
     model = Enterprise
     template_name = "enterprises/enterprise_detail.html"
@@ -44,6 +81,8 @@ class EnterpriseDetailView(ObjectDetailView):
         years = list(obj.years.order_by("-year"))
         return {
             "years": years,
+            "year_headers": year_headers(),
+            "year_rows": [(year, year_cells(year)) for year in years],
             "history": combined_history([obj, *years]),
             "history_objects": True,
         }

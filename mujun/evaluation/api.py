@@ -6,7 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from mujun.core.scoping import can_edit_region
 from mujun.core.validators import FIRST_YEAR, LAST_YEAR
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
-from mujun.evaluation.forms import validate_scheme_text
+from mujun.evaluation.forms import RunForm, SchemeForm, validate_scheme_text
 from mujun.evaluation.grades import visible_runs
 from mujun.evaluation.models import Result, Run, Scheme
 from mujun.evaluation.services import start_run
@@ -15,7 +15,8 @@ from mujun.evaluation.services import start_run
 class SchemeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Scheme
-        fields = ["id", "name", "year", "region", "preset", "toml", "created_at"]
+        # What the form enters, the preset it started from, and what is taken from the text.
+        fields = ["id", *SchemeForm.Meta.fields, "preset", "name", "year", "created_at"]
         read_only_fields = ["name", "year", "created_at"]
 
     def validate_toml(self, text):
@@ -43,37 +44,20 @@ class SchemeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     filterset_class = SchemeFilterSet
 
 
+# Set by the evaluation and by publishing (mujun.evaluation.services), never by hand.
+RUN_STATE_FIELDS = [
+    "status", "progress", "message", "summary", "created_by", "created_at", "finished_at", "published_at"
+]  # fmt: skip
+
+
 class RunSerializer(serializers.ModelSerializer):
     year = serializers.IntegerField(required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     name = serializers.CharField(required=False, max_length=128)
 
     class Meta:
         model = Run
-        fields = [
-            "id",
-            "name",
-            "scheme",
-            "year",
-            "region",
-            "status",
-            "progress",
-            "message",
-            "summary",
-            "created_by",
-            "created_at",
-            "finished_at",
-            "published_at",
-        ]
-        read_only_fields = [
-            "status",
-            "progress",
-            "message",
-            "summary",
-            "created_by",
-            "created_at",
-            "finished_at",
-            "published_at",
-        ]
+        fields = ["id", *RunForm.Meta.fields, *RUN_STATE_FIELDS]  # what the form enters, and the run's state
+        read_only_fields = RUN_STATE_FIELDS
 
     def validate(self, attrs):
         user = self.context["request"].user

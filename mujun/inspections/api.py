@@ -5,13 +5,14 @@ from rest_framework import viewsets
 
 from mujun.core.permissions import RegionScopedPermission
 from mujun.core.serializers import ValidatedModelSerializer
+from mujun.inspections.forms import CriterionForm, NominationForm, RoundForm
 from mujun.inspections.models import Criterion, Nomination, Round
 
 
 class CriterionSerializer(ValidatedModelSerializer):
     class Meta:
         model = Criterion
-        fields = ["id", "name", "weight", "order"]
+        fields = ["id", *CriterionForm.Meta.fields]  # what the form enters
 
 
 class RoundSerializer(ValidatedModelSerializer):
@@ -19,15 +20,14 @@ class RoundSerializer(ValidatedModelSerializer):
 
     class Meta:
         model = Round
-        fields = ["id", "name", "year", "quarter", "visit_date", "route", "score_min", "score_max", "status",
-                  "closed_at", "criteria"]  # fmt: skip
+        fields = ["id", *RoundForm.Meta.fields, "status", "closed_at", "criteria"]  # what the form enters, the state
         read_only_fields = ["status", "closed_at"]  # opened and closed by mujun.inspections.services
 
 
 class NominationSerializer(ValidatedModelSerializer):
     class Meta:
         model = Nomination
-        fields = ["id", "round", "region", "project_name", "project", "description", "stop", "visit_time"]
+        fields = ["id", "round", *NominationForm.Meta.fields]  # the round is the page's, the rest the form's
 
 
 class RoundViewSet(viewsets.ReadOnlyModelViewSet):

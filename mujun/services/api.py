@@ -6,8 +6,14 @@ from rest_framework import serializers, viewsets
 from mujun.core.permissions import RegionScopedPermission
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.services.filtersets import ProblemFilterSet
+from mujun.services.forms import ProblemForm
 from mujun.services.models import Department, Problem
 from mujun.services.services import visible_problems
+
+
+# Set by the steps of mujun.services.services (assign, answer, confirm, send back), never by hand.
+PROBLEM_STATE_FIELDS = ["status", "department", "deadline", "answer", "feedback", "times_sent_back", "submitted_at",
+                        "assigned_at", "answered_at", "closed_at"]  # fmt: skip
 
 
 class ProblemSerializer(ValidatedModelSerializer):
@@ -15,18 +21,14 @@ class ProblemSerializer(ValidatedModelSerializer):
 
     class Meta:
         model = Problem
-        fields = ["id", "enterprise", "plan", "category", "title", "description", "status", "department", "deadline",
-                  "answer", "feedback", "times_sent_back", "submitted_at", "assigned_at", "answered_at", "closed_at",
-                  "overdue"]  # fmt: skip
-        # Set by the steps of mujun.services.services (assign, answer, confirm, send back), never by hand.
-        read_only_fields = ["status", "department", "deadline", "answer", "feedback", "times_sent_back", "submitted_at",
-                            "assigned_at", "answered_at", "closed_at"]  # fmt: skip
+        fields = ["id", *ProblemForm.Meta.fields, *PROBLEM_STATE_FIELDS, "overdue"]  # what the form enters, the state
+        read_only_fields = PROBLEM_STATE_FIELDS
 
 
 class DepartmentSerializer(ValidatedModelSerializer):
     class Meta:
         model = Department
-        fields = ["id", "name", "region"]
+        fields = ["id", "name", "region"]  # not DepartmentForm's: its handlers (user accounts) stay off the API
 
 
 class ProblemViewSet(viewsets.ReadOnlyModelViewSet):

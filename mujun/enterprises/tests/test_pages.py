@@ -6,7 +6,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from mujun.enterprises.models import Enterprise, EnterpriseYear
+from mujun.engine.io import INPUT_COLUMNS
+from mujun.enterprises.models import YEAR_FIGURES, YEAR_RATIOS, Enterprise, EnterpriseYear
 
 
 @pytest.fixture
@@ -57,6 +58,19 @@ def test_detail_shows_yearly_figures_with_tax_per_mu(client_as, viewer, enterpri
     assert "<td>160.00</td>" in page  # 8000 / 50
     assert reverse("regions:region_detail", args=[enterprises[0].region_id]) in page
     assert reverse("enterprises:enterprise_edit", args=[enterprises[0].pk]) not in page  # a viewer
+
+
+def test_yearly_figures_table_has_each_declared_figure_and_ratio_once_in_chinese(client_as, viewer, enterprises):
+    EnterpriseYear.objects.create(enterprise=enterprises[0], year=2023, land_mu=50, tax=1200, employees=40)
+    page = client_as(viewer).get(enterprises[0].get_absolute_url()).content.decode()
+    table = page.split('id="years"')[1].split("</thead>")[0]
+    headers = [INPUT_COLUMNS[name] for name in YEAR_FIGURES] + ["亩均税收", "全员劳动生产率", "单位电耗税收"]
+    assert "employees" in YEAR_FIGURES and "bonus" in YEAR_FIGURES  # figures the hand-written table left out
+    for header in headers:
+        assert table.count(f"<th>{header}</th>") == 1, header
+    assert table.count("<th>") == len(YEAR_FIGURES) + len(YEAR_RATIOS)  # and no other column (the year is th class=)
+    row = page.split('id="years"')[1].split("</tbody>")[0]
+    assert "<td>24.00</td>" in row and "<td>40.00</td>" in row and "<td>是</td>" not in row  # tax/mu, employees
 
 
 def test_operator_edits_own_county_and_history_shows_who_and_what(client_as, operator_wuxing, enterprises, regions):
