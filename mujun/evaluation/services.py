@@ -33,7 +33,7 @@ from mujun.engine.scheme import Scheme, parse_scheme, required_columns
 from mujun.enterprises.models import EnterpriseYear
 from mujun.evaluation.models import Result, Run
 from mujun.evaluation.tasks import evaluate_run
-from mujun.regions.models import Region
+from mujun.regions.models import Region, county_map
 
 logger = logging.getLogger("mujun.evaluation")
 
@@ -96,14 +96,8 @@ class RunError(Exception):
 def _counties(region_ids: Iterable[int]) -> dict[int, Region]:
     """Region id -> the county it belongs to (or itself when it sits above county level)."""
     regions = {r.pk: r for r in Region.objects.only("pk", "name", "level", "parent_id")}
-
-    def county_of(region: Region) -> Region:
-        node = region
-        while node is not None and node.level not in (Region.Level.COUNTY, Region.Level.CITY):
-            node = regions.get(node.parent_id)
-        return node if node is not None and node.level == Region.Level.COUNTY else region
-
-    return {pk: county_of(regions[pk]) for pk in region_ids}
+    counties = county_map()
+    return {pk: regions[counties[pk]] if counties[pk] is not None else regions[pk] for pk in region_ids}
 
 
 def build_input(region: Region, year: int) -> pl.DataFrame:

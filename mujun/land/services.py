@@ -25,7 +25,7 @@ from mujun.core.scoping import require_edit
 from mujun.engine import land as engine
 from mujun.evaluation.grades import latest_published_grades
 from mujun.land.models import DisposalCase, Finding, LandTarget, Parcel, Thresholds
-from mujun.regions.models import Region
+from mujun.regions.models import Region, county_map
 
 BATCH_SIZE = 2000
 PARCEL_FIELDS = ["id", "code", "region_id", "holder_id", *engine.DATE_COLUMNS, *engine.NUMBER_COLUMNS]
@@ -33,15 +33,7 @@ PARCEL_FIELDS = ["id", "code", "region_id", "holder_id", *engine.DATE_COLUMNS, *
 
 def county_of_regions() -> dict[int, int]:
     """Every region's county (a city maps to itself): the unit whose thresholds apply."""
-    parents = dict(Region.objects.values_list("pk", "parent_id"))
-    levels = dict(Region.objects.values_list("pk", "level"))
-    counties = {}
-    for pk in parents:
-        node = pk
-        while node is not None and levels[node] not in (Region.Level.COUNTY, Region.Level.CITY):
-            node = parents[node]
-        counties[pk] = node if node is not None else pk
-    return counties
+    return {pk: county if county is not None else pk for pk, county in county_map().items()}
 
 
 def county_thresholds() -> dict[str, engine.Thresholds]:

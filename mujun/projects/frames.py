@@ -8,7 +8,7 @@ from django.db import connections
 
 from mujun.engine.projects import DATED_STAGES
 from mujun.projects.models import MonthlyReport, Project
-from mujun.regions.models import Region
+from mujun.regions.models import Region, county_map
 
 DATE_COLUMNS = [f"{kind}_{stage}" for stage in DATED_STAGES for kind in ("actual", "planned")]
 PROJECT_COLUMNS = {
@@ -40,15 +40,8 @@ REPORT_COLUMNS = {
 
 def county_names() -> dict[int, str]:
     """Every region's county (a county itself, a town's or park's county; the city stands for itself)."""
-    regions = {pk: (name, level, parent) for pk, name, level, parent in Region.objects.values_list("pk", "name", "level", "parent_id")}
-
-    def county(pk):
-        name, level, parent = regions[pk]
-        while level not in ("county", "city") and parent is not None:
-            name, level, parent = regions[parent]
-        return name
-
-    return {pk: county(pk) for pk in regions}
+    names = region_names()
+    return {pk: names[county if county is not None else pk] for pk, county in county_map().items()}
 
 
 def region_names() -> dict[int, str]:

@@ -33,7 +33,6 @@ from mujun.projects.models import (
     Level,
     MonthlyReport,
     Project,
-    county_ids,
     enterprise_outside_message,
     outside_county,
     below_earlier_message,
@@ -41,6 +40,7 @@ from mujun.projects.models import (
     reported_message,
 )
 from mujun.projects.services import ABOVE_SCALE_REVENUE, mark_above_scale, refresh_progress
+from mujun.regions.models import county_map
 
 STAGE_HEADERS = {
     "signed": "签约", "landed": "落地", "construction": "开工", "completed": "竣工", "commissioned": "投产",
@@ -117,7 +117,7 @@ class ProjectImporter(Importer):
 
         if "region" not in self.present:
             return []
-        counties = county_ids()
+        counties = county_map()
         problems = []
         if "enterprise" in self.present:
             column = self.column("enterprise")

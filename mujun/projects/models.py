@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from mujun.core.rules import rule_errors
 from mujun.core.validators import year_validators
+from mujun.regions.models import county_map
 from mujun.engine.projects import ELEMENT_NEED_RULES, PROJECT_RULES, REPORT_RULES, STAGE_ORDER
 
 
@@ -66,20 +67,6 @@ def _actual(stage: Stage):
     return models.DateField(format_lazy("{}: {}", _("actual date"), stage.label), null=True, blank=True, editable=False)
 
 
-def county_ids() -> dict[int, int | None]:
-    """Every region's county: its own id for a county, its county's for a town or park, None for the city."""
-    from mujun.regions.models import Region
-
-    rows = {pk: (parent, level) for pk, parent, level in Region.objects.values_list("pk", "parent_id", "level")}
-    counties = {}
-    for pk in rows:
-        node, steps = pk, 0
-        while node in rows and rows[node][1] not in (Region.Level.COUNTY, Region.Level.CITY) and steps < len(rows):
-            node, steps = rows[node][0], steps + 1
-        counties[pk] = node if node in rows and rows[node][1] == Region.Level.COUNTY else None
-    return counties
-
-
 def outside_county(project_region_id: int, region_id: int | None, counties: dict[int, int | None]) -> bool:
     """The rule for what a project links to (its enterprise, its parcels): it lies in the project's county.
     A city-level project may link to any county. Forms, API and imports all ask this."""
@@ -109,7 +96,7 @@ def parcels_problem(region, parcels) -> str | None:
     the model's to check: the form, the API and the import call this rule)."""
     if region is None:
         return None
-    counties = county_ids()
+    counties = county_map()
     outside = [str(parcel) for parcel in parcels if outside_county(region.pk, parcel.region_id, counties)]
     return parcels_outside_message(outside) if outside else None
 
@@ -192,7 +179,7 @@ class Project(models.Model):
 
     def clean(self):
         errors = rule_errors(self, PROJECT_RULES)
-        if self.enterprise_id and self.region_id and outside_county(self.region_id, self.enterprise.region_id, county_ids()):
+        if self.enterprise_id and self.region_id and outside_county(self.region_id, self.enterprise.region_id, county_map()):
             errors["enterprise"] = enterprise_outside_message(self.enterprise)
         if errors:
             raise ValidationError(errors)

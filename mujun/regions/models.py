@@ -149,6 +149,20 @@ class Region(models.Model):
         return ids
 
 
+def county_map() -> dict[int, int | None]:
+    """Every region's county in one query: its own id for a county, its county's for a town or park, None for
+    the city (or a region with no county above it). Bounded, so a cycle written straight into the database
+    cannot hang it."""
+    rows = {pk: (parent, level) for pk, parent, level in Region.objects.values_list("pk", "parent_id", "level")}
+    counties = {}
+    for pk in rows:
+        node, steps = pk, 0
+        while node in rows and rows[node][1] not in (Region.Level.COUNTY, Region.Level.CITY) and steps < len(rows):
+            node, steps = rows[node][0], steps + 1
+        counties[pk] = node if node in rows and rows[node][1] == Region.Level.COUNTY else None
+    return counties
+
+
 def _names(regions, shown: int = 5) -> str:
     names = "、".join(str(r) for r in regions[:shown])
     return names + ("…" if len(regions) > shown else "")

@@ -8,7 +8,8 @@ from django.db.models import Sum
 
 from mujun.enterprises.models import Enterprise, EnterpriseYear
 from mujun.projects import demo as projects_demo
-from mujun.projects.models import Project, county_ids
+from mujun.projects.models import Project
+from mujun.regions.models import county_map
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def demo_city(monkeypatch, settings):
 
 @pytest.mark.django_db
 def test_in_a_fresh_demo_links_agree_on_county_and_holder_and_above_scale_projects_on_statistics(demo_city):
-    counties = county_ids()
+    counties = county_map()
     links = list(
         Project.parcels.through.objects.values_list(
             "project__region_id", "project__enterprise_id", "parcel__region_id", "parcel__holder_id"
