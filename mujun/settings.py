@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "mujun.core",
     "mujun.regions",
     "mujun.enterprises",
+    "mujun.collection",
     "mujun.evaluation",
     "mujun.projects",
     "mujun.land",

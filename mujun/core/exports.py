@@ -68,13 +68,20 @@ def workbook_file_response(path_or_file, filename: str) -> WorkbookResponse:
     return WorkbookResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
 
 
-def xlsx_response(sheets: dict[str, pl.DataFrame] | pl.DataFrame, filename: str) -> WorkbookResponse:
+def xlsx_response(
+    sheets: dict[str, pl.DataFrame] | pl.DataFrame,
+    filename: str,
+    *,
+    titles: dict[str, str] | None = None,
+    notes: dict[str, list[str]] | None = None,
+) -> WorkbookResponse:
     """An attachment download of the frame(s) as a workbook named ``filename``, written to a temporary file
-    (not memory: 100,000-row results) and streamed from there."""
+    (not memory: 100,000-row results) and streamed from there. ``titles`` and ``notes`` (by sheet name) add a
+    title row above a sheet's table and lines below it (a printed notice)."""
     if isinstance(sheets, pl.DataFrame):
         sheets = {_("Data"): sheets}
     handle = tempfile.TemporaryFile()
-    write_workbook(sheets, handle)
+    write_workbook(sheets, handle, titles=titles, notes=notes)
     handle.seek(0)
     return workbook_file_response(handle, filename)
 

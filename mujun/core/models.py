@@ -24,6 +24,8 @@ class User(AbstractUser):
         # department handler works the enterprise problems assigned to their department.
         JUDGE = "judge", _("Inspection judge")
         HANDLER = "handler", _("Department handler")
+        # Data collection: a department's staff upload their department's figures for the yearly evaluation.
+        DATA_SUPPLIER = "data_supplier", _("Department data staff")
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
     region = models.ForeignKey(

@@ -384,7 +384,83 @@ def generate_enterprises(
         coefficient=pl.lit(1.0),
         bonus=pl.lit(0.0),
     ).with_columns(value_added=pl.col("value_added").round(2))
-    return frame.select(*INPUT_COLUMNS, "town_code", "industry_code", "year")
+    frame = _add_tenancy_and_adjustment_figures(frame, firms, np.random.default_rng([seed, 1]), first_year)
+    return frame.select(*INPUT_COLUMNS, "town_code", "year")
+
+
+HIGH_TECH_SHARE = {True: 0.08, False: 0.015}  # of 规上 / 规下 firms, more among the efficient
+SAFETY_ACCIDENT_SHARE = 0.002  # of enterprise-years: a handful a year
+TENANT_MAX_LAND_MU = 3.0  # 规下 firms on less than this often rent a corner of a larger firm's site
+TENANT_SHARE = 0.4  # of those
+LANDLORD_MIN_LAND_MU = 20.0
+WATER_T_PER_VALUE_ADDED = 9.0  # tonnes per 万元 of value added, times the industry's emission factor
+LAND_USE_TAX_YUAN_PER_M2 = (4.0, 12.0)  # yearly rate of the urban land use tax, by the land's grade
+M2_PER_MU = 666.67
+
+
+def _add_tenancy_and_adjustment_figures(
+    frame: pl.DataFrame, firms: pl.DataFrame, rng: np.random.Generator, first_year: int
+) -> pl.DataFrame:
+    """The columns penalty/bonus rules and tenancy read: high-tech status, safety accidents, tenants of small
+    land with a landlord among the larger firms of their town, water use and land-use tax.
+
+    Drawn from their own generator after every other figure, so the older columns stay as they were.
+    """
+    n = firms.height
+    above = firms["above_scale"].to_numpy()
+    efficiency_rank = firms["value_added_per_mu"].rank().to_numpy() / n
+    high_tech = rng.random(n) < np.where(above, HIGH_TECH_SHARE[True], HIGH_TECH_SHARE[False]) * 2 * efficiency_rank
+    tenant_draw = rng.random(n)
+    landlord_draw = rng.random(n)
+    land_tax_rate = rng.uniform(*LAND_USE_TAX_YUAN_PER_M2, n)
+    water_intensity = WATER_T_PER_VALUE_ADDED * np.exp(0.5 * rng.standard_normal(n))
+    extras = firms.select(
+        "uscc",
+        "town_code",
+        "land_mu",
+        "above_scale",
+        established_year=pl.col("established_on").dt.year(),
+        high_tech=pl.Series(high_tech),
+        tenant_draw=pl.Series(tenant_draw),
+        landlord_draw=pl.Series(landlord_draw),
+        land_tax_rate=pl.Series(land_tax_rate),
+        water_intensity=pl.Series(water_intensity)
+        * pl.col("industry_code").replace_strict({k: v[2] for k, v in INDUSTRIES.items()}, return_dtype=pl.Float64),
+    )
+    # Landlords: larger firms of the town that existed in every year, numbered within their town.
+    landlords = (
+        extras.filter(pl.col("land_mu") >= LANDLORD_MIN_LAND_MU, pl.col("established_year") < first_year)
+        .select("town_code", "uscc", pl.int_range(pl.len()).over("town_code").alias("landlord_index"))
+        .rename({"uscc": "landlord_uscc"})
+    )
+    counts = landlords.group_by("town_code").agg(pl.len().alias("landlords"))
+    wants = ~pl.col("above_scale") & (pl.col("land_mu") < TENANT_MAX_LAND_MU) & (pl.col("tenant_draw") < TENANT_SHARE)
+    extras = (
+        extras.join(counts, on="town_code", how="left")
+        .with_columns(
+            pl.when(wants & (pl.col("landlords") > 0))
+            .then((pl.col("landlord_draw") * pl.col("landlords")).floor().cast(pl.Int64))
+            .alias("landlord_index")
+        )
+        .join(landlords, on=["town_code", "landlord_index"], how="left")
+        .select("uscc", "high_tech", "landlord_uscc", "land_tax_rate", "water_intensity")
+    )
+    rows = frame.height
+    return (
+        frame.join(extras, on="uscc", how="left", maintain_order="left")
+        .with_columns(safety_draw=pl.Series(rng.random(rows)))
+        .with_columns(
+            tenant=pl.col("landlord_uscc").is_not_null(),
+            safety_accident=pl.col("safety_draw") < SAFETY_ACCIDENT_SHARE,
+            water_t=(pl.col("value_added") * pl.col("water_intensity")).round(0),
+            # A tenant pays no land-use tax: its landlord holds the land.
+            land_use_tax=pl.when(pl.col("landlord_uscc").is_null())
+            .then(pl.col("land_mu") * M2_PER_MU * pl.col("land_tax_rate") / 10_000)
+            .otherwise(0.0)
+            .round(2),
+            prior_d_years=pl.lit(None, dtype=pl.Int64),  # the platform derives it from earlier runs
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

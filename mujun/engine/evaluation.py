@@ -15,7 +15,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from mujun.engine.groups import adjustment_expr, points_column, selection_expr
 from mujun.engine.io import INPUT_COLUMNS, ROW_COLUMN
+from mujun.engine.policies import CONSECUTIVE_D_YEARS, PRIOR_D_YEARS, policy_columns, policy_output_columns
 from mujun.engine.rules import greater_than_zero
 from mujun.engine.scheme import GRADES, Group, Indicator, Scheme, required_columns
 from mujun.engine.text import in_language
@@ -27,13 +29,15 @@ EXEMPT_GRADE = "T"
 GRADE_LETTERS = (*GRADES, EXEMPT_GRADE)
 INVALID_COLUMN = "_invalid"
 
-TEXT_COLUMNS = ("uscc", "name", "region")
-BOOLEAN_COLUMNS = ("above_scale", "major_violation")
+TEXT_COLUMNS = ("uscc", "name", "region", "industry_code", "landlord_uscc")
+BOOLEAN_COLUMNS = ("above_scale", "major_violation", "tenant", "high_tech", "safety_accident")
 DATE_COLUMNS = ("established_on", "land_acquired_on")
 NUMBER_COLUMNS = (
     "land_mu", "tax", "value_added", "revenue", "energy_tce", "emission_eq", "rd_expense", "employees",
-    "electricity_10k_kwh", "coefficient", "bonus",
+    "electricity_10k_kwh", "coefficient", "bonus", "water_t", "land_use_tax", PRIOR_D_YEARS,
 )
+# Flags that are false unless the input says otherwise (a blank cell is "no").
+FALSE_UNLESS_GIVEN = ("tenant", "high_tech", "safety_accident")
 # 规上: annual main business revenue of at least 20 million yuan, used when 是否规上 is left empty.
 ABOVE_SCALE_MIN_REVENUE = 2000.0
 
@@ -75,7 +79,7 @@ class Problem:
     en: str
 
     def message(self, language: str | None = None) -> str:
-        header = INPUT_COLUMNS.get(self.column, self.column)
+        header = INPUT_COLUMNS.get(self.column) or OUTPUT_HEADERS.get(self.column, self.column)
         return in_language(f"第{self.row}行 {header}：{self.zh}", f"row {self.row}, {self.column}: {self.en}", language)
 
     def __str__(self) -> str:
@@ -83,7 +87,7 @@ class Problem:
 
     def cell_message(self, language: str | None = None) -> str:
         """The problem without the row number, as the result's reason for an invalid row."""
-        header = INPUT_COLUMNS.get(self.column, self.column)
+        header = INPUT_COLUMNS.get(self.column) or OUTPUT_HEADERS.get(self.column, self.column)
         return in_language(f"{header}：{self.zh}", f"{self.column}: {self.en}", language)
 
 
@@ -297,7 +301,10 @@ def _missing_columns(frame: pl.DataFrame, scheme: Scheme) -> list[Problem]:
 
 # Land used, above 0: the evaluation refuses a row without it, as the enterprises' forms, API and import do.
 LAND_MU_POSITIVE = greater_than_zero("land_mu")
-ROW_CHECKS = ("_uscc_invalid", "_uscc_repeated", "_land_missing", "_land_not_positive", "_scale_missing")
+ROW_CHECKS = (
+    "_uscc_invalid", "_uscc_repeated", "_land_missing", "_land_not_positive", "_scale_missing",
+    "_landlord_invalid", "_prior_d_invalid",
+)
 
 
 def prepare(frame: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, list[Problem]]:
@@ -326,6 +333,15 @@ def prepare(frame: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, list[Pro
             pl.col("land_mu").is_null().alias("_land_missing"),
             LAND_MU_POSITIVE.broken.fill_null(False).alias("_land_not_positive"),
             pl.col("above_scale").is_null().alias("_scale_missing"),
+            # The landlord's credit code is checked as the enterprise's own is, when given.
+            (pl.col("landlord_uscc").is_not_null() & ~uscc_valid_expr("landlord_uscc")).alias("_landlord_invalid"),
+            (
+                (pl.col(PRIOR_D_YEARS) < 0) | (pl.col(PRIOR_D_YEARS) != pl.col(PRIOR_D_YEARS).floor())
+            ).fill_null(False).alias("_prior_d_invalid"),
+        )
+        .with_columns(
+            pl.col(FALSE_UNLESS_GIVEN).fill_null(False),
+            pl.when(~pl.col("_prior_d_invalid")).then(pl.col(PRIOR_D_YEARS)).fill_null(0).cast(pl.Int64),
         )
         # Hashes first: exact text comparison only for the few candidates, below.
         .with_columns((~pl.col("_uscc_invalid") & pl.col("uscc").hash().is_duplicated()).alias("_uscc_repeated"))
@@ -379,6 +395,10 @@ def _row_problems(
             found.append(Problem(row, "land_mu", "缺失", "is missing"))
         if flags["_land_not_positive"]:
             found.append(Problem(row, "land_mu", LAND_MU_POSITIVE.zh, LAND_MU_POSITIVE.en))
+        if flags["_landlord_invalid"]:
+            found.append(Problem(row, "landlord_uscc", *_uscc_message(raw_bad["landlord_uscc"][index])))
+        if flags["_prior_d_invalid"]:
+            found.append(Problem(row, PRIOR_D_YEARS, "应为不小于0的整数", "must be a whole number, 0 or more"))
         if flags["_scale_missing"] and not flags.get(_unread_flag("above_scale")):
             found.append(
                 Problem(row, "above_scale", "缺失，且无营业收入可判断", "is missing, and there is no revenue to tell")
@@ -447,7 +467,8 @@ def _benchmark_aggregations(scheme: Scheme) -> list[pl.Expr]:
 
 def _usable(benchmark: float | None) -> float | None:
     """A benchmark that can divide: positive and finite, else None (then every value scores as missing)."""
-    if benchmark is None or not benchmark > 0 or benchmark == float("inf"):
+    # A subnormal benchmark (a group whose every tax is 1e-310) has no finite reciprocal: scores would be inf.
+    if benchmark is None or not benchmark > 0 or benchmark == float("inf") or 1.0 / benchmark == float("inf"):
         return None
     return float(benchmark)
 
@@ -459,9 +480,102 @@ def _cutoff(as_of: date, years: int) -> date:
         return as_of.replace(year=as_of.year - years, day=28)
 
 
+NO_GROUP_REASON = "不属于方案的任何分组"
+# Figures of a tenant added to its landlord's under ``scope.merge_tenants``: amounts over the year, not rates.
+MERGED_FIGURES = (
+    "land_mu", "tax", "value_added", "revenue", "energy_tce", "emission_eq", "rd_expense", "employees",
+    "electricity_10k_kwh", "water_t", "land_use_tax",
+)
+NOT_MERGED = frozenset({"coefficient", "bonus", PRIOR_D_YEARS})
+
+
 def _group_expr(scheme: Scheme) -> pl.Expr:
-    by_scale = {group.above_scale: group.id for group in scheme.groups}
-    return pl.col("above_scale").replace_strict(by_scale, default=None, return_dtype=pl.String)
+    """The group whose conditions the row meets; null for none, and for several (the row is then invalid)."""
+    matches = [selection_expr(group.selection) for group in scheme.groups]
+    chain = pl.when(pl.sum_horizontal(matches) != 1).then(pl.lit(None, pl.String))
+    for group, match in zip(scheme.groups, matches, strict=True):
+        chain = chain.when(match).then(pl.lit(group.id))
+    return chain.otherwise(pl.lit(None, pl.String))
+
+
+def _group_overlaps(typed: pl.DataFrame, scheme: Scheme) -> tuple[pl.DataFrame, list[Problem]]:
+    """Rows whose figures meet the conditions of two groups or more: invalid, each problem naming the
+    enterprise and the groups (the scheme's conditions failed to keep them apart)."""
+    if len(scheme.groups) < 2:
+        return typed, []
+    matches = typed.select(selection_expr(group.selection).alias(str(n)) for n, group in enumerate(scheme.groups))
+    several = matches.select(pl.sum_horizontal(pl.all()) > 1).to_series()
+    if not several.any():
+        return typed, []
+    positions = several.arg_true()
+    rows = typed[positions].select(ROW_COLUMN, "uscc", "name")
+    problems = []
+    for (row, code, name), matched in zip(rows.iter_rows(), matches[positions].iter_rows(), strict=True):
+        groups = [group for group, hit in zip(scheme.groups, matched, strict=True) if hit]
+        problems.append(
+            Problem(
+                row,
+                "group",
+                f"企业「{name or ''}」（{code or ''}）同时符合"
+                + "和".join(f"分组 {g.id}（{g.label}）" for g in groups)
+                + "的条件；每家企业只能属于一个分组，请修改方案的分组条件",
+                f"enterprise {name or ''} ({code or ''}) meets the conditions of groups "
+                + " and ".join(f"{g.id} ({g.label})" for g in groups)
+                + "; an enterprise belongs to one group: change the scheme's group conditions",
+            )
+        )
+    reasons = typed[INVALID_COLUMN].gather(positions).to_list()
+    combined = [
+        "; ".join(part for part in (reason, problem.cell_message()) if part)
+        for reason, problem in zip(reasons, problems, strict=True)
+    ]
+    column = typed[INVALID_COLUMN].scatter(positions, pl.Series(combined, dtype=pl.String))
+    return typed.with_columns(column), problems
+
+
+def _merge_tenants(rows: pl.LazyFrame, scheme: Scheme) -> pl.LazyFrame:
+    """``scope.merge_tenants``: each valid tenant's figures (tenant = 是, its landlord's credit code given)
+    are added to its landlord's row, so the landlord is evaluated on its whole site; the tenant keeps its own
+    figures. A figure the landlord lacks stays missing."""
+    figures = [
+        *MERGED_FIGURES,
+        *sorted(required_columns(scheme) - set(MERGED_FIGURES) - NOT_MERGED),
+    ]
+    tenants = (
+        rows.filter(
+            pl.col("tenant"),
+            pl.col("landlord_uscc").is_not_null(),
+            pl.col("landlord_uscc") != pl.col("uscc"),
+            pl.col("status") != INVALID,
+        )
+        .group_by("landlord_uscc")
+        .agg(pl.col(figures).sum().name.prefix("_tenants|"))
+    )
+    landlord = pl.col("status") != INVALID
+    return (
+        rows.join(tenants, left_on="uscc", right_on="landlord_uscc", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(landlord & pl.col(f"_tenants|{column}").is_not_null())
+            .then(pl.col(column) + pl.col(f"_tenants|{column}"))
+            .otherwise(pl.col(column))
+            .alias(column)
+            for column in figures
+        )
+        .drop(f"_tenants|{column}" for column in figures)
+    )
+
+
+def _points_expr(scheme: Scheme, adjustment_id: str) -> pl.Expr:
+    """An adjustment's points on each evaluated row of a group it applies to (0 where its condition does not
+    hold); null for other rows."""
+
+    def pick(group: Group) -> pl.Expr | None:
+        found = next((a for a in scheme.group_adjustments(group) if a.id == adjustment_id), None)
+        if found is None:
+            return None
+        return pl.when(adjustment_expr(found)).then(pl.lit(found.points)).otherwise(pl.lit(0.0))
+
+    return pl.when(EVALUATED_ROW).then(_by_group(scheme, pick)).cast(pl.Float64)
 
 
 def _status_and_reason(scheme: Scheme, as_of: date) -> tuple[pl.Expr, pl.Expr]:
@@ -471,7 +585,7 @@ def _status_and_reason(scheme: Scheme, as_of: date) -> tuple[pl.Expr, pl.Expr]:
         scope.below_scale_min_land_mu, scope.new_enterprise_years, scope.new_land_years
     )
     # Reasons are data of the result, which is official and in Chinese, as its headers are.
-    no_group = pl.when(pl.col("above_scale")).then(pl.lit("方案没有规上企业分组")).otherwise(pl.lit("方案没有规下企业分组"))
+    no_group = pl.lit(NO_GROUP_REASON)
     too_small = f"规下企业用地不足{min_land:g}亩"
     new_enterprise = f"成立未满{enterprise_years}年"
     new_land = f"新供地未满{land_years}年"
@@ -569,14 +683,9 @@ def _by_grade(values: list, dtype: pl.DataType) -> pl.Expr:
 
 
 def _policy_columns(scheme: Scheme) -> list[pl.Expr]:
-    """Step 8: each graded row carries its grade's policy values (null where its grade has none)."""
-    columns = []
-    for key in scheme.policy_keys():
-        values = [scheme.policies.get(letter, {}).get(key) for letter in GRADE_LETTERS]
-        kind = type(next(value for value in values if value is not None))
-        dtype = {bool: pl.Boolean, float: pl.Float64, str: pl.String}[kind]
-        columns.append(_by_grade(values, dtype).alias(key))
-    return columns
+    """Step 8: each graded row carries its grade's policy values (null where its grade has none), escalated
+    by its consecutive D years, and the money amounts (mujun/engine/policies.py)."""
+    return policy_columns(scheme, _by_grade(list(GRADE_LETTERS), pl.String))
 
 
 def evaluate(
@@ -589,9 +698,13 @@ def evaluate(
     come out with status ``invalid`` and their reasons, and the others are evaluated without them.
     """
     typed, problems = prepare(frame, scheme)
+    typed, overlaps = _group_overlaps(typed, scheme)
+    if overlaps:
+        problems = sorted([*problems, *overlaps], key=lambda problem: problem.row)  # stable: a row's order kept
     if problems and not skip_invalid:
         raise InvalidInput(problems)
     indicator_ids = scheme.indicator_ids()
+    adjustment_ids = scheme.adjustment_ids()
 
     def value_in(indicator_id: str) -> pl.Expr:
         return _by_group(scheme, lambda group: _value_expr(ind) if (ind := _indicator(group, indicator_id)) else None)
@@ -601,6 +714,7 @@ def evaluate(
         typed.lazy()
         .with_columns(_group_expr(scheme).alias("group"))
         .with_columns(*_status_and_reason(scheme, as_of or date(scheme.year, 12, 31)))
+        .pipe(_merge_tenants if scheme.scope.merge_tenants else lambda rows, _: rows, scheme)
         .with_columns(
             pl.when(pl.col("status") != INVALID).then(value_in(i)).cast(pl.Float64).alias(_value(i))
             for i in indicator_ids
@@ -630,11 +744,14 @@ def evaluate(
 
     # Steps 5 and 6: total; rank within the group, ties sharing the smaller rank.
     total = pl.sum_horizontal(_score(i) for i in indicator_ids) * pl.col("coefficient") + pl.col("bonus")
+    if adjustment_ids:
+        total = total + pl.sum_horizontal(points_column(a) for a in adjustment_ids)
     rank = pl.col("total").rank("min", descending=True).over("group").cast(pl.Int64)
     forced_reason = pl.lit("重大违法违规，定为D档")
     result = (
         stage1.lazy()
         .with_columns(score_in(i).alias(_score(i)) for i in indicator_ids)
+        .with_columns(_points_expr(scheme, a).alias(points_column(a)) for a in adjustment_ids)
         .with_columns(pl.when(EVALUATED_ROW).then(total).alias("total"))
         .with_columns(rank.alias("rank"))
         .with_columns(
@@ -645,7 +762,8 @@ def evaluate(
         .select(
             "uscc", "name", "region", "group", "status", "reason",
             *(column for i in indicator_ids for column in (_value(i), _score(i))),
-            "total", "rank", "grade", *scheme.policy_keys(),
+            *(points_column(a) for a in adjustment_ids),
+            "total", "rank", "grade", *policy_output_columns(scheme),
         )
         .collect()
     )
@@ -660,6 +778,8 @@ POLICY_HEADERS = {
     "sewage_surcharge_yuan_per_t": "污水处理费加价(元/吨)",
     "credit_restricted": "限制新增授信",
     "energy_quota_restricted": "限制新增用能指标",
+    "energy_quota_reduction": "新增用能指标压减比例",
+    CONSECUTIVE_D_YEARS: "连续D档年数",
 }
 
 
@@ -670,6 +790,9 @@ def result_headers(scheme: Scheme) -> dict[str, str]:
         for ind in group.indicators:
             headers.setdefault(_value(ind.id), f"{ind.label}")
             headers.setdefault(_score(ind.id), f"{ind.label}得分")
+    for adjustment in (*scheme.adjustments, *(a for group in scheme.groups for a in group.adjustments)):
+        headers.setdefault(points_column(adjustment.id), adjustment.label)
+    headers.update({amount.id: amount.label for amount in scheme.amounts})
     return headers
 
 

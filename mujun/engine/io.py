@@ -52,6 +52,14 @@ INPUT_COLUMNS: dict[str, str] = {
     "major_violation": "重大违法违规",
     "coefficient": "修正系数",
     "bonus": "加分",
+    "industry_code": "行业代码",
+    "tenant": "租赁企业(无自有土地)",
+    "landlord_uscc": "出租方统一社会信用代码",
+    "high_tech": "高新技术企业",
+    "safety_accident": "发生安全生产事故",
+    "water_t": "用水量(吨)",
+    "land_use_tax": "城镇土地使用税(万元)",
+    "prior_d_years": "此前连续D档年数",
 }
 
 ROW_COLUMN = "_row"
@@ -689,8 +697,13 @@ def write_workbook(
     target: str | os.PathLike | IO[bytes],
     *,
     headers: dict[str, str] | None = None,
+    titles: dict[str, str] | None = None,
+    notes: dict[str, list[str]] | None = None,
 ) -> None:
     """Write frames as the sheets of one .xlsx: the one Excel writer of the platform.
+
+    ``titles`` and ``notes`` (by sheet name, optional) put a title row above a sheet's header row and lines
+    of text below its table, as a printed notice (公示) has them.
 
     Bold frozen header row with an autofilter, fitted column widths, numbers shown to four decimals but
     stored unrounded, dates as dates, yes/no as 是/否, NaN and nulls as empty cells; ``headers`` renames
@@ -714,15 +727,20 @@ def write_workbook(
     decimal_format = workbook.add_format({"num_format": "0.0000"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    title_format = workbook.add_format({"bold": True, "font_size": 14})
     for name, frame in sheets.items():
         frame = _excel_cells(frame, headers or {})
         sheet = workbook.add_worksheet(name[:31])
         for index, width in enumerate(_column_widths(frame)):
             sheet.set_column(index, index, width)
-        sheet.freeze_panes(1, 0)
+        title = (titles or {}).get(name)
+        top = 1 if title else 0  # the header row's index
+        if title:
+            sheet.write_string(0, 0, title, title_format)
+        sheet.freeze_panes(top + 1, 0)
         if frame.width:
-            sheet.autofilter(0, 0, frame.height, frame.width - 1)
-        sheet.write_row(0, 0, frame.columns, header_format)
+            sheet.autofilter(top, 0, top + frame.height, frame.width - 1)
+        sheet.write_row(top, 0, frame.columns, header_format)
         writers = []
         for dtype in frame.dtypes:
             if dtype.is_float():
@@ -735,8 +753,10 @@ def write_workbook(
                 writers.append((sheet.write_datetime, datetime_format))
             else:
                 writers.append((sheet.write_string, None))
-        for row_number, row in enumerate(frame.iter_rows(), start=1):
+        for row_number, row in enumerate(frame.iter_rows(), start=top + 1):
             for column, ((write, cell_format), value) in enumerate(zip(writers, row, strict=True)):
                 if value is not None and value != "":
                     write(row_number, column, value, cell_format)
+        for offset, line in enumerate((notes or {}).get(name, ())):
+            sheet.write_string(top + frame.height + 2 + offset, 0, line)
     workbook.close()

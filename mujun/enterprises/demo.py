@@ -48,7 +48,11 @@ def load_enterprises(frame: pl.DataFrame, regions: dict, batch_size: int = BATCH
         schema={"uscc": pl.Utf8, "enterprise_id": pl.Int64},
         orient="row",
     )
-    years = frame.join(ids, on="uscc", how="inner").select("enterprise_id", *_YEAR_FIELDS)
+    years = (
+        frame.join(ids, on="uscc", how="inner")
+        .with_columns(pl.col("landlord_uscc").fill_null(""))  # blank, as the form stores no landlord
+        .select("enterprise_id", *_YEAR_FIELDS)
+    )
     for chunk in years.iter_slices(batch_size):
         bulk_create(EnterpriseYear, [EnterpriseYear(**row) for row in chunk.iter_rows(named=True)], user=user)
     return years.height

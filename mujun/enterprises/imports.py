@@ -37,9 +37,20 @@ from mujun.enterprises.models import (
 )
 from mujun.enterprises.signals import enterprise_years_imported
 
-KINDS = {"above_scale": BOOL, "major_violation": BOOL, "established_on": DATE, "land_acquired_on": DATE}
+KINDS = {
+    "above_scale": BOOL, "major_violation": BOOL, "tenant": BOOL, "high_tech": BOOL, "safety_accident": BOOL,
+    "established_on": DATE, "land_acquired_on": DATE,
+}  # fmt: skip
 REQUIRED = {"uscc", "name", "region", "above_scale", "land_mu"}
-DEFAULTS = {"major_violation": "否", "coefficient": "1", "bonus": "0"}
+DEFAULTS = {
+    "major_violation": "否", "tenant": "否", "high_tech": "否", "safety_accident": "否", "coefficient": "1",
+    "bonus": "0",
+}  # fmt: skip
+
+
+def _optional_uscc_problem(text: str):
+    """A credit code that may be left blank (the landlord's) is checked like the enterprise's own when given."""
+    return uscc_problem(text) if text else None
 
 
 def _input_column(name: str) -> Column:
@@ -49,6 +60,10 @@ def _input_column(name: str) -> Column:
         return Column(name, header, required=True, max_length=18, validate=uscc_problem)
     if name == "name":
         return Column(name, header, required=True, max_length=128)
+    if name == "landlord_uscc":
+        return Column(name, header, max_length=18, validate=_optional_uscc_problem, default="")
+    if name == "industry_code":
+        return Column(name, header, max_length=5, default="")
     if name == "region":
         return Column(name, header, LOOKUP, required=True, lookup=region_lookup)
     return Column(
@@ -76,7 +91,6 @@ class EnterpriseImporter(Importer):
     columns = [
         Column("year", "年度", INTEGER, required=True, validate=field_validation(EnterpriseYear._meta.get_field("year"))),
         *[_input_column(name) for name in INPUT_COLUMNS if name in ENTERPRISE_FIELDS + YEAR_FIGURES + ["uscc"]],
-        Column("industry_code", "行业代码", max_length=5),
     ]
     unique_together = [("uscc", "year")]
     rules = LAND_RULES

@@ -102,6 +102,14 @@ class EnterpriseYear(models.Model):
     major_violation = models.BooleanField(_("major violation"), default=False)
     coefficient = models.FloatField(_("correction coefficient"), default=1.0)
     bonus = models.FloatField(_("bonus points"), default=0.0)
+    tenant = models.BooleanField(_("tenant without land of its own"), default=False)
+    landlord_uscc = models.CharField(
+        _("landlord's unified social credit code"), max_length=18, blank=True, validators=[validate_uscc]
+    )
+    high_tech = models.BooleanField(_("high-tech enterprise"), default=False)
+    safety_accident = models.BooleanField(_("work safety accident"), default=False)
+    water_t = models.FloatField(_("water use (t)"), null=True, blank=True)
+    land_use_tax = models.FloatField(_("urban land use tax (10k yuan)"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -1,15 +1,20 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 from rest_framework.exceptions import PermissionDenied
 
 from mujun.core.scoping import can_edit_region
+from mujun.core.serializers import ValidatedModelSerializer
 from mujun.core.validators import FIRST_YEAR, LAST_YEAR
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.evaluation.forms import RunForm, SchemeForm, validate_scheme_text
 from mujun.evaluation.grades import visible_runs
-from mujun.evaluation.models import Result, Run, Scheme
-from mujun.evaluation.services import start_run
+from mujun.evaluation import services
+from mujun.evaluation.models import Objection, Result, Run, Scheme
+from mujun.evaluation.services import require_collections_closed, start_run
 
 
 class SchemeSerializer(serializers.ModelSerializer):
@@ -46,7 +51,8 @@ class SchemeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
 
 # Set by the evaluation and by publishing (mujun.evaluation.services), never by hand.
 RUN_STATE_FIELDS = [
-    "status", "progress", "message", "summary", "created_by", "created_at", "finished_at", "published_at"
+    "status", "progress", "message", "summary", "created_by", "created_at", "finished_at", "published_at",
+    "posting_starts_on", "posting_ends_on", "posted_at",
 ]  # fmt: skip
 
 
@@ -66,12 +72,27 @@ class RunSerializer(serializers.ModelSerializer):
         if not (user.is_city_admin or (user.can_edit and region.pk == user.region_id)):
             raise PermissionDenied(gettext("you may not evaluate this region"))
         attrs.setdefault("year", attrs["scheme"].year)
+        try:
+            require_collections_closed(region, attrs["year"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"year": exc.messages}) from exc
         attrs.setdefault("name", f"{region} {attrs['year']} · {attrs['scheme'].name}"[:128])
         return attrs
 
 
+class PostingSerializer(serializers.Serializer):
+    posting_starts_on = serializers.DateField()
+    posting_ends_on = serializers.DateField()
+
+
+def refusal(error: DjangoValidationError) -> serializers.ValidationError:
+    """A service's refusal as a 400 naming each field (or ``non_field_errors``)."""
+    return serializers.ValidationError(serializers.as_serializer_error(error))
+
+
 class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Runs: read, and create (which queues the evaluation). Publishing and deleting are web actions."""
+    """Runs: read, create (which queues the evaluation), post for public notice and publish. Deleting is a
+    web action."""
 
     queryset = Run.objects.select_related("region", "scheme")
     serializer_class = RunSerializer
@@ -83,6 +104,32 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def perform_create(self, serializer):
         start_run(serializer.save(created_by=self.request.user), self.request.user)
+
+    @extend_schema(request=PostingSerializer, responses=RunSerializer)
+    @action(detail=True, methods=["post"], serializer_class=PostingSerializer, url_path="post", url_name="post")
+    def post_for_notice(self, request, pk=None):
+        """Post the finished run's results for public notice from ``posting_starts_on`` to ``posting_ends_on``."""
+        run = self.get_object()
+        data = PostingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            run = services.post_run(
+                run, request.user, data.validated_data["posting_starts_on"], data.validated_data["posting_ends_on"]
+            )
+        except DjangoValidationError as error:
+            raise refusal(error) from error
+        return Response(RunSerializer(run, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=RunSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish the posted run once its window has ended and every objection is decided (city administrators)."""
+        run = self.get_object()
+        try:
+            run = services.publish_run(run, request.user)
+        except DjangoValidationError as error:
+            raise refusal(error) from error
+        return Response(RunSerializer(run, context=self.get_serializer_context()).data)
 
 
 class ResultSerializer(serializers.ModelSerializer):
@@ -106,7 +153,12 @@ class ResultSerializer(serializers.ModelSerializer):
             "grade",
             "indicators",
             "policies",
+            "consecutive_d_years",
+            "posted_grade",
+            "changed_on_review",
+            "review_note",
         ]
+        read_only_fields = list(Result.state_fields)
 
 
 class ResultViewSet(viewsets.ReadOnlyModelViewSet):
@@ -118,7 +170,80 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_queryset().filter(run__in=visible_runs(self.request.user))
 
 
+# Set when the objection is filed and decided (mujun.evaluation.services), never by hand.
+OBJECTION_STATE_FIELDS = [
+    "run", "filed_by", "filed_as", "filed_at", *Objection.state_fields
+]  # fmt: skip
+
+
+class ObjectionSerializer(ValidatedModelSerializer):
+    """An objection: filed with ``result`` (the enterprise's result in a posted run), ``reason`` and optional
+    ``evidence`` (multipart), within the posting window, by the enterprise's town or county operator."""
+
+    uscc = serializers.CharField(source="result.enterprise.uscc", read_only=True)
+    enterprise_name = serializers.CharField(source="result.enterprise.name", read_only=True)
+    evidence = serializers.FileField(required=False, write_only=True)
+
+    class Meta:
+        model = Objection
+        fields = ["id", "result", "uscc", "enterprise_name", "reason", "evidence", "evidence_name",
+                  *OBJECTION_STATE_FIELDS]  # fmt: skip
+        read_only_fields = ["evidence_name", *OBJECTION_STATE_FIELDS]
+
+    def prepare_instance(self, instance) -> None:
+        # The run and the filer's standing come from the result and the user, as the page derives them.
+        user = self.context["request"].user
+        instance.run, instance.filed_by = instance.result.run, user
+        instance.filed_as = services.objection_filed_as(user, instance.result)
+
+    def create(self, validated_data):
+        try:
+            return services.file_objection(
+                validated_data["result"], self.context["request"].user, validated_data["reason"],
+                validated_data.get("evidence"),
+            )  # fmt: skip
+        except DjangoValidationError as error:
+            raise refusal(error) from error
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=[c for c in Objection.Decision.choices if c[0] != Objection.Decision.PENDING]
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    grade = serializers.ChoiceField(choices=Result.GRADES, required=False, allow_blank=True, default="")
+
+
+class ObjectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Objections to posted results: read, file (create) and decide; the services check window and roles."""
+
+    queryset = Objection.objects.select_related("result__enterprise", "run")
+    serializer_class = ObjectionSerializer
+    filterset_fields = ["run", "decision"]
+
+    def get_queryset(self):
+        return super().get_queryset().filter(run__in=visible_runs(self.request.user))
+
+    @extend_schema(request=DecisionSerializer, responses=ObjectionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=DecisionSerializer)
+    def decide(self, request, pk=None):
+        """Uphold, record a correction (figures corrected through the enterprise-years API, then recomputed) or
+        regrade, with a written reason (city administrators)."""
+        objection = self.get_object()
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            objection = services.decide_objection(
+                objection, request.user, data.validated_data["decision"], data.validated_data["reason"],
+                data.validated_data["grade"],
+            )  # fmt: skip
+        except DjangoValidationError as error:
+            raise refusal(error) from error
+        return Response(ObjectionSerializer(objection, context=self.get_serializer_context()).data)
+
+
 def register(router) -> None:
     router.register("evaluation/schemes", SchemeViewSet)
     router.register("evaluation/runs", RunViewSet)
     router.register("evaluation/results", ResultViewSet)
+    router.register("evaluation/objections", ObjectionViewSet)

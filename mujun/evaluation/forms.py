@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
 from mujun.engine.scheme import SchemeError, parse_scheme
-from mujun.evaluation.models import Run, Scheme
-from mujun.evaluation.services import unstored_columns
+from mujun.evaluation.models import Objection, Result, Run, Scheme
+from mujun.evaluation.services import require_collections_closed, unstored_columns
 from mujun.regions.models import Region
 
 
@@ -89,6 +89,73 @@ class RunForm(forms.ModelForm):
             self.add_error("scheme", exc)
         if not cleaned.get("year"):
             cleaned["year"] = scheme.year
+        if cleaned.get("region"):
+            try:
+                require_collections_closed(cleaned["region"], cleaned["year"])
+            except ValidationError as exc:
+                self.add_error(None, exc)
         if not cleaned.get("name") and cleaned.get("region"):
             cleaned["name"] = f"{cleaned['region']} {cleaned['year']} · {scheme.name}"[:128]
         return cleaned
+
+
+class PostingForm(forms.ModelForm):
+    """The posting window (公示期) of a finished run; the run's clean() checks the dates, services post it."""
+
+    class Meta:
+        model = Run
+        fields = ["posting_starts_on", "posting_ends_on"]
+        widgets = {
+            "posting_starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "posting_ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].required = True
+
+
+class ObjectionForm(forms.ModelForm):
+    """An objection to one enterprise's posted grade: the enterprise by its credit code, the reason and
+    evidence. The objection's clean() checks the posting window."""
+
+    uscc = forms.CharField(label=_("unified social credit code"), max_length=18)
+
+    class Meta:
+        model = Objection
+        fields = ["reason", "evidence"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, run=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.run = run
+        self.instance.run = run
+        self.order_fields(["uscc", "reason", "evidence"])
+
+    def clean_uscc(self):
+        uscc = self.cleaned_data["uscc"].strip().upper()
+        result = self.run.results.select_related("enterprise__region").filter(enterprise__uscc=uscc).first()
+        if result is None:
+            raise ValidationError(
+                _("No enterprise with credit code %(uscc)s has a result in this run.") % {"uscc": uscc}
+            )
+        self.instance.result = result
+        return uscc
+
+
+class DecisionForm(forms.Form):
+    """A city administrator's decision on an objection (the objection's clean() checks reason and grade)."""
+
+    decision = forms.ChoiceField(
+        label=_("decision"),
+        choices=[c for c in Objection.Decision.choices if c[0] != Objection.Decision.PENDING],
+        widget=forms.RadioSelect,
+    )
+    grade = forms.ChoiceField(
+        label=_("grade after review"), required=False, choices=[("", "—"), *((g, g) for g in Result.GRADES)],
+        help_text=_("Only for a regrade."),
+    )  # fmt: skip
+    reason = forms.CharField(
+        label=_("reason for the decision"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

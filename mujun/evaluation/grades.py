@@ -1,9 +1,9 @@
 """Which evaluation results count where.
 
 Outside its own run page only a published run counts: the enterprise, project, parcel and map pages, the
-land classification and the API show the latest *published* grade of each year. An unpublished run (a
-draft) is seen only by its author and by city administrators, and every page and file of it refuses
-anybody else. Every other app asks this module; none filters runs or results by status itself.
+land classification and the API show the latest *published* grade of each year. A run posted for public
+notice (公示中) is seen by everybody signed in, but its grades do not count yet. An unposted run (a draft) is
+seen only by its author and by city administrators, and every page and file of it refuses anybody else. Every other app asks this module; none filters runs or results by status itself.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import polars as pl
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
@@ -23,18 +24,20 @@ from mujun.evaluation.models import Result, Run
 
 
 def visible_runs(user, queryset: QuerySet[Run] | None = None) -> QuerySet[Run]:
-    """The runs ``user`` may see: the published ones, plus the drafts they created or started; a city
-    administrator sees every run."""
+    """The runs ``user`` may see: the published and the posted ones, plus the drafts they created or
+    started; a city administrator sees every run."""
     queryset = Run.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return queryset.none()
     if user.is_city_admin:
         return queryset
-    return queryset.filter(Q(status=Run.Status.PUBLISHED) | Q(created_by=user) | Q(started_by=user))
+    return queryset.filter(
+        Q(status__in=(Run.Status.PUBLISHED, Run.Status.POSTED)) | Q(created_by=user) | Q(started_by=user)
+    )
 
 
 def can_see_run(user, run: Run) -> bool:
-    if run.is_frozen:
+    if run.is_locked:  # published, or posted for public notice
         return user.is_authenticated
     return user.is_authenticated and (user.is_city_admin or user.pk in (run.created_by_id, run.started_by_id))
 
@@ -109,3 +112,41 @@ def latest_published_grades() -> dict[int, str]:
             if grade:
                 latest[enterprise_id] = grade
     return latest
+
+
+def published_grade_table(region_id: int, before_year: int) -> pl.DataFrame:
+    """``enterprise_id, year, grade``: each enterprise's grade of every year before ``before_year`` in the
+    published runs of the region ``region_id`` itself, one per (enterprise, year) by the same rule as
+    ``published_grades`` (the latest published run of the year counts). Read in two queries, without model
+    instances: a run's input takes the history of all its enterprises at once."""
+    runs = (
+        Run.objects.filter(status=Run.Status.PUBLISHED, region_id=region_id, year__lt=before_year)
+        .order_by("year", F("published_at").desc(nulls_last=True), "-created_at", "-pk")
+        .values_list("pk", "year")
+    )
+    priority = pl.DataFrame(list(runs), schema={"run_id": pl.Int64, "year": pl.Int64}, orient="row").with_row_index(
+        "priority"
+    )
+    results = Result.objects.filter(run_id__in=priority["run_id"].to_list()).values_list(
+        "enterprise_id", "run_id", "grade"
+    )
+    frame = pl.DataFrame(
+        list(results.order_by().iterator(20_000)),
+        schema={"enterprise_id": pl.Int64, "run_id": pl.Int64, "grade": pl.Utf8},
+        orient="row",
+    )
+    return (
+        frame.join(priority, on="run_id")
+        .sort("enterprise_id", "priority")
+        .unique(["enterprise_id", "year"], keep="first", maintain_order=True)
+        .select("enterprise_id", "year", "grade")
+    )
+
+
+def posted_results(enterprise_id: int) -> QuerySet[Result]:
+    """The enterprise's results in runs posted for public notice (公示中): shown as such, never counted."""
+    return (
+        Result.objects.filter(enterprise_id=enterprise_id, run__status=Run.Status.POSTED)
+        .select_related("run")
+        .order_by("-run__year", "-run__posted_at")
+    )

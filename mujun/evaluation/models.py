@@ -1,10 +1,13 @@
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from mujun.core.clock import local_now, local_today
+from mujun.core.uploads import IMAGES_AND_PDF, FileContentValidator
 from mujun.core.validators import year_validators
 
 
@@ -51,6 +54,8 @@ class Run(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        # Results posted for public notice (公示): open to objections within the posting window, not yet counting.
+        POSTED = "posted", _("Posted for public notice")
         PUBLISHED = "published", _("Published")
 
     name = models.CharField(_("name"), max_length=128)
@@ -70,7 +75,7 @@ class Run(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=local_now, editable=False)
     # Who started the latest evaluation: the history names them for what the background worker changes.
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -83,10 +88,16 @@ class Run(models.Model):
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The public notice (公示): its window, both dates included, in the county's local date.
+    posting_starts_on = models.DateField(_("posting starts on"), null=True, blank=True)
+    posting_ends_on = models.DateField(_("posting ends on"), null=True, blank=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     # Progress changes every few seconds, the summary is derived from the results and the scheme text from
     # the scheme (which has its own history): none of them is a change anybody made.
     # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
-    state_fields = ("status", "progress", "finished_at", "published_at")
+    state_fields = (
+        "status", "progress", "finished_at", "published_at", "posting_starts_on", "posting_ends_on", "posted_at"
+    )
     history = HistoricalRecords(excluded_fields=["progress", "summary", "scheme_toml"])
 
     class Meta:
@@ -100,17 +111,36 @@ class Run(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("evaluation:run_detail", args=[self.pk])
 
+    def clean(self):
+        super().clean()
+        # The posting window (公示期): both dates, the end not before the start.
+        if self.posting_starts_on and self.posting_ends_on and self.posting_ends_on < self.posting_starts_on:
+            raise ValidationError({"posting_ends_on": _("The posting cannot end before it starts.")})
+
     @property
     def is_frozen(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
     @property
+    def is_posted(self) -> bool:
+        return self.status == self.Status.POSTED
+
+    @property
+    def is_locked(self) -> bool:
+        """Posted or published: the results change only through the review of objections, then never."""
+        return self.status in (self.Status.POSTED, self.Status.PUBLISHED)
+
+    @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.PUBLISHED, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.POSTED, self.Status.PUBLISHED, self.Status.FAILED)
 
     @property
     def has_results(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.PUBLISHED)
+        return self.status in (self.Status.DONE, self.Status.POSTED, self.Status.PUBLISHED)
+
+    def posting_open_on(self, day) -> bool:
+        """Whether ``day`` (a local date) lies inside the posting window, both ends included."""
+        return self.is_posted and self.posting_starts_on <= day <= self.posting_ends_on
 
 
 class Result(models.Model):
@@ -123,6 +153,8 @@ class Result(models.Model):
         INVALID = "invalid", _("Invalid data")
 
     GRADES = ["A", "B", "C", "D", "T"]
+    # The run writes results in bulk; after posting only a review changes the grade (services.py).
+    state_fields = ("grade", "posted_grade", "changed_on_review", "review_note")
 
     run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="results")
     enterprise = models.ForeignKey(
@@ -146,6 +178,12 @@ class Result(models.Model):
     # {indicator id: {"value": …, "score": …}}; benchmark and weight live in run.summary per group.
     indicators = models.JSONField(_("indicators"), default=dict)
     policies = models.JSONField(_("policies"), default=dict)
+    consecutive_d_years = models.PositiveSmallIntegerField(_("consecutive D years"), null=True, blank=True)
+    # The grade as posted for public notice; a review may change ``grade`` afterwards, and the published
+    # result shows where it did.
+    posted_grade = models.CharField(_("grade as posted"), max_length=1, blank=True)
+    changed_on_review = models.BooleanField(_("changed on review"), default=False)
+    review_note = models.TextField(pgettext_lazy("evaluation", "review note"), blank=True)
 
     # The results page's orders, each served by an index in its direction (see ``ResultTable``); the id
     # last makes every order total, so pages never overlap.
@@ -172,3 +210,91 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} · {self.run}"
+
+
+def objection_evidence_path(instance: "Objection", filename: str) -> str:
+    return f"evaluation/objections/{instance.run_id}/{filename}"
+
+
+class Objection(models.Model):
+    """An objection to a posted result (异议), filed within the posting window by the enterprise's town or by
+    the county operator on the enterprise's behalf, and decided by a city administrator on review."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        UPHELD = "upheld", _("Grade upheld")
+        CORRECTED = "corrected", _("Data corrected and recomputed")
+        REGRADED = "regraded", _("Regraded")
+
+    class FiledAs(models.TextChoices):
+        TOWN = "town", _("The enterprise's town")
+        COUNTY = "county", _("County operator on the enterprise's behalf")
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="objections")
+    result = models.ForeignKey(
+        Result, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="objections"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filed_as = models.CharField(_("filed as"), max_length=8, choices=FiledAs.choices)
+    reason = models.TextField(_("reason for the objection"))
+    evidence = models.FileField(
+        _("evidence"), upload_to=objection_evidence_path, blank=True,
+        validators=[FileContentValidator(IMAGES_AND_PDF)], help_text=_("jpg, png or pdf, at most 20 MB"),
+    )  # fmt: skip
+    evidence_name = models.CharField(_("evidence file name"), max_length=255, blank=True, editable=False)
+    filed_at = models.DateTimeField(_("filed at"), default=local_now)
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, default=Decision.PENDING)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    grade_before = models.CharField(_("grade before review"), max_length=1, blank=True)
+    grade_after = models.CharField(_("grade after review"), max_length=1, blank=True)
+    # Changed only by this app's services.py.
+    state_fields = ("decision", "decision_reason", "decided_by", "decided_at", "grade_before", "grade_after")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["run", "filed_at", "id"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self) -> str:
+        return f"{self.result.enterprise} · {self.run}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation:objection_detail", args=[self.run_id, self.pk])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decision == self.Decision.PENDING
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self._state.adding and self.run_id is not None:
+            run = self.run
+            if self.result_id is not None and self.result.run_id != run.pk:
+                errors["result"] = _("The enterprise has no result in this run.")
+            today = local_today()
+            if not run.is_posted:
+                errors[NON_FIELD_ERRORS] = _("Objections are accepted only while the run is posted for public notice.")
+            elif not run.posting_open_on(today):
+                errors[NON_FIELD_ERRORS] = _(
+                    "Objections are accepted only within the posting window, %(start)s to %(end)s; today is %(today)s."
+                ) % {"start": run.posting_starts_on, "end": run.posting_ends_on, "today": today}
+        if self.decision != self.Decision.PENDING:
+            if not (self.decision_reason or "").strip():
+                errors["decision_reason"] = (
+                    _("A regrade needs a written reason.")
+                    if self.decision == self.Decision.REGRADED
+                    else _("A decision needs a written reason.")
+                )
+            if self.decision == self.Decision.REGRADED and self.grade_after not in Result.GRADES:
+                errors["grade_after"] = _("Choose the grade the review gives.")
+        if errors:
+            raise ValidationError(errors)

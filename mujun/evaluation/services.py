@@ -9,6 +9,7 @@ tables for Excel. The computation itself is the engine's (mujun.engine); this mo
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
 import logging
@@ -17,6 +18,7 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,14 +26,20 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from mujun.collection.services import add_figure_sources, open_collection_problem
+from mujun.core.clock import local_now, local_today
 from mujun.core.deletion import DeletionRefused
+from mujun.core.history import UPDATE_BATCH_SIZE
+from mujun.core.scoping import can_edit_record
 from mujun.engine import evaluation as engine
 from mujun.engine.io import INPUT_COLUMNS
+from mujun.engine.policies import CONSECUTIVE_D_YEARS, PRIOR_D_YEARS, policy_columns, tracks_d_years
 from mujun.engine.scheme import Scheme, parse_scheme, required_columns
 from mujun.enterprises.models import EnterpriseYear
-from mujun.evaluation.models import Result, Run
+from mujun.evaluation.grades import published_grade_table
+from mujun.evaluation.models import Objection, Result, Run
 from mujun.evaluation.tasks import evaluate_run
 from mujun.regions.models import Region, county_map
 
@@ -46,13 +54,17 @@ _ENTERPRISE_SOURCES = {
     "uscc": "enterprise__uscc",
     "name": "enterprise__name",
     "established_on": "enterprise__established_on",
+    "industry_code": "enterprise__industry_code",
 }
 _YEAR_FIELDS = {f.name: f for f in EnterpriseYear._meta.concrete_fields}
 _POLARS_TYPES = {
     models.FloatField: pl.Float64,
     models.BooleanField: pl.Boolean,
     models.DateField: pl.Date,
+    models.CharField: pl.Utf8,
 }
+# Input columns a run derives rather than reads from the stored figures (not in the database as such).
+_DERIVED_COLUMNS = {"prior_d_years": pl.Int64}
 # Columns the engine reads next to the input columns: not part of the spec's table, kept in the snapshot
 # so a reproduction needs no database.
 ID_COLUMNS = {"enterprise_id": pl.Int64, "region_id": pl.Int64}
@@ -78,7 +90,7 @@ def _input_sources() -> dict[str, tuple[str, pl.DataType]]:
 
 def stored_columns() -> set[str]:
     """The input columns a run built from the database provides; a scheme may name only these."""
-    return {*_input_sources(), "region"}
+    return {*_input_sources(), "region", *_DERIVED_COLUMNS}
 
 
 def unstored_columns(scheme: Scheme) -> list[str]:
@@ -128,7 +140,24 @@ def build_input(region: Region, year: int) -> pl.DataFrame:
         region=pl.col("own_region_id").replace_strict(county_names, return_dtype=pl.Utf8),
         region_id=pl.col("own_region_id").replace_strict(county_ids, return_dtype=pl.Int64),
     )
-    return frame.select(*ID_COLUMNS, *INPUT_COLUMNS)
+    frame = frame.join(prior_d_years(region, year), on="enterprise_id", how="left", maintain_order="left")
+    return frame.with_columns(pl.col(PRIOR_D_YEARS).fill_null(0)).select(*ID_COLUMNS, *INPUT_COLUMNS)
+
+
+def prior_d_years(region: Region, year: int) -> pl.DataFrame:
+    """``enterprise_id, prior_d_years``: the years running up to ``year - 1`` each enterprise was graded D in
+    the published runs of ``region`` (a year without a published grade breaks the run); enterprises with
+    none are left out."""
+    history = published_grade_table(region.pk, year).filter(pl.col("grade") == "D")
+    # One row per D year, nearest first: the run goes on while the n-th nearest D year is n years back.
+    return (
+        history.with_columns(back=year - pl.col("year"))
+        .sort("enterprise_id", "back")
+        .with_columns(nth=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("enterprise_id"))
+        .group_by("enterprise_id")
+        .agg((pl.col("back") == pl.col("nth")).sum().cast(pl.Int64).alias(PRIOR_D_YEARS))
+        .filter(pl.col(PRIOR_D_YEARS) > 0)
+    )
 
 
 def engine_input(frame: pl.DataFrame) -> pl.DataFrame:
@@ -178,7 +207,12 @@ def evaluate_snapshot(frame: pl.DataFrame, scheme: Scheme) -> RunOutput:
                             _finite(f"{ind.id}_score").cast(pl.Float64).alias("score"),
                         ).alias(ind.id)
                         for ind in group.indicators
-                    )
+                    ),
+                    # Penalty and bonus items next to the indicators: the result page shows what moved the total.
+                    *(
+                        pl.struct(pl.col(adjustment.output_column).cast(pl.Float64).alias("points")).alias(adjustment.id)
+                        for adjustment in scheme.group_adjustments(group)
+                    ),
                 )
             )
             .to_series()
@@ -196,8 +230,37 @@ def evaluate_snapshot(frame: pl.DataFrame, scheme: Scheme) -> RunOutput:
         _finite("total").cast(pl.Float64),
         pl.col("rank").cast(pl.Int64),
         pl.col("grade").cast(pl.Utf8).fill_null(""),
+        _row_policies(evaluation.result, scheme),
+        (pl.col(CONSECUTIVE_D_YEARS) if tracks_d_years(scheme) else pl.lit(None))
+        .cast(pl.Int64)
+        .alias(CONSECUTIVE_D_YEARS),
     )
     return RunOutput(rows=rows, indicators=indicators, evaluation=evaluation)
+
+
+def regraded_policies(
+    run: Run, enterprise_id: int, grade: str, frame: pl.DataFrame | None = None
+) -> tuple[dict, int | None]:
+    """A result's policy values (with its amounts) and consecutive D years when review regrades it to
+    ``grade``: the scheme as run applied to the enterprise's row of ``frame``, by default the run's snapshot."""
+    scheme = scheme_for_run(run.scheme_toml, run.year)
+    row = (load_snapshot(run) if frame is None else frame).filter(pl.col("enterprise_id") == enterprise_id)
+    typed, _problems = engine.prepare(engine_input(row), scheme)
+    applied = typed.select(policy_columns(scheme, pl.lit(grade or None, pl.Utf8)))
+    years = applied[CONSECUTIVE_D_YEARS][0] if tracks_d_years(scheme) else None
+    return json.loads(_row_policies(applied, scheme)[0]), years
+
+
+def _row_policies(result: pl.DataFrame, scheme: Scheme) -> pl.Series:
+    """Each row's policy values and amounts as JSON text (Result.policies), leaving out what its grade lacks."""
+    keys = [*scheme.policy_keys(), *(amount.id for amount in scheme.amounts)]
+    if not keys:
+        return pl.Series("policies", ["{}"] * result.height, dtype=pl.Utf8)
+    values = result.select(
+        pl.struct(_finite(key) if result.schema[key] == pl.Float64 else pl.col(key) for key in keys)
+    ).to_series()
+    encoded = [json.dumps({k: v for k, v in row.items() if v is not None}) for row in values.to_list()]
+    return pl.Series("policies", encoded, dtype=pl.Utf8)
 
 
 class RunDeleted(Exception):
@@ -225,16 +288,17 @@ def _save(run: Run, *fields: str) -> None:
         raise
 
 
+# A result's review fields: set on posting and review, never by a (re)computation.
+REVIEW_COLUMNS = ("posted_grade", "changed_on_review", "review_note")
 # The columns a run writes, in the order of the rows ``_result_rows`` builds.
 _RESULT_COLUMNS = [
     "run_id", "enterprise_id", "region_id", "group", "status", "reason", "total", "rank", "unranked", "grade",
-    "indicators", "policies",
+    "indicators", "policies", "consecutive_d_years", *REVIEW_COLUMNS,
 ]  # fmt: skip
 
 
-def _result_rows(run: Run, output: RunOutput, policies: dict) -> pl.DataFrame:
+def _result_rows(run: Run, output: RunOutput) -> pl.DataFrame:
     """The Result rows as the database stores them: JSON fields as text, ``unranked`` derived."""
-    encoded_policies = {grade: json.dumps(values) for grade, values in policies.items()}
     return output.rows.select(
         pl.lit(run.pk, dtype=pl.Int64).alias("run_id"),
         "enterprise_id",
@@ -247,15 +311,20 @@ def _result_rows(run: Run, output: RunOutput, policies: dict) -> pl.DataFrame:
         (pl.col("rank").is_null() | pl.col("total").is_null()).alias("unranked"),
         "grade",
         pl.Series("indicators", [json.dumps(values) for values in output.indicators], dtype=pl.Utf8),
-        pl.col("grade").replace_strict(encoded_policies, default="{}", return_dtype=pl.Utf8).alias("policies"),
+        "policies",
+        "consecutive_d_years",
+        # Not posted, not reviewed yet (the database has no defaults for the raw insert).
+        pl.lit("").alias("posted_grade"),
+        pl.lit(False).alias("changed_on_review"),
+        pl.lit("").alias("review_note"),
     )
 
 
-def _write_results(run: Run, output: RunOutput, policies: dict) -> None:
+def _write_results(run: Run, output: RunOutput) -> None:
     """Insert the results in batches (progress after each): PostgreSQL with COPY, others with one prepared
     INSERT over all rows. Model instances are not needed for rows written once and never edited, and building
     them was 85 % of a run's time."""
-    rows = _result_rows(run, output, policies)
+    rows = _result_rows(run, output)
     table = connection.ops.quote_name(Result._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in _RESULT_COLUMNS)
     total = rows.height
@@ -311,6 +380,10 @@ def build_summary(run_output: RunOutput, scheme: Scheme, frame: pl.DataFrame) ->
                 }
                 for ind in group.indicators
             ],
+            "adjustments": [
+                {"id": adjustment.id, "label": adjustment.label, "points": adjustment.points}
+                for adjustment in scheme.group_adjustments(group)
+            ],
         }
 
     names = dict(frame.select("region_id", "region").unique("region_id").iter_rows())
@@ -333,6 +406,8 @@ def build_summary(run_output: RunOutput, scheme: Scheme, frame: pl.DataFrame) ->
         "regions": sorted(regions.values(), key=lambda r: r["name"] or ""),
         "region_table": [{k: _json_number(v) for k, v in row.items()} for row in region_table],
         "policies": {grade: dict(values) for grade, values in scheme.policies.items()},
+        "escalations": [dataclasses.asdict(escalation) for escalation in scheme.escalations],
+        "amounts": [dataclasses.asdict(amount) for amount in scheme.amounts],
         "problems": [str(p) for p in evaluation.problems[:100]],
         "problem_count": len(evaluation.problems),
     }
@@ -361,27 +436,73 @@ def load_snapshot(run: Run) -> pl.DataFrame:
         return pl.read_parquet(handle)
 
 
+def require_collections_closed(region: Region, year: int) -> None:
+    """A run starts from closed data collections only: ``ValidationError`` while a collection of the year
+    covering the region (of it, inside it or above it) is open (mujun.collection)."""
+    if problem := open_collection_problem(region, year):
+        raise ValidationError(problem)
+
+
 def start_run(run: Run, user) -> None:
     """Queue the run's evaluation for ``user``; the worker (or, in tests, the immediate backend) carries it
     out, and its changes to the run are recorded as the user's."""
-    Run.objects.filter(pk=run.pk).update(status=Run.Status.PENDING, progress=0, started_by=user)
+    require_collections_closed(run.region, run.year)
+    # A posted or published run changes only through the review of objections (recompute_run), then never.
+    queued = (
+        Run.objects.filter(pk=run.pk)
+        .exclude(status__in=(Run.Status.POSTED, Run.Status.PUBLISHED))
+        .update(status=Run.Status.PENDING, progress=0, started_by=user)
+    )
+    if not queued:
+        raise ValidationError(
+            gettext("Run %(run)s is posted for public notice or published: it is not evaluated again.") % {"run": run}
+        )
     evaluate_run.enqueue(run.pk)
     run.refresh_from_db()
 
 
 def publish_run(run: Run, user) -> Run:
-    """A city administrator publishes a finished run: from then on it is frozen and counts as the city's
-    record. The history names ``user`` and the time; ``published_at`` keeps the time on the run.
+    """A city administrator publishes a posted run once its posting window has ended and every objection is
+    decided: from then on it is frozen and counts as the city's record (results are posted before they count).
+    The history names ``user`` and the time; ``published_at`` keeps the time on the run.
 
-    Refused: ``PermissionDenied`` for anybody else, ``ValidationError`` unless the run is done."""
+    Refused: ``PermissionDenied`` for anybody else, ``ValidationError`` (saying why) unless the run is posted,
+    its window is over and no objection awaits review."""
     if user is None or not user.is_city_admin:
         raise PermissionDenied(gettext("Only a city administrator publishes runs."))
     with transaction.atomic():
-        # Locked, so that a re-run or a second publication cannot slip in between the check and the save.
+        # Locked, so that a re-run, an objection or a second publication cannot slip in between check and save.
         locked = Run.objects.select_for_update().get(pk=run.pk)
-        if locked.status != Run.Status.DONE:
-            raise ValidationError(gettext("Only a finished run can be published."))
-        locked.status, locked.published_at = Run.Status.PUBLISHED, timezone.now()
+        if locked.status != Run.Status.POSTED:
+            raise ValidationError(
+                gettext("Only a run posted for public notice can be published: post its results first.")
+                if locked.status == Run.Status.DONE
+                else gettext("Only a finished run posted for public notice can be published.")
+            )
+        today = local_today()
+        if today <= locked.posting_ends_on:
+            raise ValidationError(
+                gettext(
+                    "The posting runs from %(start)s to %(end)s: the run can be published from %(next)s, once "
+                    "the window has ended."
+                )
+                % {
+                    "start": locked.posting_starts_on,
+                    "end": locked.posting_ends_on,
+                    "next": locked.posting_ends_on + dt.timedelta(days=1),
+                }
+            )
+        pending = locked.objections.filter(decision=Objection.Decision.PENDING).count()
+        if pending:
+            raise ValidationError(
+                ngettext(
+                    "%(count)d objection awaits review: decide it before publishing.",
+                    "%(count)d objections await review: decide them before publishing.",
+                    pending,
+                )
+                % {"count": pending}
+            )
+        locked.status, locked.published_at = Run.Status.PUBLISHED, local_now()
         locked._history_user = user
         locked.save(update_fields=["status", "published_at"])
     run.refresh_from_db()
@@ -398,6 +519,10 @@ def delete_run(run: Run) -> None:
             return
         if locked.status == Run.Status.PUBLISHED:
             raise DeletionRefused(gettext("Run %(run)s is published and cannot be deleted.") % {"run": locked})
+        if locked.status == Run.Status.POSTED:
+            raise DeletionRefused(
+                gettext("Run %(run)s is posted for public notice and cannot be deleted.") % {"run": locked}
+            )
         if locked.status in (Run.Status.PENDING, Run.Status.RUNNING):
             raise DeletionRefused(
                 gettext("Run %(run)s is being evaluated and cannot be deleted; wait until it has finished.")
@@ -442,6 +567,8 @@ def _execute(run: Run) -> None:
                 % {"region": run.region, "year": run.year}
             )
         run.scheme_toml = scheme_text
+        # Each collected figure's source (department, delivery, time) goes into the snapshot next to it.
+        frame = add_figure_sources(frame, run.region, run.year)
         _save_snapshot(run, frame)
         _set_progress(run, PROGRESS_INPUT)
 
@@ -449,9 +576,9 @@ def _execute(run: Run) -> None:
         _set_progress(run, PROGRESS_EVALUATED)
 
         run.results.all().delete()
-        _write_results(run, output, scheme.policies)
+        _write_results(run, output)
         run.summary = build_summary(output, scheme, frame)
-        run.status, run.progress, run.finished_at = Run.Status.DONE, 100, timezone.now()
+        run.status, run.progress, run.finished_at = Run.Status.DONE, 100, local_now()
         problem_count = run.summary["problem_count"]
         run.message = (
             gettext("%(problem_count)s rows with invalid data, marked invalid") % {"problem_count": problem_count}
@@ -465,7 +592,7 @@ def _execute(run: Run) -> None:
     except Exception as exc:  # the run records why it failed; the worker keeps going
         logger.exception("evaluation run %s failed", run.pk)
         Result.objects.filter(run=run).delete()
-        run.status, run.finished_at = Run.Status.FAILED, timezone.now()
+        run.status, run.finished_at = Run.Status.FAILED, local_now()
         if isinstance(exc, RunError):
             run.message = str(exc)
         elif isinstance(exc, engine.InvalidInput):
@@ -499,6 +626,10 @@ def reproduce_run(run: Run) -> Reproduction:
         row[0]: (*row, indicators)
         for row, indicators in zip(output.rows.select(_COMPARED_FIELDS).rows(), output.indicators, strict=True)
     }
+    grade_at = _COMPARED_FIELDS.index("grade")
+    for pk, grade in review_regrades(run).items():  # a reasoned regrade is part of the record, not a difference
+        if pk in fresh:
+            fresh[pk] = (*fresh[pk][:grade_at], grade, *fresh[pk][grade_at + 1 :])
     stored = {row[0]: row for row in run.results.order_by().values_list(*_COMPARED_FIELDS, "indicators").iterator(5000)}
     differing = sorted(pk for pk in fresh.keys() | stored.keys() if fresh.get(pk) != stored.get(pk))
     examples = []
@@ -525,16 +656,38 @@ _RESULT_LOOKUPS = {
     "rank": ("rank", pl.Int64),
     "grade": ("grade", pl.Utf8),
     "indicators_json": ("indicators_json", pl.Utf8),
+    "policies_json": ("policies_json", pl.Utf8),
+    "enterprise_id": ("enterprise_id", pl.Int64),
+    CONSECUTIVE_D_YEARS: (CONSECUTIVE_D_YEARS, pl.Int64),
 }
 
 
-def results_frame(run: Run, queryset=None) -> pl.DataFrame:
-    """Stored results as a table in the engine's output layout (a value and a score column for each
-    indicator of all groups, then the policy columns), read in one query without model instances."""
+def stored_policy_columns(run: Run) -> dict[str, pl.DataType]:
+    """The run's policy output columns (as the engine's output orders them) and their types, from its summary:
+    consecutive D years when the scheme escalates or counts money, each policy key, each amount."""
+    summary = run.summary or {}
+    policies, amounts = summary.get("policies", {}), summary.get("amounts", [])
+    columns: dict[str, pl.DataType] = {}
+    if amounts or summary.get("escalations"):
+        columns[CONSECUTIVE_D_YEARS] = pl.Int64
+    for values in policies.values():
+        for key, value in values.items():
+            # The scheme gives a key one type in every grade: a number, text or a flag.
+            kind = pl.Boolean if isinstance(value, bool) else pl.Float64 if isinstance(value, int | float) else pl.Utf8
+            columns.setdefault(key, kind)
+    columns.update({amount["id"]: pl.Float64 for amount in amounts})
+    return columns
+
+
+def stored_results(run: Run, queryset=None) -> pl.DataFrame:
+    """Stored results read in one query without model instances, the indicators and policies JSON decoded
+    (``_indicators`` struct, policy columns), in the order of the results page."""
     queryset = run.results.all() if queryset is None else queryset
     rows = (
         # The JSON as text: Polars decodes it for all rows at once, faster than Django row by row.
-        queryset.annotate(indicators_json=Cast("indicators", models.TextField()))
+        queryset.annotate(
+            indicators_json=Cast("indicators", models.TextField()), policies_json=Cast("policies", models.TextField())
+        )
         .order_by("group", models.F("rank").asc(nulls_last=True), "enterprise__uscc")
         .values_list(*(lookup for lookup, _ in _RESULT_LOOKUPS.values()))
     )
@@ -544,39 +697,36 @@ def results_frame(run: Run, queryset=None) -> pl.DataFrame:
     indicator_ids = list(dict.fromkeys(ind["id"] for group in groups for ind in group["indicators"]))
     pair = pl.Struct({"value": pl.Float64, "score": pl.Float64})
     decoded = pl.col("indicators_json").str.json_decode(pl.Struct({i: pair for i in indicator_ids}))
-    return (
-        frame.with_columns(decoded.alias("_indicators") if indicator_ids else pl.lit(None).alias("_indicators"))
-        .select(
-            "uscc",
-            "name",
-            "region",
-            "group",
-            "status",
-            "reason",
-            *(
-                pl.col("_indicators").struct.field(indicator).struct.field(part).alias(f"{indicator}_{part}")
-                for indicator in indicator_ids
-                for part in ("value", "score")
-            ),
-            "total",
-            "rank",
-            "grade",
-        )
-        .with_columns(policy_columns(run.summary.get("policies", {})))
+    policy_types = {k: t for k, t in stored_policy_columns(run).items() if k != CONSECUTIVE_D_YEARS}
+    policies = pl.col("policies_json").str.json_decode(pl.Struct(policy_types))
+    return frame.with_columns(
+        decoded.alias("_indicators") if indicator_ids else pl.lit(None).alias("_indicators"),
+        *(policies.struct.field(key).alias(key) for key in policy_types),
     )
 
 
-def policy_columns(policies: dict[str, dict]) -> list[pl.Expr]:
-    """One column per policy key, carrying the value of the row's grade (null for other grades)."""
-    keys = list(dict.fromkeys(key for values in policies.values() for key in values))
-    columns = []
-    for key in keys:
-        values = {grade: v[key] for grade, v in policies.items() if key in v}
-        # The scheme gives a key one type in every grade: a number, text or a flag.
-        sample = next(iter(values.values()))
-        dtype = pl.Boolean if isinstance(sample, bool) else pl.Float64 if isinstance(sample, int | float) else pl.Utf8
-        columns.append(pl.col("grade").replace_strict(values, default=None, return_dtype=dtype).alias(key))
-    return columns
+def results_frame(run: Run, queryset=None) -> pl.DataFrame:
+    """Stored results as a table in the engine's output layout (a value and a score column for each
+    indicator of all groups, then the policy columns), read in one query without model instances."""
+    groups = run.summary.get("groups", {}).values()
+    indicator_ids = list(dict.fromkeys(ind["id"] for group in groups for ind in group["indicators"]))
+    return stored_results(run, queryset).select(
+        "uscc",
+        "name",
+        "region",
+        "group",
+        "status",
+        "reason",
+        *(
+            pl.col("_indicators").struct.field(indicator).struct.field(part).alias(f"{indicator}_{part}")
+            for indicator in indicator_ids
+            for part in ("value", "score")
+        ),
+        "total",
+        "rank",
+        "grade",
+        *stored_policy_columns(run),
+    )
 
 
 # Status values as the county's report words them (file content, like the engine's Chinese headers).
@@ -607,8 +757,20 @@ def summary_export_frame(run: Run) -> pl.DataFrame:
     return table.rename({c: engine.SUMMARY_HEADERS.get(c, c) for c in table.columns})
 
 
+# A posted or published run's export also says what the review did (file content, in Chinese).
+REVIEW_HEADERS = {"posted_grade": "公示等级", "changed_on_review": "复核调整", "review_note": "复核说明"}
+
+
 def results_export_frame(run: Run, queryset=None) -> pl.DataFrame:
-    return display_frame(run, results_frame(run, queryset))
+    frame = results_frame(run, queryset)
+    if run.is_locked:
+        review = pl.DataFrame(
+            list(run.results.values_list("enterprise__uscc", *REVIEW_HEADERS)),
+            schema={"uscc": pl.Utf8, "posted_grade": pl.Utf8, "changed_on_review": pl.Boolean, "review_note": pl.Utf8},
+            orient="row",
+        ).rename(REVIEW_HEADERS)
+        frame = frame.join(review, on="uscc", how="left", maintain_order="left")
+    return display_frame(run, frame)
 
 
 # The policies' names on pages and list file names, in the user's language (the workbook's column headers
@@ -620,6 +782,7 @@ POLICY_NAMES = {
     "sewage_surcharge_yuan_per_t": gettext_lazy("Sewage charge surcharge (yuan/t)"),
     "credit_restricted": gettext_lazy("No new credit"),
     "energy_quota_restricted": gettext_lazy("No new energy quota"),
+    "energy_quota_reduction": gettext_lazy("Energy quota cut (share)"),
 }
 
 
@@ -635,34 +798,6 @@ def policy_list_filename(run: Run, grade: str, key: str | None) -> str:
     return gettext("%(run)s - grade %(grade)s %(policy)s list.xlsx") % names
 
 
-@dataclass
-class PolicyList:
-    grade: str
-    key: str | None  # None: every policy of the grade
-    value: object
-    count: int
-
-    @property
-    def name(self) -> str:
-        return policy_name(self.key) if self.key else ""
-
-
-def policy_lists(run: Run) -> list[PolicyList]:
-    """The differentiated-policy lists of a run: per grade all its policies, and each policy on its own
-    (e.g. the D-class electricity surcharge list for the power company)."""
-    counts = run.summary.get("grades", {})
-    lists = []
-    for grade, values in run.summary.get("policies", {}).items():
-        lists.append(PolicyList(grade, None, None, counts.get(grade, 0)))
-        # A zero surcharge or a false restriction asks nothing of anybody: no list for it.
-        lists += [
-            PolicyList(grade, key, value, counts.get(grade, 0))
-            for key, value in values.items()
-            if value not in (0, False, "")
-        ]
-    return lists
-
-
 def policy_export_frame(run: Run, grade: str, key: str | None = None) -> pl.DataFrame:
     """The enterprises of one grade with that grade's policies (or only ``key``); KeyError when the
     scheme has no such list."""
@@ -671,8 +806,11 @@ def policy_export_frame(run: Run, grade: str, key: str | None = None) -> pl.Data
         raise KeyError(grade if key is None else f"{grade}/{key}")
     frame = results_frame(run, run.results.filter(grade=grade))
     keys = [key] if key else list(policies[grade])
+    # With each policy the money it involves, and how long the firm has been D where the scheme counts it.
+    keys += [amount["id"] for amount in run.summary.get("amounts", []) if amount["rate"] in keys]
+    years = [CONSECUTIVE_D_YEARS] if CONSECUTIVE_D_YEARS in frame.columns else []
     why = [d_reason(run).alias(D_REASON_HEADER)] if grade == "D" else []
-    frame = frame.select("uscc", "name", "region", "group", "total", "rank", "grade", *why, *keys)
+    frame = frame.select("uscc", "name", "region", "group", "total", "rank", "grade", *why, *years, *keys)
     return display_frame(run, frame)
 
 
@@ -693,3 +831,322 @@ def d_reason(run: Run) -> pl.Expr:
         .then(pl.lit(D_REASON_FORCED))
         .otherwise(pl.col("group").replace_strict(ranked, default=D_REASON_BY_METHOD["share"], return_dtype=pl.Utf8))
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Posting (公示), objections (异议), review (复核): the stages between a finished run and its publication.
+# A finished run is posted for public notice with a window; inside it the enterprise's town, or the county
+# operator on the enterprise's behalf, objects; a city administrator decides each objection (uphold, correct
+# the figures and recompute, or regrade with a reason); after the window, with nothing left undecided, the run
+# is published. The grade as posted stays on each result, so a published grade shows where review changed it.
+
+
+def can_post(user, run: Run) -> bool:
+    """Who posts a finished run: a city administrator, or the operator of the run's county."""
+    return user.is_authenticated and can_edit_record(user, run) and run.status == Run.Status.DONE
+
+
+def post_run(run: Run, user, starts_on: dt.date, ends_on: dt.date) -> Run:
+    """Post a finished run's results for public notice from ``starts_on`` to ``ends_on`` (local dates, both
+    included). Each result keeps its grade as posted. Dates in the past record a posting held earlier.
+
+    Refused: ``PermissionDenied`` for whom may not edit the run, ``ValidationError`` unless the run is
+    finished (done) and the window is sound."""
+    if user is None or not can_edit_record(user, run):
+        raise PermissionDenied(gettext("You may not post this run's results."))
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status != Run.Status.DONE:
+            raise ValidationError(
+                gettext("Only a finished run that is not posted yet can be posted for public notice.")
+            )
+        if starts_on is None or ends_on is None:
+            raise ValidationError(gettext("A posting needs a start date and an end date."))
+        locked.posting_starts_on, locked.posting_ends_on = starts_on, ends_on
+        locked.clean()
+        locked.status, locked.posted_at = Run.Status.POSTED, local_now()
+        locked._history_user = user
+        locked.save(update_fields=["status", "posting_starts_on", "posting_ends_on", "posted_at"])
+        locked.results.update(posted_grade=models.F("grade"), changed_on_review=False, review_note="")
+    run.refresh_from_db()
+    return run
+
+
+def publish_after_past_posting(run: Run, user, starts_on: dt.date, ends_on: dt.date) -> Run:
+    """Record a posting held earlier (its window over, no objection filed) and publish: for results of past
+    years entered afterwards, as the demo's earlier years are."""
+    if ends_on >= local_today():
+        raise ValidationError(gettext("The posting has not ended yet: post the run and publish it after the window."))
+    post_run(run, user, starts_on, ends_on)
+    return publish_run(run, user)
+
+
+def objection_filed_as(user, result: Result) -> str:
+    """How ``user`` files an objection to ``result``: as the enterprise's town (their region is the
+    enterprise's town or park), or as the county operator on the enterprise's behalf (their region holds
+    it). ``PermissionDenied`` for anybody else."""
+    region = result.enterprise.region
+    if (
+        user is not None
+        and user.is_authenticated
+        and user.role == user.Role.COUNTY_OPERATOR
+        and user.region_id is not None
+        and user.region_id in region.ancestor_ids(include_self=True)
+    ):
+        town = user.region.level in (Region.Level.TOWN, Region.Level.PARK)
+        return Objection.FiledAs.TOWN if town else Objection.FiledAs.COUNTY
+    raise PermissionDenied(
+        gettext(
+            "Only the enterprise's town, or the operator of its county on its behalf, files an objection to its grade."
+        )
+    )
+
+
+def can_object(user, result: Result) -> bool:
+    try:
+        objection_filed_as(user, result)
+    except PermissionDenied:
+        return False
+    return result.run.posting_open_on(local_today())
+
+
+def file_objection(result: Result, user, reason: str, evidence=None) -> Objection:
+    """File an objection to a posted result, within the posting window (local dates, both ends included).
+    ``evidence``: an uploaded file (jpg, png or pdf), optional.
+
+    Refused: ``PermissionDenied`` for anybody but the enterprise's town or county operator;
+    ``ValidationError`` outside the window, without a reason, or while an objection to the same result awaits
+    review."""
+    filed_as = objection_filed_as(user, result)
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=result.run_id)
+        objection = Objection(
+            run=run, result=result, filed_by=user, filed_as=filed_as, reason=(reason or "").strip(),
+            filed_at=local_now(), evidence=evidence or None,
+            evidence_name=Path(evidence.name).name[:255] if evidence else "",
+        )  # fmt: skip
+        objection.full_clean()
+        if run.objections.filter(result=result, decision=Objection.Decision.PENDING).exists():
+            raise ValidationError(gettext("An objection to this enterprise's grade already awaits review."))
+        objection._history_user = user
+        objection.save()
+    return objection
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    """An enterprise whose grade a recompute changed."""
+
+    enterprise_id: int
+    name: str
+    uscc: str
+    before: str
+    after: str
+    posted: str
+    total_before: float | None
+    total_after: float | None
+
+
+def decide_objection(objection: Objection, user, decision: str, reason: str, grade: str = "") -> Objection:
+    """A city administrator decides an objection, with a written reason:
+
+    - ``upheld``: the grade stands;
+    - ``corrected``: the enterprise's figures were corrected (through the enterprises' forms or API) and the
+      run is recomputed (``recompute_run``): every enterprise whose grade changes is recorded;
+    - ``regraded``: the result takes ``grade``.
+
+    The objection keeps the grade before and after, who and when, in its history. Refused:
+    ``PermissionDenied`` for anybody else, ``ValidationError`` when already decided, when the run is no longer
+    posted, without a reason (a regrade without one above all) or without a grade to regrade to."""
+    if user is None or not user.is_city_admin:
+        raise PermissionDenied(gettext("Only a city administrator decides objections."))
+    if decision not in Objection.Decision.values or decision == Objection.Decision.PENDING:
+        raise ValidationError({"decision": gettext("Choose a decision: uphold, correct the data, or regrade.")})
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=objection.run_id)
+        locked = Objection.objects.select_for_update().select_related("result").get(pk=objection.pk)
+        if run.status != Run.Status.POSTED:
+            raise ValidationError(gettext("Objections are decided only while the run is posted for public notice."))
+        if not locked.is_pending:
+            raise ValidationError(gettext("This objection has already been decided."))
+        result = locked.result
+        locked.decision, locked.decision_reason = decision, (reason or "").strip()
+        locked.grade_before = result.grade
+        locked.grade_after = grade if decision == Objection.Decision.REGRADED else result.grade
+        locked.full_clean()
+        if decision == Objection.Decision.REGRADED and grade == result.grade:
+            message = gettext("The grade is %(grade)s already: uphold it instead.") % {"grade": grade}
+            raise ValidationError({"grade_after": message})
+        locked.decided_by, locked.decided_at = user, local_now()
+        if decision == Objection.Decision.REGRADED:
+            _regrade(run, result, grade, locked.decision_reason)
+        elif decision == Objection.Decision.CORRECTED:
+            recompute_run(run, user, note=locked.decision_reason, objection=locked)
+            result.refresh_from_db()
+            locked.grade_after = result.grade
+        locked._history_user = user
+        locked.save()
+    objection.refresh_from_db()
+    return objection
+
+
+def _policies_for(run: Run, result: Result, grade: str, frame: pl.DataFrame | None = None) -> None:
+    """Set a result's policy values, amounts and consecutive D years for ``grade`` (a regrade changes them with
+    the grade); ``frame``: the run's input when it is being recomputed, else its snapshot."""
+    result.policies, result.consecutive_d_years = regraded_policies(run, result.enterprise_id, grade, frame)
+
+
+def _regrade(run: Run, result: Result, grade: str, note: str) -> None:
+    result.grade, result.review_note = grade, note
+    result.changed_on_review = grade != result.posted_grade
+    _policies_for(run, result, grade)
+    result.save(update_fields=["grade", "review_note", "changed_on_review", "policies", "consecutive_d_years"])
+    _refresh_grade_counts(run)
+    run.save(update_fields=["summary"])
+
+
+def _refresh_grade_counts(run: Run) -> None:
+    """The summary's grade counts (whole run, per group, per region) recounted from the stored results."""
+    summary = run.summary or {}
+    rows = list(run.results.exclude(grade="").order_by().values_list("group", "region__name", "region_id", "grade"))
+    totals: dict[str, int] = {}
+    per_group: dict[str, dict[str, int]] = {}
+    per_region: dict[int, dict[str, int]] = {}
+    per_region_name: dict[str, dict[str, int]] = {}
+    for group, region_name, region_id, grade in rows:
+        totals[grade] = totals.get(grade, 0) + 1
+        for counts in (per_group.setdefault(group, {}), per_region.setdefault(region_id, {}),
+                       per_region_name.setdefault(region_name, {})):  # fmt: skip
+            counts[grade] = counts.get(grade, 0) + 1
+    summary["grades"] = dict(sorted(totals.items()))
+    for group_id, group in summary.get("groups", {}).items():
+        group["grades"] = dict(sorted(per_group.get(group_id, {}).items()))
+    for region in summary.get("regions", []):
+        region["grades"] = dict(sorted(per_region.get(region["id"], {}).items()))
+    for row in summary.get("region_table", []):
+        counts = per_region_name.get(row.get("region"), {})
+        for grade in Result.GRADES:
+            if grade in row:
+                row[grade] = counts.get(grade, 0)
+    run.summary = summary
+
+
+def _decode_result_value(column: str, value):
+    return json.loads(value) if column in ("indicators", "policies") and isinstance(value, str) else value
+
+
+def review_regrades(run: Run) -> dict[int, str]:
+    """Enterprise id -> the grade a reasoned regrade on review gave it (the latest decision counts)."""
+    return dict(
+        run.objections.filter(decision=Objection.Decision.REGRADED)
+        .order_by("decided_at", "pk")
+        .values_list("result__enterprise_id", "grade_after")
+    )
+
+
+def recompute_run(run: Run, user, note: str = "", objection: Objection | None = None) -> list[GradeChange]:
+    """Evaluate a posted run again from the enterprises' stored figures (corrected on review), under the
+    scheme as run, and update its results in place: objections stay attached, each result keeps its grade as
+    posted, and a grade given by a regrade stands. Returns (and records in the run's summary, newest last)
+    the enterprises whose grade changed."""
+    with transaction.atomic():
+        locked = Run.objects.select_for_update().get(pk=run.pk)
+        if locked.status != Run.Status.POSTED:
+            raise ValidationError(gettext("Only a run posted for public notice is recomputed on review."))
+        scheme = scheme_for_run(locked.scheme_toml or locked.scheme.toml, locked.year)
+        frame = build_input(locked.region, locked.year)
+        output = evaluate_snapshot(frame, scheme)
+        rows = _result_rows(locked, output)
+        columns = [c for c in rows.columns if c not in ("run_id", "enterprise_id", *REVIEW_COLUMNS)]
+        existing = {r.enterprise_id: r for r in locked.results.select_related("enterprise")}
+        regraded = review_regrades(locked)
+        changes, updated, created = [], [], []
+        for row in rows.iter_rows(named=True):
+            result = existing.pop(row["enterprise_id"], None)
+            if result is None:  # an enterprise added since the posting: not posted, so no grade as posted
+                created.append(Result(run=locked, enterprise_id=row["enterprise_id"],
+                                      **{c: _decode_result_value(c, row[c]) for c in columns}))  # fmt: skip
+                continue
+            before, total_before = result.grade, result.total
+            stored = [getattr(result, column) for column in (*columns, "changed_on_review", "review_note")]
+            for column in columns:
+                setattr(result, column, _decode_result_value(column, row[column]))
+            if result.enterprise_id in regraded:  # a reasoned regrade is the review's word: it stands
+                result.grade = regraded[result.enterprise_id]
+                _policies_for(locked, result, result.grade, frame)
+            result.changed_on_review = result.grade != result.posted_grade
+            if objection is not None and result.pk == objection.result_id:
+                result.review_note = note
+            elif result.grade != before:  # moved by the others' corrected figures (a share grading)
+                result.review_note = gettext("Grade changed when the run was recomputed with corrected figures.")
+            if stored != [getattr(result, column) for column in (*columns, "changed_on_review", "review_note")]:
+                updated.append(result)  # only what changed: a correction moves one firm and the ranks around it
+            if result.grade != before:
+                enterprise = result.enterprise
+                changes.append(GradeChange(enterprise.pk, enterprise.name, enterprise.uscc, before, result.grade,
+                                           result.posted_grade, total_before, result.total))  # fmt: skip
+        Result.objects.bulk_update(updated, [*columns, "changed_on_review", "review_note"], batch_size=UPDATE_BATCH_SIZE)
+        Result.objects.bulk_create(created, batch_size=1000)
+        # Enterprises gone since the posting (deactivated): their results go unless an objection holds them.
+        Result.objects.filter(pk__in=[r.pk for r in existing.values()], objections__isnull=True).delete()
+
+        history = list((locked.summary or {}).get("review_recomputes", []))
+        locked.summary = build_summary(output, scheme, frame)
+        _refresh_grade_counts(locked)
+        history.append({
+            "at": timezone.localtime(local_now()).strftime("%Y-%m-%d %H:%M"),
+            "by": str(user) if user else "",
+            "note": note,
+            "changes": [dataclasses.asdict(change) for change in changes],
+        })  # fmt: skip
+        locked.summary["review_recomputes"] = history
+        _save_snapshot(locked, add_figure_sources(frame, locked.region, locked.year))
+        locked._history_user = user
+        locked.save(update_fields=["summary", "input_snapshot"])
+    run.refresh_from_db()
+    return changes
+
+
+def review_changes(run: Run):
+    """The results whose grade differs from the grade as posted: what the review changed."""
+    return run.results.filter(changed_on_review=True).select_related("enterprise", "region").order_by(
+        "group", "unranked", "rank", "id"
+    )
+
+
+# The notice (公示) as the county prints it: a title row, the list (name, credit code, grade), then the window
+# and how to object. File content, in Chinese like the engine's headers.
+POSTING_HEADERS = {"name": "企业名称", "uscc": "统一社会信用代码", "grade": "评价等级"}
+
+
+def posting_title(run: Run) -> str:
+    return f"{run.region.name}{run.year}年度工业企业亩均效益综合评价结果公示"
+
+
+def posting_frame(run: Run) -> pl.DataFrame:
+    """The posted list: every graded enterprise's name, credit code and grade as posted, best grade first."""
+    rows = (
+        run.results.exclude(posted_grade="")
+        .order_by("posted_grade", "group", "unranked", "rank", "enterprise__uscc")
+        .values_list("enterprise__name", "enterprise__uscc", "posted_grade")
+    )
+    return pl.DataFrame(list(rows), schema={"name": pl.Utf8, "uscc": pl.Utf8, "grade": pl.Utf8}, orient="row")
+
+
+def posting_notes(run: Run) -> list[str]:
+    start, end = run.posting_starts_on, run.posting_ends_on
+    return [
+        f"公示期：{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
+        f"（共{(end - start).days + 1}天）。",
+        "公示期内，企业对评价结果有异议的，可通过所在镇（街道）或县（区）经信部门提出书面异议，"
+        "并提供相关证明材料；逾期提出的不予受理。",
+    ]
+
+
+NOTICE_SHEET = "公示名单"
+
+
+def posting_notice(run: Run) -> tuple[dict[str, pl.DataFrame], dict[str, str], dict[str, list[str]]]:
+    """The notice workbook's sheets, title and notes (``mujun.core.exports.xlsx_response``'s arguments)."""
+    frame = posting_frame(run).rename(POSTING_HEADERS)
+    return {NOTICE_SHEET: frame}, {NOTICE_SHEET: posting_title(run)}, {NOTICE_SHEET: posting_notes(run)}

@@ -15,6 +15,17 @@ def grade_badge(grade: str) -> str:
     return format_html('<span class="badge text-bg-{}">{}</span>', GRADE_COLOURS.get(grade, "light"), grade)
 
 
+def review_mark(result: Result) -> str:
+    """The mark of a grade the review changed (复核调整), naming the grade as posted."""
+    if not result.changed_on_review:
+        return ""
+    return format_html(
+        '<span class="badge text-bg-info review-mark" title="{}">{}</span>',
+        _("Grade as posted: %(grade)s") % {"grade": result.posted_grade or "—"},
+        _("Changed on review"),
+    )
+
+
 class SchemeTable(tables.Table):
     name = tables.Column(linkify=True)
     region = tables.Column(default=_("Whole city"))
@@ -38,7 +49,7 @@ class RunTable(tables.Table):
         return f"{value} %"
 
     def render_status(self, value, record):
-        if record.is_frozen:
+        if record.is_locked:  # published, or posted for public notice (its status says so)
             return value
         # A draft is seen only by its author and city administrators; it says so wherever it is listed.
         return format_html('{} <span class="badge text-bg-warning draft-badge">{}</span>', value, _("Not published"))
@@ -109,7 +120,9 @@ class ResultTable(tables.Table):
     def render_total(self, value):
         return f"{value:.2f}"
 
-    def render_grade(self, value):
+    def render_grade(self, value, record):
+        if record.changed_on_review:
+            return format_html("{} {}", grade_badge(value), review_mark(record))
         return grade_badge(value)
 
     def order_rank(self, queryset, is_descending):

@@ -1,5 +1,6 @@
 """Pages of the evaluation: schemes, runs with their progress and results, exports, the enterprise block."""
 
+import datetime as dt
 import tempfile
 
 from django import forms
@@ -7,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -19,17 +22,21 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from mujun.core.exports import workbook_file_response, xlsx_response
+from mujun.core.history import one_history_row
 from mujun.core.queries import query_value
 from mujun.core.scoping import can_edit_record, require_edit
 from mujun.core.uploads import RecordFileView
-from mujun.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView
+from mujun.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView, ObjectListView, history_rows
 from mujun.engine.io import write_workbook
 from mujun.engine.scheme import PRESETS, SchemeError, preset_toml
-from mujun.evaluation import charts, services
+from mujun.evaluation import charts, policy_lists, services
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
-from mujun.evaluation.forms import RunForm, SchemeForm
-from mujun.evaluation.grades import published_grades, require_visible_run, visible_runs
-from mujun.evaluation.models import Result, Run, Scheme
+from mujun.enterprises.forms import EnterpriseYearForm
+from mujun.enterprises.models import EnterpriseYear
+from mujun.evaluation.forms import DecisionForm, ObjectionForm, PostingForm, RunForm, SchemeForm
+from mujun.evaluation.grades import posted_results, published_grades, require_visible_run, visible_runs
+from mujun.core.clock import local_today
+from mujun.evaluation.models import Objection, Result, Run, Scheme
 from mujun.evaluation.tables import IdsFirstPaginator, ResultTable, RunTable, SchemeTable, grade_badge
 
 # --------------------------------------------------------------------------------------------------
@@ -147,9 +154,11 @@ def run_actions(user, run: Run) -> dict:
     """What the user may do with the run now, as the page offers it and the views enforce it."""
     editable = can_edit_record(user, run)
     return {
-        "can_rerun": editable and not run.is_frozen and run.is_finished,
-        "can_delete": editable and not run.is_frozen and run.is_finished,
-        "can_publish": user.is_city_admin and run.status == Run.Status.DONE,
+        # A posted run changes only through the review of objections, a published one never.
+        "can_rerun": editable and not run.is_locked and run.is_finished,
+        "can_delete": editable and not run.is_locked and run.is_finished,
+        "can_post": services.can_post(user, run),
+        "can_publish": user.is_city_admin and run.is_posted,
         "can_reproduce": editable and run.has_results and bool(run.input_snapshot),
     }
 
@@ -192,8 +201,9 @@ class RunDetailView(ObjectDetailView):
             "region_rows": [
                 [row.get(key) for key, _ in REGION_SUMMARY_COLUMNS] for row in summary.get("region_table", [])
             ],
-            "policy_lists": services.policy_lists(run) if run.has_results else [],
+            **policy_list_context(run),
             **run_actions(self.request.user, run),
+            **cycle_context(self.request.user, run),
         }
 
 
@@ -212,6 +222,8 @@ def _editable_run(request, pk, *, unfrozen: bool) -> Run:
     require_edit(request.user, run)
     if unfrozen and run.is_frozen:
         raise PermissionDenied(_("A published run is frozen."))
+    if unfrozen and run.is_posted:
+        raise PermissionDenied(_("A run posted for public notice changes only through the review of objections."))
     return run
 
 
@@ -221,8 +233,13 @@ def run_rerun(request, pk):
     if not run.is_finished:
         messages.warning(request, _("The run is still in progress."))
     else:
-        services.start_run(run, request.user)
-        messages.success(request, _("Run %(run)s started again.") % {"run": run})
+        try:
+            services.start_run(run, request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Run %(run)s started again.") % {"run": run})
     return HttpResponseRedirect(run.get_absolute_url())
 
 
@@ -347,8 +364,25 @@ def run_export(request, pk):
 def run_policies(request, pk):
     run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=pk)
     require_visible_run(request.user, run)
-    lists = services.policy_lists(run) if run.has_results else []
-    return render(request, "evaluation/run_policies.html", {"run": run, "policy_lists": lists})
+    return render(request, "evaluation/run_policies.html", {"run": run, **policy_list_context(run)})
+
+
+def policy_list_context(run: Run) -> dict:
+    """The run's lists for the agencies that apply its policies, and its lists per grade."""
+    if not run.has_results:
+        return {"recipient_lists": [], "grade_lists": []}
+    return {"recipient_lists": policy_lists.recipient_lists(run), "grade_lists": policy_lists.grade_lists(run)}
+
+
+def run_recipient_export(request, pk, recipient):
+    """One recipient's list as the workbook it expects, e.g. the power company's surcharge list."""
+    run = get_object_or_404(Run, pk=pk)
+    require_visible_run(request.user, run)
+    try:
+        item = policy_lists.recipient_list(run, recipient)
+    except KeyError:
+        raise Http404(_("The scheme has no such policy list.")) from None
+    return xlsx_response(item.sheets(), item.filename(run))
 
 
 def run_policy_export(request, pk, grade):
@@ -385,6 +419,15 @@ def result_indicators(result: Result) -> list[dict]:
     return rows
 
 
+def result_adjustments(result: Result) -> list[dict]:
+    """The penalty and bonus items of the result's group, with the points each gave the enterprise."""
+    group = (result.run.summary or {}).get("groups", {}).get(result.group, {})
+    return [
+        {**adjustment, "given": ((result.indicators or {}).get(adjustment["id"]) or {}).get("points")}
+        for adjustment in group.get("adjustments", [])
+    ]
+
+
 def _result_row(result: Result) -> dict:
     group = (result.run.summary or {}).get("groups", {}).get(result.group, {})
     return {
@@ -407,7 +450,12 @@ def result_detail(request, pk, enterprise_pk):
     return render(
         request,
         "evaluation/result_detail.html",
-        {"run": run, "row": _result_row(result), "result": result, "indicators": result_indicators(result)},
+        {
+            "run": run, "row": _result_row(result), "result": result, "indicators": result_indicators(result),
+            "adjustments": result_adjustments(result),
+            "can_object": services.can_object(request.user, result),
+            "objections": result.objections.select_related("filed_by") if run.is_locked else [],
+        },  # fmt: skip
     )
 
 
@@ -419,7 +467,233 @@ def enterprise_evaluation_context(enterprise) -> dict:
     history = [_result_row(grade.result) for grade in grades]
     latest = grades[0].result if grades else None
     return {
+        "evaluation_posted": list(posted_results(enterprise.pk)),
         "evaluation_history": history,
         "evaluation_latest": latest,
         "evaluation_indicators": result_indicators(latest) if latest is not None else [],
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Posting (公示), objections and review
+
+
+def cycle_context(user, run: Run) -> dict:
+    """The run page's posting, objections and review sections."""
+    today = local_today()
+    objections = list(run.objections.select_related("result__enterprise", "filed_by", "decided_by"))
+    pending = sum(1 for objection in objections if objection.is_pending)
+    publish_blockers = []
+    if run.is_posted:
+        if today <= run.posting_ends_on:
+            publish_blockers.append(
+                _("The posting window ends on %(end)s: publish from the day after.") % {"end": run.posting_ends_on}
+            )
+        if pending:
+            publish_blockers.append(
+                _("%(count)d objections await review.") % {"count": pending}
+            )
+    return {
+        "today": today,
+        "posting_open": run.posting_open_on(today),
+        # Towns and county operators object; the page offers it to them while the window is open.
+        "can_file_objections": run.posting_open_on(today) and user.role == user.Role.COUNTY_OPERATOR,
+        # A week from today by default (Jingning posts seven days, Wenling six).
+        "posting_form": (
+            PostingForm(initial={"posting_starts_on": today, "posting_ends_on": today + dt.timedelta(days=6)})
+            if services.can_post(user, run)
+            else None
+        ),
+        "objections": objections,
+        "pending_objections": pending,
+        "publish_blockers": publish_blockers,
+        "changed_on_review": services.review_changes(run)[:200] if run.is_locked else [],
+    }
+
+
+@require_POST
+def run_post(request, pk):
+    """Post a finished run for public notice with its window."""
+    run = get_object_or_404(Run, pk=pk)
+    require_visible_run(request.user, run)
+    form = PostingForm(request.POST, instance=Run.objects.get(pk=run.pk))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return HttpResponseRedirect(run.get_absolute_url())
+    try:
+        services.post_run(
+            run, request.user, form.cleaned_data["posting_starts_on"], form.cleaned_data["posting_ends_on"]
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Run %(run)s posted for public notice from %(start)s to %(end)s.")
+            % {"run": run, "start": run.posting_starts_on, "end": run.posting_ends_on},
+        )
+    return HttpResponseRedirect(run.get_absolute_url())
+
+
+def run_posting(request, pk):
+    """The posted list as the public sees it: name, credit code and grade as posted."""
+    run = get_object_or_404(Run.objects.select_related("region"), pk=pk)
+    require_visible_run(request.user, run)
+    if not run.is_locked:
+        raise Http404(_("The run has not been posted for public notice."))
+    rows = (
+        run.results.exclude(posted_grade="")
+        .order_by("posted_grade", "group", "unranked", "rank", "enterprise__uscc")
+        .values("enterprise__name", "enterprise__uscc", "posted_grade")
+    )
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "evaluation/run_posting.html",
+        {"run": run, "title": services.posting_title(run), "page": page, "notes": services.posting_notes(run)},
+    )
+
+
+def run_posting_export(request, pk):
+    """The notice the county prints: a title row, the list, the window and how to object."""
+    run = get_object_or_404(Run.objects.select_related("region"), pk=pk)
+    require_visible_run(request.user, run)
+    if not run.is_locked:
+        raise Http404(_("The run has not been posted for public notice."))
+    sheets, titles, notes = services.posting_notice(run)
+    return xlsx_response(sheets, f"{services.posting_title(run)}.xlsx", titles=titles, notes=notes)
+
+
+def objection_add(request, pk):
+    """File an objection to one enterprise's posted grade (the enterprise's town or county operator)."""
+    run = get_object_or_404(Run.objects.select_related("region"), pk=pk)
+    require_visible_run(request.user, run)
+    initial = {}
+    # ``?enterprise=<id>`` (the result page's button) fills in the enterprise's credit code.
+    if enterprise_id := query_value(request, "enterprise", forms.IntegerField(min_value=1, max_value=2**31 - 1)):
+        if result := run.results.select_related("enterprise").filter(enterprise_id=enterprise_id).first():
+            initial["uscc"] = result.enterprise.uscc
+    form = ObjectionForm(request.POST or None, request.FILES or None, run=run, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        result = form.instance.result
+        try:
+            objection = services.file_objection(
+                result, request.user, form.cleaned_data["reason"], form.cleaned_data.get("evidence")
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Objection to the grade of %(enterprise)s filed.") % {"enterprise": result.enterprise}
+            )
+            return HttpResponseRedirect(objection.get_absolute_url())
+    return render(request, "evaluation/objection_add.html", {"run": run, "form": form})
+
+
+def _figures_form(request, objection: Objection):
+    """The enterprise's figures for the run's year, as the enterprises' own form edits them (a correction)."""
+    year = EnterpriseYear.objects.filter(enterprise_id=objection.result.enterprise_id, year=objection.run.year).first()
+    if year is None:
+        return None
+    data = request.POST if request.method == "POST" and request.POST.get("decision") == "corrected" else None
+    form = EnterpriseYearForm(data, instance=year, user=request.user, prefix="figures")
+    form.fields["year"].disabled = True
+    return form
+
+
+def objection_detail(request, pk, objection_pk):
+    """An objection with its evidence and history; a city administrator decides it here."""
+    run = get_object_or_404(Run.objects.select_related("region"), pk=pk)
+    require_visible_run(request.user, run)
+    objection = get_object_or_404(
+        run.objections.select_related("result__enterprise", "result__region", "filed_by", "decided_by"), pk=objection_pk
+    )
+    can_decide = request.user.is_city_admin and objection.is_pending and run.is_posted
+    decision_form = DecisionForm(request.POST or None) if can_decide else None
+    figures_form = _figures_form(request, objection) if can_decide else None
+    if request.method == "POST":
+        if not can_decide:
+            raise PermissionDenied(_("Only a city administrator decides a pending objection of a posted run."))
+        decided = _decide(request, run, objection, decision_form, figures_form)
+        if decided is not None:
+            return decided
+    return render(
+        request,
+        "evaluation/objection_detail.html",
+        {
+            "run": run,
+            "objection": objection,
+            "result": objection.result,
+            "decision_form": decision_form,
+            "figures_form": figures_form,
+            "history": history_rows(objection),
+        },
+    )
+
+
+def _decide(request, run, objection, decision_form, figures_form):
+    """Decide (and for a correction, save the corrected figures first, in one transaction); the response,
+    or None to show the forms again with their errors."""
+    if not decision_form.is_valid():
+        return None
+    decision = decision_form.cleaned_data["decision"]
+    correcting = decision == Objection.Decision.CORRECTED
+    if correcting and (figures_form is None or not figures_form.is_valid()):
+        if figures_form is None:
+            decision_form.add_error("decision", _("The enterprise has no figures for this year to correct."))
+        return None
+    try:
+        with transaction.atomic():
+            if correcting:
+                figures = figures_form.save(commit=False)
+                require_edit(request.user, figures)
+                with one_history_row(figures):
+                    figures.save()
+            services.decide_objection(
+                objection, request.user, decision, decision_form.cleaned_data["reason"],
+                decision_form.cleaned_data.get("grade") or "",
+            )  # fmt: skip
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.message_dict.items():
+                target = {"decision_reason": "reason", "grade_after": "grade"}.get(field, None)
+                for message in errors:
+                    decision_form.add_error(target if target in decision_form.fields else None, message)
+        else:
+            decision_form.add_error(None, error)
+        return None
+    objection.refresh_from_db()
+    messages.success(
+        request,
+        _("Objection decided: %(decision)s (grade %(before)s → %(after)s).")
+        % {"decision": objection.get_decision_display(), "before": objection.grade_before or "—",
+           "after": objection.grade_after or "—"},
+    )  # fmt: skip
+    if correcting:
+        return HttpResponseRedirect(reverse("evaluation:run_changes", args=[run.pk]))
+    return HttpResponseRedirect(objection.get_absolute_url())
+
+
+def objection_evidence(request, pk, objection_pk):
+    require_visible_run(request.user, get_object_or_404(Run, pk=pk))
+    view = RecordFileView.as_view(
+        model=Objection, field="evidence", lookups={"pk": "run_id", "objection_pk": "pk"},
+        filename_field="evidence_name",
+    )  # fmt: skip
+    return view(request, pk=pk, objection_pk=objection_pk)
+
+
+def run_changes(request, pk):
+    """What the review changed: every enterprise whose grade differs from the grade as posted, and each
+    recompute's grade changes (before → after)."""
+    run = get_object_or_404(Run.objects.select_related("region"), pk=pk)
+    require_visible_run(request.user, run)
+    recomputes = list(reversed((run.summary or {}).get("review_recomputes", [])))
+    return render(
+        request,
+        "evaluation/run_changes.html",
+        {"run": run, "changed": services.review_changes(run), "recomputes": recomputes},
+    )

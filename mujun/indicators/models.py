@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from mujun.core.rules import rule_errors
@@ -20,7 +21,7 @@ class Indicator(models.Model):
         MONTHLY = "monthly", _("Monthly")
         QUARTERLY = "quarterly", _("Quarterly")
 
-    code = models.CharField(_("code"), max_length=32, unique=True)
+    code = models.CharField(pgettext_lazy("indicator", "code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=64)
     unit = models.CharField(_("unit"), max_length=16, blank=True)
     higher_is_better = models.BooleanField(_("higher is better"), default=True)

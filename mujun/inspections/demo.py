@@ -11,7 +11,6 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from mujun.core.history import bulk_create
-from mujun.core.management.commands._demo_data import DEMO_PASSWORD
 from mujun.engine.demo import COUNTIES
 from mujun.inspections.models import Criterion, Nomination, Round, Score
 from mujun.inspections.services import close_round, open_round
@@ -44,7 +43,7 @@ def quarters_before(today: dt.date, count: int) -> list[tuple[int, int]]:
 def load(context) -> None:
     rng = np.random.default_rng(context.seed + 5)
     User = get_user_model()
-    password = make_password(DEMO_PASSWORD)  # hashed once: the same for every demo judge
+    password = make_password(context.password)  # hashed once: the same for every demo judge
     judges = bulk_create(
         User,
         [

@@ -2,11 +2,23 @@
 
 from django.db.models import Count, Q, Sum
 
+from mujun.collection.services import register_land_source
 from mujun.core.extensions import HOME, Panel, register
-from mujun.land.models import DisposalCase
+from mujun.core.imports import chunks
+from mujun.land.models import DisposalCase, Parcel
 
 # Land held (the enterprise's own figure) and the area of its parcels may differ by this share at most.
 LAND_TOLERANCE = 0.10
+
+
+@register_land_source(LAND_TOLERANCE)
+def parcel_areas(enterprise_ids: list[int]) -> dict[int, float]:
+    """For the data collection's anomalies: the area of the parcels each enterprise holds (those holding any)."""
+    areas = {}
+    for chunk in chunks(enterprise_ids):
+        held = Parcel.objects.filter(holder_id__in=chunk).order_by().values("holder_id").annotate(mu=Sum("area_mu"))
+        areas.update(held.values_list("holder_id", "mu"))
+    return areas
 
 
 @register("enterprises.enterprise")

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mujun.core.deletion import DeletionRefused, delete_record
+from mujun.core.history import UPDATE_BATCH_SIZE
 from mujun.core.scoping import require_edit
 from mujun.engine import land as engine
 from mujun.evaluation.grades import latest_published_grades
@@ -80,7 +81,7 @@ def classify_parcels(as_of: date | None = None, queryset=None) -> engine.Classif
         for parcel in parcels:
             parcel.stage, category, parcel.category_since = outcome[parcel.code]
             parcel.category = category or ""
-        Parcel.objects.bulk_update(parcels, ["stage", "category", "category_since"], batch_size=BATCH_SIZE)
+        Parcel.objects.bulk_update(parcels, ["stage", "category", "category_since"], batch_size=UPDATE_BATCH_SIZE)
         Finding.objects.filter(parcel_id__in=list(ids.values())).delete()
         Finding.objects.bulk_create(
             (

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from mujun.core.history import bulk_create
 from mujun.engine.demo import PRODUCTS, generate_projects, investor_names, manufacturing_project_name, person_names
-from mujun.engine.projects import DATED_STAGES, REPORTING_STAGES, STAGE_ORDER
-from mujun.projects.models import ElementNeed, Field, Lead, Level, MonthlyReport, Project, Team
+from mujun.engine.projects import DATED_STAGES, REPORTING_STAGES
+from mujun.projects.models import ElementNeed, Lead, Level, MonthlyReport, Project, Team
 from mujun.projects.services import approve_reports, create_with_reached_stages, refresh_progress
 
 PROJECTS = 600

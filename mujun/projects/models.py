@@ -12,6 +12,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from mujun.core.rules import rule_errors
@@ -23,7 +24,7 @@ from mujun.engine.projects import ELEMENT_NEED_RULES, PROJECT_RULES, REPORT_RULE
 class Stage(models.TextChoices):
     """The life cycle, in order; a project moves forward one stage at a time."""
 
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("project stage", "Planned")
     SIGNED = "signed", _("Signed")
     LANDED = "landed", _("Landed")
     CONSTRUCTION = "construction", _("Under construction")
@@ -278,7 +279,7 @@ class MonthlyReport(models.Model):
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
+        APPROVED = "approved", pgettext_lazy("report", "Approved")
         RETURNED = "returned", _("Sent back")
 
     # Submitted and approved reports are official figures: a project that reported cannot be deleted.
@@ -449,7 +450,7 @@ class MonthClosing(models.Model):
 
     month = models.DateField(_("month"), unique=True)  # its first day; the scope is the whole city
     closes_on = models.DateField(_("closes automatically on"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(pgettext_lazy("month", "closed at"), null=True, blank=True, editable=False)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", editable=False,

@@ -11,7 +11,6 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from mujun.core.history import bulk_create
-from mujun.core.management.commands._demo_data import DEMO_PASSWORD
 from mujun.engine.demo import person_names, short_name
 from mujun.enterprises.models import Enterprise
 from mujun.services.models import Department, Problem, ServicePlan
@@ -46,7 +45,7 @@ STATUS_SHARES = {
 def load(context, problems: int = 360) -> None:
     rng = np.random.default_rng(context.seed + 11)
     User = get_user_model()
-    password = make_password(DEMO_PASSWORD)
+    password = make_password(context.password)
     handlers = bulk_create(
         User,
         [User(username=u, first_name=n, password=password, role=User.Role.HANDLER) for _d, u, n, _c in DEPARTMENTS],

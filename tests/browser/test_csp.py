@@ -51,10 +51,10 @@ def test_main_pages_run_under_the_policy(page, logged_in, regions, city_admin, m
     page.goto(page.base + finished_run.get_absolute_url())
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.click("button:has-text('发布')")
-    assert dialogs and "发布" in dialogs[0]
+    page.click("#posting-card button")
+    assert dialogs and "公示" in dialogs[0]
     finished_run.refresh_from_db()
-    assert finished_run.status == "done"  # dismissed: nothing published
+    assert finished_run.status == "done"  # dismissed: nothing posted
 
     page.goto(page.base + "/")
     page.select_option("select[name=language]", "en")

@@ -1,5 +1,5 @@
 """A city administrator's day with the evaluation: log in, import the county workbook, run the
-evaluation, publish it, open the results and an enterprise, export the results and a policy list."""
+evaluation, post it for public notice and publish it, open the results and an enterprise, export the results and a policy list."""
 
 import io
 import random
@@ -71,6 +71,16 @@ def test_import_evaluate_browse_export(page, logged_in, screenshot, tmp_path, re
     assert run.results.filter(status="evaluated").count() == 40
     assert "未发布" in page.inner_text("h1")  # a draft says so
     screenshot(page, "03-run-detail")
+
+    # Post it for public notice (公示): a window already over, no objection filed (the cycle with objections
+    # is walked in test_evaluation_cycle.py).
+    page.fill("input[name=posting_starts_on]", "2025-04-14")
+    page.fill("input[name=posting_ends_on]", "2025-04-20")
+    page.once("dialog", lambda dialog: dialog.accept())  # "posting makes the results public": yes
+    with page.expect_navigation():
+        page.click("#posting-card button")
+    run.refresh_from_db()
+    assert run.status == Run.Status.POSTED and "公示中" in page.inner_text("h1")
 
     # Publish it: only a published run counts outside its own page (the enterprise page below).
     page.once("dialog", lambda dialog: dialog.accept())

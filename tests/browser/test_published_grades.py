@@ -2,10 +2,12 @@
 enterprise's own result in the published run and on to the enterprise; the 2025 draft is not listed, and
 its page answers that it is not published."""
 
+import datetime as dt
+
 import pytest
 
 from mujun.evaluation.models import Result, Run, Scheme
-from mujun.evaluation.services import publish_run
+from mujun.evaluation.services import publish_after_past_posting
 from mujun.evaluation.tests.conftest import SCHEME_TOML
 from mujun.land.models import Parcel
 
@@ -26,7 +28,7 @@ def test_a_leader_walks_published_grades_and_never_sees_the_draft(
             status=Run.Status.DONE, created_by=admin,
         )  # fmt: skip
         Result.objects.create(run=runs[year], enterprise=firm, region=regions.wuxing, status="evaluated", grade=grade)
-    publish_run(runs[2024], admin)
+    publish_after_past_posting(runs[2024], admin, dt.date(2025, 4, 14), dt.date(2025, 4, 20))  # posted, then published
     parcel = Parcel.objects.create(code="WX-01", region=regions.wuxing, holder=firm, area_mu=20)
 
     logged_in("leader", "pw-leader-2026")

@@ -208,3 +208,64 @@ def test_unreadable_input_exits_2_with_a_message_and_no_traceback(english, tmp_p
     assert command([str(source), *options, "--output", str(output)]) == 2  # an exception would fail the test
     assert UNREADABLE[name][1] in capsys.readouterr().err
     assert not output.exists()
+
+
+def _chinese_csv(path, rows: list[dict]):
+    """The rows written under the Chinese headers of the input columns, as a county's spreadsheet has them."""
+    from mujun.engine.io import INPUT_COLUMNS
+
+    table = frame(rows).drop("_row")
+    write_table(table.rename({name: INPUT_COLUMNS[name] for name in table.columns}), path)
+    return path
+
+
+def test_evaluates_chinese_headers_with_the_yiwu_groups_and_adjustments(tmp_path):
+    rows = [row(n, industry_code=("1810", "C2614", "3435", "2034")[n % 4], tax=100 + n) for n in range(20)]
+    rows += [
+        row(30, industry_code="1711", safety_accident="是", high_tech="否"),
+        row(31, industry_code="1711", high_tech="是"),
+        row(32, above_scale="否", land_mu=5, tax=40),
+        row(33, industry_code="5211"),  # a 规上 service firm: no group of the scheme
+    ]
+    source = _chinese_csv(tmp_path / "义乌.csv", rows)
+    assert "行业代码" in source.read_text(encoding="utf-8-sig").splitlines()[0]
+    output = tmp_path / "result.csv"
+    assert main([str(source), "--scheme", "yiwu-2022", "--output", str(output)]) == 0
+    result = {r["uscc"]: r for r in pl.read_csv(output, infer_schema_length=None).iter_rows(named=True)}
+    assert [result[code(n)]["group"] for n in range(4)] == ["textile", "chemical", "machinery", "other"]
+    assert result[code(30)]["safety_accident_points"] == -5 and result[code(31)]["high_tech_points"] == 3
+    assert result[code(32)]["group"] == "below"
+    assert (result[code(33)]["status"], result[code(33)]["reason"]) == ("out_of_scope", "不属于方案的任何分组")
+
+
+def test_evaluates_chinese_headers_with_the_cixi_lists_and_tenants(tmp_path):
+    rows = [
+        row(1, land_mu=20, tax=200),
+        row(2, above_scale="否", land_mu=5, tax=50),
+        row(3, above_scale="否", land_mu=2, tax=30),
+        row(4, above_scale="否", land_mu=1, tax=20, tenant="是", landlord_uscc=code(1)),
+    ]
+    output = tmp_path / "result.xlsx"
+    assert main([str(_chinese_csv(tmp_path / "慈溪.csv", rows)), "--scheme", "cixi-2022", "--output", str(output)]) == 0
+    sheet = openpyxl.load_workbook(output).active
+    header = [cell.value for cell in sheet[1]]
+    groups = [sheet.cell(row=r, column=header.index("分组") + 1).value for r in range(2, 6)]
+    assert groups == ["above", "below_large", "below_small", "tenants"]
+    tax_per_mu = [sheet.cell(row=r, column=header.index("亩均税收") + 1).value for r in (2, 5)]
+    assert tax_per_mu == [pytest.approx(220 / 21), pytest.approx(20)]  # the landlord's with its tenant's figures
+
+
+def test_a_row_in_two_groups_stops_the_command_naming_the_enterprise(tmp_path, capsys):
+    scheme = tmp_path / "scheme.toml"
+    # Huangyan's 规下 group made the county's instead: a 规上 firm of the county meets both groups' conditions.
+    below = 'id = "below"\nlabel = "规下企业"\nabove_scale = false\n'
+    assert below in preset_toml("huangyan-2022")
+    scheme.write_text(
+        preset_toml("huangyan-2022").replace(below, 'id = "below"\nlabel = "规下企业"\nselect = { regions = ["黄岩区"] }\n'),
+        encoding="utf-8",
+    )
+    source = _chinese_csv(tmp_path / "in.csv", [row(1, name="黄岩模具有限公司")])
+    code_ = main([str(source), "--scheme", str(scheme), "--output", str(tmp_path / "out.csv")])
+    errors = capsys.readouterr().err
+    assert code_ == 2, errors
+    assert "第2行 分组：企业「黄岩模具有限公司」" in errors and "分组 above（规上企业）和分组 below（规下企业）" in errors

@@ -38,8 +38,8 @@ def test_equal_seed_gives_equal_frame_and_another_seed_another():
     assert not first.equals(generate_enterprises(300, 200, seed=8))
 
 
-def test_columns_are_the_evaluation_input_plus_town_industry_and_year(demo):
-    assert demo.columns == [*INPUT_COLUMNS, "town_code", "industry_code", "year"]
+def test_columns_are_the_evaluation_input_plus_town_and_year(demo):
+    assert demo.columns == [*INPUT_COLUMNS, "town_code", "year"]
     assert demo.schema["above_scale"] == pl.Boolean
     assert demo.schema["established_on"] == pl.Date
 
@@ -250,3 +250,27 @@ def test_names_read_like_real_firms_projects_and_people(demo, projects):
 def test_the_city_is_generated_alike_from_equal_arguments(firms):
     assert generate_parcels(firms, last_year=2024, seed=9).equals(generate_parcels(firms, last_year=2024, seed=9))
     assert generate_projects(firms, 50, 5, seed=9).equals(generate_projects(firms, 50, 5, seed=9))
+
+
+def test_tenancy_and_adjustment_figures_are_plausible(demo):
+    last = demo.filter(pl.col("year") == 2024)
+    high_tech = last.group_by("above_scale").agg(pl.col("high_tech").mean()).sort("above_scale")["high_tech"]
+    assert 0.003 < high_tech[0] < 0.03 and 0.04 < high_tech[1] < 0.12  # a few per cent, more of them 规上
+    assert 3 <= last["safety_accident"].sum() <= 40  # a handful a year
+    tenants = last.filter("tenant")
+    assert 50 < tenants.height < 600
+    assert not tenants["above_scale"].any() and (tenants["land_mu"] < 3).all()
+    assert (tenants["land_use_tax"] == 0).all()
+    landlords = last.select("uscc", "town_code", "land_mu").rename(
+        {"uscc": "landlord_uscc", "town_code": "landlord_town", "land_mu": "landlord_land"}
+    )
+    joined = tenants.join(landlords, on="landlord_uscc", how="left")
+    assert (joined["landlord_town"] == joined["town_code"]).all() and (joined["landlord_land"] >= 20).all()
+    # Every tenant's landlord has figures in every year the tenant has.
+    assert demo.filter("tenant").join(demo, left_on=["landlord_uscc", "year"], right_on=["uscc", "year"], how="anti").is_empty()
+    assert last.filter(~pl.col("tenant"))["landlord_uscc"].is_null().all()
+    # Water and land-use tax grow with size.
+    assert last.select(pl.corr(pl.col("water_t").log1p(), pl.col("value_added").log1p())).item() > 0.7
+    owners = last.filter(~pl.col("tenant"))
+    assert owners.select(pl.corr("land_use_tax", "land_mu")).item() > 0.8
+    assert demo["prior_d_years"].is_null().all()

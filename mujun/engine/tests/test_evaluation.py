@@ -132,7 +132,7 @@ def test_rows_of_a_size_class_without_a_group_are_out_of_scope():
     scheme = parse_scheme(preset_toml("huangyan-2022").split("[[groups]]\nid = \"below\"")[0])
     result = by_uscc(evaluate(frame([row(1), row(2, above_scale="否")]), scheme).result)
     assert result[code(2)]["status"] == "out_of_scope"
-    assert result[code(2)]["reason"] == "方案没有规下企业分组"
+    assert result[code(2)]["reason"] == "不属于方案的任何分组"
 
 
 def test_above_scale_follows_revenue_when_left_empty():

@@ -29,7 +29,11 @@ def refused(english: str):
 def test_input_columns_follow_the_spec_table():
     assert list(INPUT_COLUMNS)[:5] == ["uscc", "name", "region", "above_scale", "land_mu"]
     assert INPUT_COLUMNS["electricity_10k_kwh"] == "用电量(万千瓦时)"
-    assert len(INPUT_COLUMNS) == 18
+    assert len(INPUT_COLUMNS) == 26
+    assert list(INPUT_COLUMNS)[18:] == [
+        "industry_code", "tenant", "landlord_uscc", "high_tech", "safety_accident", "water_t", "land_use_tax",
+        "prior_d_years",
+    ]
 
 
 def test_csv_with_chinese_headers_gives_english_names_text_cells_and_line_numbers(tmp_path):

@@ -139,7 +139,10 @@ def test_duplicate_group_ids_and_two_groups_for_one_size_class():
     group = VALID[VALID.index("[[groups]]"):]
     problems = english_problems_of(VALID + group)
     assert any("group above: id is repeated" in p for p in problems)
-    assert any("group above: above_scale is the same as in group above" in p for p in problems)
+    assert any(
+        "groups above (above designated size) and above (above designated size) select the same enterprises" in p
+        for p in problems
+    )
 
 
 def test_threshold_minimums_must_not_increase():

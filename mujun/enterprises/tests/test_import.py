@@ -247,3 +247,31 @@ def test_import_page_lists_the_columns(client_as, operator_wuxing):
 def test_viewer_may_not_import(client_as, viewer, rows):
     assert upload(client_as(viewer), workbook(rows), year=2023).status_code == 403
     assert client_as(viewer).get(reverse("enterprises:enterprise_import")).status_code == 403
+
+
+NEW_HEADERS_ZH = ["行业代码", "租赁企业(无自有土地)", "出租方统一社会信用代码", "高新技术企业", "发生安全生产事故", "用水量(吨)",
+                  "城镇土地使用税(万元)"]  # fmt: skip
+
+
+def test_the_new_columns_are_read_under_their_chinese_headers(city_admin, regions, rows, uscc):
+    extra = [
+        ["1751", "否", "", "是", "否", 52000, 6.2],
+        ["C1810", "是", uscc(1), "否", "是", 800, None],
+        ["", "", None, "", "", "", ""],
+    ]
+    run(city_admin, workbook([r + e for r, e in zip(rows, extra, strict=True)], HEADERS_ZH + NEW_HEADERS_ZH), year=2023)
+    years = {y.enterprise.uscc: y for y in EnterpriseYear.objects.select_related("enterprise")}
+    silk, kids, wood = years[uscc(1)], years[uscc(2)], years[uscc(3)]
+    assert (silk.enterprise.industry_code, silk.high_tech, silk.water_t, silk.land_use_tax) == ("1751", True, 52000, 6.2)
+    assert (kids.enterprise.industry_code, kids.tenant, kids.landlord_uscc, kids.safety_accident) == ("C1810", True, uscc(1), True)
+    assert (wood.enterprise.industry_code, wood.tenant, wood.landlord_uscc, wood.high_tech, wood.water_t) == ("", False, "", False, None)
+
+
+def test_an_invalid_landlord_code_is_refused_as_the_form_refuses_it(city_admin, regions, rows, uscc):
+    bad = [r + e for r, e in zip(rows[:1], [["1751", "是", "91330000ABC", "否", "否", 1, 1]], strict=True)]
+    problems = problems_of(city_admin, workbook(bad, HEADERS_ZH + NEW_HEADERS_ZH), year=2023)
+    assert problems == ["第3行 出租方统一社会信用代码：统一社会信用代码应为18位，实为11位"]
+    year = EnterpriseYear(enterprise=Enterprise(uscc=uscc(9)), year=2023, land_mu=1, landlord_uscc="91330000ABC")
+    with pytest.raises(Exception) as refused:
+        year.full_clean(exclude=["enterprise"])
+    assert "landlord_uscc" in refused.value.message_dict

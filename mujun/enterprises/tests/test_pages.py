@@ -67,8 +67,8 @@ def test_yearly_figures_table_has_each_declared_figure_and_ratio_once_in_chinese
     headers = [INPUT_COLUMNS[name] for name in YEAR_FIGURES] + ["亩均税收", "全员劳动生产率", "单位电耗税收"]
     assert "employees" in YEAR_FIGURES and "bonus" in YEAR_FIGURES  # figures the hand-written table left out
     for header in headers:
-        assert table.count(f"<th>{header}</th>") == 1, header
-    assert table.count("<th>") == len(YEAR_FIGURES) + len(YEAR_RATIOS)  # and no other column (the year is th class=)
+        assert table.count(f">{header}</th>") == 1, header
+    assert table.count("<th class=\"year-figure\">") == len(YEAR_FIGURES) + len(YEAR_RATIOS)  # and no other column
     row = page.split('id="years"')[1].split("</tbody>")[0]
     assert "<td>24.00</td>" in row and "<td>40.00</td>" in row and "<td>是</td>" not in row  # tax/mu, employees
 

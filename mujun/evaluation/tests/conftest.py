@@ -139,10 +139,21 @@ def finished_run(city_admin, regions, scheme, county_data):
 
 @pytest.fixture
 def published_run(city_admin, finished_run):
-    """The city-wide run, published: what everybody signed in sees."""
-    from mujun.evaluation.services import publish_run
+    """The city-wide run, posted (a window already over, no objection) and published: what everybody signed
+    in sees."""
+    return publish_directly(finished_run, city_admin)
 
-    return publish_run(finished_run, city_admin)
+
+def publish_directly(run, user):
+    """Post ``run`` with a window that ended yesterday and publish it (no objection was filed)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from mujun.evaluation.services import publish_after_past_posting
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    return publish_after_past_posting(run, user, yesterday - dt.timedelta(days=6), yesterday)
 
 
 def workbook_rows(response) -> list[tuple]:

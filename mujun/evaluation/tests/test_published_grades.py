@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from mujun.evaluation.grades import latest_published_grades, published_grades
 from mujun.evaluation.models import Result, Run, Scheme
-from mujun.evaluation.services import publish_run, start_run
-from mujun.evaluation.tests.conftest import SCHEME_TOML, YEAR, workbook_rows
+from mujun.evaluation.services import start_run
+from mujun.evaluation.tests.conftest import SCHEME_TOML, YEAR, publish_directly, workbook_rows
 from mujun.land.models import Parcel
 from mujun.projects.models import Project
 
@@ -31,8 +31,8 @@ def years(regions, city_admin, operator_wuxing, make_enterprise):
         Result.objects.create(run=made, enterprise=firm, region=regions.wuxing, status="evaluated", grade=grade)
         return made
 
-    city = publish_run(run("湖州市2024年度评价", 2024, regions.city, "B", city_admin), city_admin)
-    county = publish_run(run("吴兴区2024年度评价", 2024, regions.wuxing, "A", operator_wuxing), city_admin)
+    city = publish_directly(run("湖州市2024年度评价", 2024, regions.city, "B", city_admin), city_admin)
+    county = publish_directly(run("吴兴区2024年度评价", 2024, regions.wuxing, "A", operator_wuxing), city_admin)
     draft = run("吴兴区2025年度评价", 2025, regions.wuxing, "D", operator_wuxing)
     project = Project.objects.create(
         code="P1", name="丝绸项目", enterprise=firm, region=regions.wuxing, total_investment=1000

@@ -8,8 +8,7 @@ from django.urls import reverse
 from mujun.engine.evaluation import result_headers
 from mujun.engine.scheme import parse_scheme
 from mujun.evaluation.models import Result, Run
-from mujun.evaluation.services import publish_run
-from mujun.evaluation.tests.conftest import workbook_rows
+from mujun.evaluation.tests.conftest import publish_directly, workbook_rows
 from mujun.evaluation.views import enterprise_evaluation_context
 
 
@@ -129,7 +128,7 @@ def test_enterprise_block_shows_grades_over_runs_and_the_indicator_table(
         rank=9,
         total=50,
     )
-    publish_run(finished_run, city_admin)
+    publish_directly(finished_run, city_admin)
 
     context = enterprise_evaluation_context(enterprise)
     assert [row["run"].pk for row in context["evaluation_history"]] == [finished_run.pk]  # the draft never shows

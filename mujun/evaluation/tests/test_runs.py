@@ -1,9 +1,11 @@
+import datetime as dt
 import math
 from urllib.parse import quote
 
 import polars as pl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from mujun.engine.evaluation import evaluate
 from mujun.engine.io import INPUT_COLUMNS
@@ -138,6 +140,11 @@ def test_publish_freezes_the_run(client_as, city_admin, operator_wuxing, finishe
     assert client.post(reverse("evaluation:run_publish", args=[finished_run.pk])).status_code == 403
 
     client = client_as(city_admin)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    client.post(
+        reverse("evaluation:run_post", args=[finished_run.pk]),
+        {"posting_starts_on": yesterday - dt.timedelta(days=6), "posting_ends_on": yesterday},
+    )
     client.post(reverse("evaluation:run_publish", args=[finished_run.pk]))
     finished_run.refresh_from_db()
     assert finished_run.status == Run.Status.PUBLISHED and finished_run.published_at is not None
@@ -199,22 +206,26 @@ def test_policy_list_holds_exactly_the_grade(client_as, viewer, published_run, g
 def test_single_policy_list_and_the_policy_page(client_as, viewer, published_run):
     client = client_as(viewer)
     page = client.get(reverse("evaluation:run_policies", args=[published_run.pk])).content.decode()
-    assert "electricity_surcharge_yuan_per_kwh" in page and "water_surcharge_yuan_per_t" in page
+    # Each agency's list, from the recipients' declaration; none for a policy the scheme does not have.
+    for recipient in ("power", "water", "tax"):
+        assert reverse("evaluation:run_recipient_export", args=[published_run.pk, recipient]) in page
+    assert reverse("evaluation:run_recipient_export", args=[published_run.pk, "banks"]) not in page
     url = reverse("evaluation:run_policy_export", args=[published_run.pk, "D"]) + "?policy=water_surcharge_yuan_per_t"
     header = workbook_rows(client.get(url))[0]
     assert POLICY_HEADERS["water_surcharge_yuan_per_t"] in header
     assert POLICY_HEADERS["electricity_surcharge_yuan_per_kwh"] not in header
     assert client.get(reverse("evaluation:run_policy_export", args=[published_run.pk, "B"])).status_code == 404
+    missing = reverse("evaluation:run_recipient_export", args=[published_run.pk, "banks"])
+    assert client.get(missing).status_code == 404
 
 
 def test_policy_lists_and_their_files_are_named_in_chinese(client_as, viewer, published_run):
     client = client_as(viewer)
     page = client.get(reverse("evaluation:run_policies", args=[published_run.pk])).content.decode()
-    assert "差别化电价加价(元/千瓦时)" in page
-    assert ">electricity_surcharge_yuan_per_kwh<" not in page  # the key only in the download's address
-    url = reverse("evaluation:run_policy_export", args=[published_run.pk, "D"])
-    whole = client.get(url)["Content-Disposition"]
-    single = client.get(url + "?policy=electricity_surcharge_yuan_per_kwh")["Content-Disposition"]
+    assert "供电公司" in page and "加价标准(元/千瓦时)" in page
+    assert ">electricity_surcharge_yuan_per_kwh<" not in page  # the key only in a download's address
+    whole = client.get(reverse("evaluation:run_policy_export", args=[published_run.pk, "D"]))["Content-Disposition"]
+    power = client.get(reverse("evaluation:run_recipient_export", args=[published_run.pk, "power"]))
     assert quote(f"{published_run.name}-D档企业名单.xlsx") in whole
-    assert quote(f"{published_run.name}-D档差别化电价加价名单.xlsx") in single
-    assert "electricity" not in single
+    assert quote(f"{published_run.name}-差别化电价名单(供电公司).xlsx") in power["Content-Disposition"]
+    assert "electricity" not in power["Content-Disposition"]

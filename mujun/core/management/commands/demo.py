@@ -4,6 +4,7 @@ the web server and the task worker. Running it again keeps the data (``--reset``
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -65,5 +66,15 @@ class Command(BaseCommand):
                 f"  {username:<10} " + _("county operator, %(county)s") % {"county": county_names[county]}
             )
         self.stdout.write("  leader     " + _("viewer"))
+        # The apps' own demo users (judges, department staff, town staff …), by role.
+        listed = {"admin", "leader", *COUNTY_OPERATORS.values()}
+        by_role: dict[str, list[str]] = {}
+        users = get_user_model().objects.order_by("pk").values_list("username", "role", "region__name")
+        for username, role, region in users:
+            if username not in listed:
+                by_role.setdefault(role, []).append(f"{username} ({region})" if region else username)
+        roles = dict(get_user_model().Role.choices)
+        for role, usernames in by_role.items():
+            self.stdout.write(f"  {roles.get(role, role)}: {', '.join(usernames)}")
         self.stdout.write(_("Password of every user: %(password)s") % {"password": password})
         self.stdout.write("")
