@@ -1,8 +1,18 @@
-"""Test-wide settings: tasks run immediately, uploads go to a temporary folder."""
+"""Test-wide settings: tasks run immediately, uploads go to a temporary folder, passwords hash fast."""
+
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["mujun.core.tests.fixtures"]
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject's addopts) runs the suite, or a folder of it, on every core; a run naming only
+    test files or single tests stays in one process, which spares each extra worker its own test database
+    (the migrations cost more than such a run). `-n 2` still forces workers."""
+    named = config.args and all("::" in arg or Path(arg).is_file() for arg in config.args)
+    return 0 if named else None  # None: xdist counts the cores
 
 
 @pytest.fixture(autouse=True)
@@ -10,3 +20,6 @@ def _test_settings(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "zh-hans"
+    # Django's own advice for tests: the production hasher takes ~0.4 s per password by design, and every
+    # user a fixture or the demo creates pays it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

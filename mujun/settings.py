@@ -2,7 +2,8 @@
 
 Everything a deployment changes comes from the environment:
 ``DATABASE_URL`` (default: SQLite file under ``MUJUN_DATA_DIR``), ``MUJUN_SECRET_KEY``, ``MUJUN_DEBUG``,
-``MUJUN_ALLOWED_HOSTS``.
+``MUJUN_ALLOWED_HOSTS``, ``MUJUN_HTTPS``. The README's "Production" section lists a production environment;
+with it ``mujun check --deploy`` reports nothing (tests/test_deploy_settings.py).
 """
 
 import os
@@ -20,8 +21,17 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("MUJUN_DATA_DIR", BASE_DIR.parent / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("MUJUN_SECRET_KEY", "mujun-local-development-key-change-in-production")
-DEBUG = os.environ.get("MUJUN_DEBUG", "1") == "1"
+DEBUG = os.environ.get("MUJUN_DEBUG", "0") == "1"
+# The key signs sessions and password-reset links: MUJUN_SECRET_KEY, else the file that `mujun demo` writes.
+# Without either, a development key that `check --deploy` flags and that no server with DEBUG off accepts
+# (mujun.core.deployment.require_secret_key, called by `mujun serve` and mujun.wsgi).
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+DEVELOPMENT_SECRET_KEY = "django-insecure-mujun-development-key"
+SECRET_KEY = (
+    os.environ.get("MUJUN_SECRET_KEY")
+    or (SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else "")
+    or DEVELOPMENT_SECRET_KEY
+)
 ALLOWED_HOSTS = os.environ.get("MUJUN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -140,6 +150,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing (before any collectstatic)
 # Third-party assets come from the Python packages that carry them: the intranet has no CDN.
 STATICFILES_DIRS = [
     ("vendor/bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
@@ -148,7 +159,8 @@ STATICFILES_DIRS = [
 ]
 # Map tiles of the land map: an intranet tile server URL template ({z}/{x}/{y}); none draws outlines only.
 MUJUN_MAP_TILES = os.environ.get("MUJUN_MAP_TILES", "")
-WHITENOISE_USE_FINDERS = True
+# With DEBUG off WhiteNoise serves the files `collectstatic` gathered in STATIC_ROOT (`mujun serve` collects them).
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
@@ -205,6 +217,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Fields of the same name with different choices get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LandCategoryEnum": "mujun.land.models.Category",
+        "ProblemCategoryEnum": "mujun.services.models.Problem.Category",
+        "LandStageEnum": "mujun.land.models.Stage",
+        "ProjectStageEnum": "mujun.projects.models.Stage",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
@@ -217,6 +236,17 @@ BOOTSTRAP5 = {
     "javascript_url": {"url": STATIC_URL + "vendor/bootstrap/js/bootstrap.bundle.min.js"},
 }
 
+
+# Served over HTTPS (MUJUN_HTTPS=1, usually behind a reverse proxy that sets X-Forwarded-Proto): cookies only
+# over HTTPS, HTTP redirected, and browsers told to come back over HTTPS only (HSTS, one year).
+if os.environ.get("MUJUN_HTTPS", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from mujun.core.filtersets import FilterSet
 from mujun.regions.models import Region
@@ -27,6 +29,7 @@ class ProblemFilterSet(FilterSet):
             Q(title__icontains=value) | Q(enterprise__name__icontains=value) | Q(enterprise__uscc=value.upper())
         )
 
+    @extend_schema_field(OpenApiTypes.INT)  # the API schema: a county's id (Problem has no county field to read it from)
     def in_county(self, queryset, name, value):
         return queryset.filter(enterprise__region_id__in=value.descendant_ids())
 

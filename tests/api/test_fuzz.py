@@ -38,7 +38,7 @@ CSRF_SECRET = "fuzz" * 8  # 32 characters: a well-formed CSRF secret, sent as co
 
 
 @pytest.fixture
-def demo_city(db, settings, monkeypatch):
+def demo_city(db, monkeypatch):
     """The demo city, small: 30 enterprises with published runs, projects, parcels and disposal cases,
     inspection rounds, indicators and service problems; users ``admin`` (city administrator) and
     ``wuxing`` (operator of 吴兴区)."""
@@ -46,7 +46,6 @@ def demo_city(db, settings, monkeypatch):
     from mujun.land import demo as land_demo
     from mujun.projects import demo as projects_demo
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(land_demo, "PARCELS", 150)
     monkeypatch.setattr(projects_demo, "PROJECTS", 40)
     monkeypatch.setattr(projects_demo, "PROVINCIAL", 5)

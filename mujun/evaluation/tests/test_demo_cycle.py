@@ -12,7 +12,7 @@ from mujun.evaluation.models import Objection, Run
 
 @pytest.mark.django_db
 def test_the_demo_posts_reviews_and_publishes_its_latest_year():
-    call_command("demo", "--no-serve", "--above", "300", "--below", "100", stdout=StringIO())
+    call_command("demo", "--no-serve", "--above", "60", "--below", "40", stdout=StringIO())
     runs = list(Run.objects.order_by("year"))
     assert all(run.status == Run.Status.PUBLISHED and run.posting_starts_on for run in runs)
     assert all(run.posting_ends_on < run.published_at.date() for run in runs)

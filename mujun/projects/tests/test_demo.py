@@ -13,8 +13,7 @@ from mujun.regions.models import county_map
 
 
 @pytest.fixture
-def demo_city(monkeypatch, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def demo_city(monkeypatch):
     monkeypatch.setattr(projects_demo, "PROJECTS", 150)
     monkeypatch.setattr(projects_demo, "PROVINCIAL", 20)
     call_command("demo", "--no-serve", "--above", "60", "--below", "40", stdout=StringIO())

@@ -15,6 +15,7 @@ from mujun.core.management.commands._demo_data import (
     has_demo_data,
     load_demo,
 )
+from mujun.core.deployment import ensure_secret_key_file
 from mujun.core.management.commands.serve import add_server_arguments, serve
 from mujun.engine.demo import REGIONS
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--below", type=int, default=3000, help=_("Enterprises below designated size."))
         parser.add_argument("--password", default=DEMO_PASSWORD, help=_("Password of every demo user."))
 
-    def handle(self, *args, host, port, no_serve, reset, above, below, password, **options):
+    def handle(self, *args, host, port, workers, no_serve, reset, above, below, password, **options):
         database = settings.DATABASES["default"]
         self.stdout.write(_("Database: %(name)s") % {"name": database["NAME"]})
         call_command("migrate", interactive=False, verbosity=0)
@@ -52,9 +53,12 @@ class Command(BaseCommand):
                     _("Demo data loaded in %(seconds).1f s.") % {"seconds": time.perf_counter() - started}
                 )
             )
+        # The demo server runs as in production (DEBUG off, static files collected); it needs a key of its own,
+        # kept in MUJUN_DATA_DIR for every later `mujun serve` on these data.
+        ensure_secret_key_file()
         self.print_login(host, port, password)
         if not no_serve:
-            serve(host, port, self.stdout)
+            serve(host, port, self.stdout, workers)
 
     def print_login(self, host, port, password):
         self.stdout.write("")
