@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connections
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,14 +66,22 @@ def test_the_readme_documents_the_environment_the_check_uses():
         assert variable in readme, variable
 
 
-@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3", reason="SQLite only")
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_immediate_transactions(tmp_path, django_db_blocker):
-    """A connection as the settings make it, on a file (the test database itself lives in memory)."""
-    wrapper = type(connections["default"])
-    connection = wrapper({**settings.DATABASES["default"], "NAME": str(tmp_path / "probe.sqlite3")}, alias="probe")
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
-            assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-            assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] >= 10_000
-        assert connection.transaction_mode == "IMMEDIATE"
-        connection.close()
+# A connection as the settings make it when no DATABASE_URL is set (the default install), on a file: in a
+# process of its own, so that the check runs whichever database the suite itself uses.
+SQLITE_PROBE = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    print(cursor.execute("PRAGMA journal_mode").fetchone()[0], cursor.execute("PRAGMA busy_timeout").fetchone()[0])
+print(connection.transaction_mode)
+"""
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_immediate_transactions(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    environment.update(MUJUN_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="mujun.settings")
+    done = subprocess.run([sys.executable, "-c", SQLITE_PROBE], env=environment, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (journal, timeout), (mode,) = (line.split() for line in done.stdout.splitlines())
+    assert (journal, mode) == ("wal", "IMMEDIATE") and int(timeout) >= 10_000
