@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -308,6 +309,15 @@ class _Checker:
             )
         return value
 
+    def tables(self, where: _Where, key: str, raw: list) -> Iterator[tuple[int, dict]]:
+        """The entries of an array of tables ([[groups]], [[groups.indicators]] …), numbered from 1; an entry
+        that is not a table is a problem and is passed over."""
+        for position, table in enumerate(raw, start=1):
+            if isinstance(table, dict):
+                yield position, table
+            else:
+                self.add(where, key, f"第{position}项必须是表", f"entry {position} must be a table")
+
     def boolean(self, where: _Where, table: dict, key: str, *, default: bool | None = None) -> bool | None:
         if key not in table:
             if default is None:
@@ -371,10 +381,7 @@ def _parse_groups(check: _Checker, raw: Any) -> tuple[Group, ...]:
         return ()
     groups: list[Group] = []
     definitions: dict[str, tuple[str, str | None, str]] = {}  # indicator id -> numerator, denominator, group
-    for position, table in enumerate(raw, start=1):
-        if not isinstance(table, dict):
-            check.add(_SCHEME, "groups", f"第{position}项必须是表", f"entry {position} must be a table")
-            continue
+    for position, table in check.tables(_SCHEME, "groups", raw):
         group_id = table.get("id") if isinstance(table.get("id"), str) else f"#{position}"
         where = _SCHEME.group(group_id)
         check.unknown_keys(
@@ -476,10 +483,7 @@ def _parse_adjustments(check: _Checker, where: _Where, raw: Any) -> tuple[Adjust
         return ()
     adjustments: list[Adjustment] = []
     seen: set[str] = set()
-    for position, table in enumerate(raw, start=1):
-        if not isinstance(table, dict):
-            check.add(where, "adjustments", f"第{position}项必须是表", f"entry {position} must be a table")
-            continue
+    for position, table in check.tables(where, "adjustments", raw):
         adjustment_id = table.get("id") if isinstance(table.get("id"), str) else f"#{position}"
         here = where.adjustment(adjustment_id)
         check.unknown_keys(here, table, {"id", "label", "column", "points", "min", "max"})
@@ -571,10 +575,7 @@ def _parse_indicators(
         return ()
     indicators: list[Indicator] = []
     seen: set[str] = set()
-    for position, table in enumerate(raw, start=1):
-        if not isinstance(table, dict):
-            check.add(where, "indicators", f"第{position}项必须是表", f"entry {position} must be a table")
-            continue
+    for position, table in check.tables(where, "indicators", raw):
         indicator_id = table.get("id") if isinstance(table.get("id"), str) else f"#{position}"
         here = where.indicator(indicator_id)
         check.unknown_keys(

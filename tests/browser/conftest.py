@@ -83,3 +83,23 @@ def logged_in(page):
         return page
 
     return login
+
+
+@pytest.fixture
+def start_city_run(page):
+    """Start the city-wide run of 湖州市2024年度亩均效益评价 on the run form and return it, evaluated."""
+
+    def start():
+        from mujun.evaluation.models import Run
+
+        page.goto(page.base + "/evaluation/runs/add/")
+        page.select_option("select[name=scheme]", label="湖州市2024年度亩均效益评价")
+        page.select_option("select[name=region]", label="湖州市")
+        page.click("form button[type=submit]")
+        page.wait_for_url("**/evaluation/runs/*/")
+        page.wait_for_load_state()
+        run = Run.objects.get()
+        assert run.status == Run.Status.DONE, run.message
+        return run
+
+    return start

@@ -52,7 +52,7 @@ def tax_workbook(path, firms) -> None:
 
 
 def test_collect_evaluate_post_object_regrade_publish_and_see_the_mark(
-    page, logged_in, screenshot, tmp_path, regions, django_user_model
+    page, logged_in, screenshot, start_city_run, tmp_path, regions, django_user_model
 ):
     from mujun.collection.models import Collection, Supplier
     from mujun.collection.services import open_collection
@@ -99,14 +99,7 @@ def test_collect_evaluate_post_object_regrade_publish_and_see_the_mark(
     screenshot(page, "cycle-00b-collection-closed")
 
     # ... and runs the evaluation from it.
-    page.goto(page.base + "/evaluation/runs/add/")
-    page.select_option("select[name=scheme]", label="湖州市2024年度亩均效益评价")
-    page.select_option("select[name=region]", label="湖州市")
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/evaluation/runs/*/")
-    page.wait_for_load_state()
-    run = Run.objects.get()
-    assert run.status == Run.Status.DONE, run.message
+    run = start_city_run()
 
     # The city administrator posts the run for a week, from yesterday.
     page.goto(page.base + run.get_absolute_url())

@@ -38,7 +38,7 @@ def county_workbook(path, rows: int = 40) -> list[str]:
     return codes
 
 
-def test_import_evaluate_browse_export(page, logged_in, screenshot, tmp_path, regions, django_user_model):
+def test_import_evaluate_browse_export(page, logged_in, screenshot, start_city_run, tmp_path, regions, django_user_model):
     from mujun.evaluation.models import Run, Scheme
 
     django_user_model.objects.create_user("cityadmin", password="pw-city-2026", role="city_admin")
@@ -60,14 +60,7 @@ def test_import_evaluate_browse_export(page, logged_in, screenshot, tmp_path, re
     screenshot(page, "02-import-done")
 
     # Run the evaluation for the whole city.
-    page.goto(page.base + "/evaluation/runs/add/")
-    page.select_option("select[name=scheme]", label="湖州市2024年度亩均效益评价")
-    page.select_option("select[name=region]", label="湖州市")
-    page.click("form button[type=submit]")
-    page.wait_for_url("**/evaluation/runs/*/")
-    page.wait_for_load_state()
-    run = Run.objects.get()
-    assert run.status == Run.Status.DONE, run.message
+    run = start_city_run()
     assert run.results.filter(status="evaluated").count() == 40
     assert "未发布" in page.inner_text("h1")  # a draft says so
     screenshot(page, "03-run-detail")
