@@ -20,27 +20,12 @@ import argparse
 import datetime as dt
 import io
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
-from bench_web import REPOSITORY, empty_database, load, prepare_environment  # bench/ is on sys.path
+from bench_web import REPOSITORY, empty_database, load, prepare_environment, write_readme  # bench/ is on sys.path
 from machine import describe_machine
-
-README = Path(__file__).resolve().parent / "README.md"
-
-
-def write_readme(key: str, command: str, lines: list[str]) -> None:
-    start, end = f"<!-- bench_backup {key} -->", f"<!-- /bench_backup {key} -->"
-    block = "\n".join([start, f"`{command}`", "", *lines, end])
-    text = README.read_text()
-    if start in text:
-        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    README.write_text(text)
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -89,7 +74,7 @@ def main() -> None:
         command = " ".join(
             [*([f"DATABASE_URL={url}"] if url else []), "uv run python bench/bench_backup.py", *sys.argv[1:]]
         ).replace(" --write-readme", "")
-        write_readme(vendor, command, [header, "", *lines])
+        write_readme(vendor, command, [header, "", *lines], bench="bench_backup")
 
 
 if __name__ == "__main__":

@@ -249,9 +249,10 @@ def bench_page(n_enterprises: int, years: tuple[int, ...], rounds: int, reuse: b
     )
 
 
-def write_readme(key: str, command: str, lines: list[str]) -> None:
-    """Replace (or add at the end) the block of figures named ``key`` (database vendor and benchmark)."""
-    start, end = f"<!-- bench_web {key} -->", f"<!-- /bench_web {key} -->"
+def write_readme(key: str, command: str, lines: list[str], bench: str = "bench_web") -> None:
+    """Replace (or add at the end) the block of figures named ``key`` (database vendor and benchmark) of the
+    benchmark script ``bench``."""
+    start, end = f"<!-- {bench} {key} -->", f"<!-- /{bench} {key} -->"
     block = "\n".join([start, f"`{command}`", "", *lines, end])
     text = README.read_text() if README.exists() else "# Benchmarks\n"
     if start in text:
