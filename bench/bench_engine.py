@@ -1,13 +1,18 @@
 """Engine benchmark: the evaluation over N synthetic enterprises (run on demand, not in the test suite).
 
-    uv run python bench/bench_engine.py --rows 1000000
+    uv run python bench/bench_engine.py --rows 1000000 [--messy] [--headers zh] [--write-readme]
 
 1. generates a typed input with Polars (seeded; log-normal, heavy-tailed figures; valid credit codes built
    with whole-array arithmetic) and times ``evaluate`` alone under the huangyan-2022 preset;
 2. writes that input as CSV and times ``mujun evaluate input.csv --scheme huangyan-2022 --output out.csv``
    as a subprocess;
-3. times the same scheme written as DuckDB SQL over the same CSV file, writing CSV, as a subprocess,
-   and checks that DuckDB's grades and totals agree with the engine's.
+3. times the same scheme written as DuckDB SQL over the same CSV file, writing CSV, as a subprocess
+   (alternating with step 2), and checks that DuckDB's grades and totals agree with the engine's;
+4. times the start-up of ``mujun --help`` and ``mujun evaluate --help`` beside a bare ``python -c pass``.
+
+``--messy`` writes the boolean columns as county files spell them (是/否, true/false in any case, 1/0, blanks;
+DuckDB maps them with a macro accepting the same spellings), ``--headers zh`` the Chinese headers;
+``--write-readme`` records the figures in bench/README.md.
 
 Peak memory is each command's own maximum resident set size (``os.wait4`` in a small launcher process,
 since Linux carries a parent's peak over fork and exec).
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,7 +37,8 @@ import polars as pl
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
-from mujun.engine.evaluation import evaluate  # noqa: E402
+from mujun.engine.evaluation import TRUE_FALSE, evaluate  # noqa: E402
+from mujun.engine.io import INPUT_COLUMNS  # noqa: E402
 from mujun.engine.scheme import parse_scheme, preset_toml  # noqa: E402
 from mujun.engine.uscc import ALPHABET, WEIGHTS  # noqa: E402
 
@@ -94,19 +101,72 @@ def synthetic_input(rows: int, seed: int = 20260501) -> pl.DataFrame:
     )
 
 
+
+# How county spreadsheets spell yes and no: each boolean cell takes one of these at random, or is blank.
+MESSY_SPELLINGS = {True: ["是", "true", "TRUE", "True", "1"], False: ["否", "false", "FALSE", "False", "0"]}
+MESSY_BLANK_SHARE = 0.05
+
+
+def messy_input(frame: pl.DataFrame, headers: str, seed: int = 20260502) -> pl.DataFrame:
+    """The typed input as county data comes: every boolean column as text mixing 是/否, true/false (any case)
+    and 1/0 with blanks (a blank 是否规上 follows from revenue, a blank 重大违法违规 is no), under Chinese
+    (``headers="zh"``) or English column names."""
+    rng = np.random.default_rng(seed)
+    spelled = []
+    for name in (column for column, dtype in frame.schema.items() if dtype == pl.Boolean):
+        choice = pl.Series(rng.integers(0, len(MESSY_SPELLINGS[True]), frame.height))
+        blank = pl.Series(rng.random(frame.height) < MESSY_BLANK_SHARE)
+        yes, no = (pl.Series(MESSY_SPELLINGS[value]).gather(choice) for value in (True, False))
+        spelled.append(pl.when(blank).then(pl.lit(None)).when(pl.col(name)).then(yes).otherwise(no).alias(name))
+    messy = frame.with_columns(spelled)
+    return messy.rename(INPUT_COLUMNS, strict=False) if headers == "zh" else messy
+
+
+# Every spelling the engine accepts (mujun.engine.evaluation.TRUE_FALSE), blanks as NULL, anything else an
+# error: what DuckDB must do to read the messy booleans as the engine does.
+DUCKDB_YES_NO = """
+CREATE MACRO yes_no(cell) AS CASE
+    WHEN cell IS NULL OR trim(cell) = '' THEN NULL
+    WHEN lower(trim(cell)) IN ({yes}) THEN true
+    WHEN lower(trim(cell)) IN ({no}) THEN false
+    ELSE error('not a yes/no value: ' || cell) END
+""".format(
+    yes=", ".join(f"'{text}'" for text, value in TRUE_FALSE.items() if value),
+    no=", ".join(f"'{text}'" for text, value in TRUE_FALSE.items() if not value),
+)
+
+
+def duckdb_source(input_csv: Path, columns: list[str], messy: bool, headers: str) -> str:
+    """The ``src`` relation of DUCKDB_SQL: the file with English names, its booleans read as the engine does."""
+    booleans = ["above_scale", "major_violation"]
+    if not messy:
+        return f"SELECT row_number() OVER () AS row_number, * FROM read_csv('{input_csv}', header = true)"
+    names = INPUT_COLUMNS if headers == "zh" else {}
+    columns = [
+        f'yes_no("{names.get(c, c)}") AS {c}' if c in booleans else f'"{names.get(c, c)}" AS {c}'
+        for c in columns
+    ]
+    as_text = ", ".join(f"'{names.get(c, c)}': VARCHAR" for c in booleans)
+    return (f"SELECT row_number() OVER () AS row_number, {', '.join(columns)} "
+            f"FROM read_csv('{input_csv}', header = true, types = {{{as_text}}})")
+
 # The huangyan-2022 preset as DuckDB SQL: the same steps, benchmarks, missing rule, ranks, share cuts
 # (round half up, as integers) and policies. DuckDB reads the CSV with its own type detection.
 DUCKDB_SQL = """
 COPY (
 WITH src AS (
-    SELECT row_number() OVER () AS row_number, * FROM read_csv('{input}', header = true)
+    {source}
+), filled AS (
+    SELECT * REPLACE (coalesce(above_scale, revenue >= 2000) AS above_scale,
+                      coalesce(major_violation, false) AS major_violation)
+    FROM src
 ), scoped AS (
     SELECT *,
         CASE WHEN above_scale THEN 'above' ELSE 'below' END AS "group",
         CASE WHEN NOT above_scale AND land_mu < 3 THEN 'out_of_scope'
              WHEN established_on > DATE '2020-12-31' OR land_acquired_on > DATE '2019-12-31' THEN 'exempt'
              ELSE 'evaluated' END AS status
-    FROM src
+    FROM filled
 ), valued AS (
     SELECT *,
         CASE WHEN land_mu > 0 THEN tax / land_mu END AS tax_per_mu_value,
@@ -205,19 +265,31 @@ if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
 print(json.dumps({"seconds": time.perf_counter() - started, "max_rss_kib": usage.ru_maxrss,
-                  "exit": os.waitstatus_to_exitcode(status)}))
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime, "exit": os.waitstatus_to_exitcode(status)}))
 """
 
 
-def run_measured(command: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak resident memory (MiB) of a command run as a subprocess."""
+def run_measured(command: list[str]) -> tuple[float, float, float]:
+    """Wall time (s), peak resident memory (MiB) and processor time (s, every thread) of a command run as a
+    subprocess."""
     done = subprocess.run(
         [sys.executable, "-c", LAUNCHER, *command], cwd=REPOSITORY, capture_output=True, text=True, check=False
     )
     report = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {"exit": done.returncode}
     if report["exit"] != 0:
         raise SystemExit(f"{command[:4]} failed ({report['exit']}):\n{done.stderr}")
-    return report["seconds"], report["max_rss_kib"] / 1024
+    return report["seconds"], report["max_rss_kib"] / 1024, report["cpu_seconds"]
+
+
+def startup(repeat: int) -> list[str]:
+    """Wall time of ``mujun --help`` and of ``mujun evaluate --help`` against a bare ``python -c pass``."""
+    mujun = str(Path(sys.executable).with_name("mujun"))
+    lines = []
+    for label, command in (("python -c pass", [sys.executable, "-c", "pass"]), ("mujun --help", [mujun, "--help"]),
+                           ("mujun evaluate --help", [mujun, "evaluate", "--help"])):
+        best = min(run_measured(command)[0] for _ in range(repeat))
+        lines.append(f"- start-up, {label}: best {best:.3f} s of {repeat}")
+    return lines
 
 
 def main() -> None:
@@ -225,15 +297,27 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is reported")
     parser.add_argument("--workdir", type=Path, help="folder for the CSV files (default: a temporary one)")
+    parser.add_argument("--messy", action="store_true",
+                        help="boolean columns as county files spell them: 是/否, true/false, 1/0 mixed, with blanks")
+    parser.add_argument("--headers", choices=["en", "zh"], default="en", help="the input file's column names")
+    parser.add_argument("--write-readme", action="store_true", help="record the figures in bench/README.md")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="mujun-engine-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     scheme = parse_scheme(preset_toml("huangyan-2022"))
+    import duckdb
+
+    lines = [f"- machine: {describe_machine()}, Polars {pl.__version__}, DuckDB {duckdb.__version__}",
+             f"- {time.strftime('%Y-%m-%d')}, load average before: {os.getloadavg()[0]:.2f}"]
+
+    def report(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
 
     started = time.perf_counter()
     frame = synthetic_input(args.rows)
     generated = time.perf_counter() - started
-    print(f"machine: {describe_machine()}, Polars {pl.__version__}")
+    print("\n".join(lines))
     print(f"generated {frame.height:,} typed rows in {generated:.2f} s")
 
     timings = []
@@ -242,36 +326,60 @@ def main() -> None:
         evaluation = evaluate(frame, scheme)
         timings.append(time.perf_counter() - started)
     result = evaluation.result
-    print(f"evaluate (typed, in process): best {min(timings):.3f} s of {', '.join(f'{t:.3f}' for t in timings)}")
+    report(f"- evaluate (typed, in process): best {min(timings):.3f} s of {', '.join(f'{t:.3f}' for t in timings)}")
     for column in ("status", "grade"):
         counts = result.group_by(column).len().sort(column, nulls_last=True).iter_rows()
         print(f"  {column}: " + ", ".join(f"{value} {count:,}" for value, count in counts))
 
     input_csv = workdir / "input.csv"
-    frame.write_csv(input_csv)
-    print(f"input CSV: {input_csv} ({input_csv.stat().st_size / 2**20:.0f} MiB)")
+    written = messy_input(frame, args.headers) if args.messy else frame
+    if args.headers == "zh" and not args.messy:
+        written = written.rename(INPUT_COLUMNS, strict=False)
+    written.write_csv(input_csv)
+    kind = f"{'messy' if args.messy else 'clean'} booleans, {'Chinese' if args.headers == 'zh' else 'English'} headers"
+    report(f"- input CSV: {frame.height:,} rows, {kind}, {input_csv.stat().st_size / 2**20:.0f} MiB")
 
     mujun = [str(Path(sys.executable).with_name("mujun")), "evaluate", str(input_csv), "--scheme", "huangyan-2022",
              "--output", str(workdir / "mujun.csv")]
+    sql = DUCKDB_SQL.format(source=duckdb_source(input_csv, frame.columns, args.messy, args.headers),
+                            output=workdir / "duckdb.csv")
     duck_script = textwrap.dedent(
         f"""
         import duckdb
         duckdb.execute("SET enable_progress_bar = false")
-        duckdb.execute({DUCKDB_SQL.format(input=input_csv, output=workdir / 'duckdb.csv')!r})
+        duckdb.execute({DUCKDB_YES_NO!r})
+        duckdb.execute({sql!r})
         """
     )
     duck = [sys.executable, "-c", duck_script]
-    for label, command in (("mujun evaluate CSV→CSV", mujun), ("DuckDB SQL CSV→CSV", duck)):
-        runs = [run_measured(command) for _ in range(args.repeat)]
-        best = min(runs)
-        print(f"{label}: best {best[0]:.3f} s (runs {', '.join(f'{t:.2f}' for t, _ in runs)}), "
-              f"peak memory {max(m for _, m in runs):.0f} MiB")
+    # Alternately, so that both meet the same load of a shared machine.
+    commands = {"mujun evaluate CSV→CSV": mujun, "DuckDB SQL CSV→CSV": duck}
+    runs: dict[str, list[tuple[float, float, float]]] = {label: [] for label in commands}
+    for _ in range(args.repeat):
+        for label, command in commands.items():
+            runs[label].append(run_measured(command))
+    best = {label: min(measured)[0] for label, measured in runs.items()}
+    for label, measured in runs.items():
+        report(f"- {label}: best {best[label]:.3f} s (runs {', '.join(f'{t:.2f}' for t, _, _ in measured)}), "
+               f"processor time best {min(c for _, _, c in measured):.2f} s, "
+               f"peak memory {max(m for _, m, _ in measured):.0f} MiB")
+    report(f"- ratio mujun / DuckDB: {best['mujun evaluate CSV→CSV'] / best['DuckDB SQL CSV→CSV']:.2f}")
 
     ours = pl.read_csv(workdir / "mujun.csv", columns=["grade", "total"], infer_schema_length=0)
     theirs = pl.read_csv(workdir / "duckdb.csv", columns=["grade", "total"], infer_schema_length=0)
     same_grades = (ours["grade"].fill_null("") == theirs["grade"].fill_null("")).sum()
     total_gap = (ours["total"].cast(pl.Float64) - theirs["total"].cast(pl.Float64)).abs().max()
-    print(f"DuckDB agrees on {same_grades:,} of {ours.height:,} grades; largest total difference {total_gap}")
+    report(f"- DuckDB agrees on {same_grades:,} of {ours.height:,} grades; largest total difference {total_gap}")
+    lines += startup(args.repeat)
+    print("\n".join(lines[-3:]))
+    report(f"- load average after: {os.getloadavg()[0]:.2f}")
+    if args.write_readme:
+        from bench_web import write_readme
+
+        command = (f"uv run python bench/bench_engine.py --rows {args.rows} --repeat {args.repeat}"
+                   f"{' --messy' if args.messy else ''} --headers {args.headers}")
+        key = f"{'messy' if args.messy else 'clean'}-{args.headers}"
+        write_readme(key, command, lines, bench="bench_engine")
     if args.workdir is None:
         shutil.rmtree(workdir)
 

@@ -3,18 +3,23 @@
 (a) engine: ``mujun.engine.inspections.scoreboard`` for a large round (300 projects × 9 judges × 6
     criteria) and ``mujun.engine.rankings.ranking`` over 100 regions × 20 indicators × 120 months.
 (b) pages: the demo database (``mujun demo`` data: 7,000 enterprises, four scored rounds, 24 months of
-    indicators, 360 problems) and p50/p95 of the home dashboard, a scoreboard, its workbook, the
-    indicator ranking and the services overview through Django's test client.
+    indicators, 360 problems; ``--scale N`` multiplies every count, bench/scaled_demo.py) and p50/p95 of the
+    home dashboard, a scoreboard, its workbook, the comparison of counties across rounds, the indicator
+    ranking and the services overview through Django's test client; beside the comparison, in the same run,
+    its peer: the scoreboards of the same rounds computed one at a time (mujun.inspections.scoring.scoreboard).
 
-The database is a SQLite file in a temporary directory, or PostgreSQL when DATABASE_URL is set (its
-database is created and emptied: use one of your own, such as mujun_bench_oversight)::
+The database is a SQLite file in ``--data-dir`` (default a temporary directory), or PostgreSQL when
+DATABASE_URL is set (its database is created and emptied unless ``--reuse``: use one of your own, such as
+mujun_bench_oversight); ``--reuse`` times the pages of data an earlier run built::
 
     uv run python bench/bench_oversight.py
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mujun_bench_oversight uv run python bench/bench_oversight.py
+    uv run python bench/bench_oversight.py --only pages --scale 10 --data-dir /tmp/bigpages/sqlite [--reuse] [--write-readme]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mujun_bigpages uv run python bench/bench_oversight.py --only pages --scale 10 --reuse
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import statistics
@@ -75,36 +80,31 @@ def bench_engine() -> None:
     describe(f"indicator ranking, {values.height:,} values", timed(lambda: ranking(values, definitions, 201906), 20))
 
 
-def bench_pages() -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="mujun-bench-oversight-"))
-    (data_dir / "static").mkdir()
-    os.environ["MUJUN_DATA_DIR"] = str(data_dir)
-    os.environ["MUJUN_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mujun.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if url.rstrip("/").rsplit("/", 1)[-1] in {"test", "postgres", "mujun"}:
-        sys.exit("use a database of your own for the benchmark (e.g. mujun_bench_oversight)")
+def bench_pages(scale: int, data_dir: Path, reuse: bool, requests: int) -> list[str]:
+    from scaled_demo import ensure_scaled_demo, page_timings, percentiles, prepare, query_count
+
+    database = prepare(data_dir, reuse)
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
-    from mujun.core.management.commands._demo_data import load_demo
-    from mujun.inspections.models import Round
+    from mujun.inspections import scoring
+    from mujun.inspections.models import Round, Score
 
-    start = time.perf_counter()
-    load_demo(log=lambda line: None)
-    print(f"- demo data loaded in {time.perf_counter() - start:.1f} s ({connection.vendor})", flush=True)
-    from django.contrib.auth import get_user_model
-
+    settings.ALLOWED_HOSTS = ["testserver"]
+    lines = [f"{connection.vendor} ({database})", *ensure_scaled_demo(scale, reuse, log=lambda line: None)]
+    compared = list(Round.objects.filter(status="closed").order_by("-year", "-quarter")[:8])
+    lines.append(
+        f"{Round.objects.filter(status='closed').count()} closed rounds, {Score.objects.count():,} scores; the "
+        f"comparison's 8 rounds hold {Score.objects.filter(nomination__round__in=compared).count():,} scores"
+    )
     client = Client()
     client.force_login(get_user_model().objects.get(username="admin"))
-    closed = Round.objects.filter(status="closed").first()
+    closed = compared[0]
     pages = {
         "home dashboard": "/",
         "scoreboard": f"/inspections/{closed.pk}/scoreboard/",
@@ -115,13 +115,50 @@ def bench_pages() -> None:
         "problem list": "/services/problems/",
     }
     for name, path in pages.items():
-        assert client.get(path).status_code == 200, path
-        describe(name, timed(lambda path=path: client.get(path), 20))
+        path, _, query = path.partition("?")
+        params = dict([query.split("=")]) if query else {}
+        timings = page_timings(client, path, params, requests)
+        line = f"{name}: {percentiles(timings)}"
+        if name == "round comparison":
+            peer = timed(lambda: [scoring.scoreboard(round_) for round_ in compared], max(3, requests // 4))
+            line = (
+                f"**{line}**, {query_count(client, path, params)} queries; peer, the 8 rounds' scoreboards one at a "
+                f"time (no page): median {statistics.median(peer):.0f} ms → page/peer "
+                f"{statistics.median(timings) / statistics.median(peer):.2f}"
+            )
+        lines.append(line)
+        print(f"- {line}", flush=True)
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=["engine", "pages"])
+    parser.add_argument("--scale", type=int, default=1, help="pages: the demo city × this (default 1)")
+    parser.add_argument("--data-dir", type=Path, help="pages: keep the SQLite database here (default: a temporary directory)")
+    parser.add_argument("--reuse", action="store_true", help="pages: time the data an earlier run built")
+    parser.add_argument("--requests", type=int, default=20, help="pages: requests timed per page (default 20)")
+    parser.add_argument("--write-readme", action="store_true", help="pages: record the figures in bench/README.md")
+    args = parser.parse_args()
+    print(f"{dt.date.today()} · {describe_machine()}", flush=True)
+    if args.only in (None, "engine"):
+        print("(a) engine", flush=True)
+        bench_engine()
+    if args.only in (None, "pages"):
+        print(f"(b) pages on the demo database × {args.scale}", flush=True)
+        data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="mujun-bench-oversight-"))
+        lines = bench_pages(args.scale, data_dir, args.reuse, args.requests)
+        header = f"{dt.date.today()} · {describe_machine()} · load average {os.getloadavg()[0]:.2f} at the end"
+        print(header)
+        if args.write_readme:
+            from bench_web import write_readme
+
+            url = os.environ.get("DATABASE_URL")
+            command = " ".join([*([f"DATABASE_URL={url}"] if url else []), "uv run python bench/bench_oversight.py", *sys.argv[1:]])
+            vendor = lines[0].split(" ", 1)[0]
+            write_readme(f"pages x{args.scale} {vendor}", command.replace(" --write-readme", ""),
+                         [header, "", *(f"- {line}" for line in lines)], bench="bench_oversight")  # fmt: skip
 
 
 if __name__ == "__main__":
-    print(f"{dt.date.today()} · {describe_machine()}", flush=True)
-    print("(a) engine", flush=True)
-    bench_engine()
-    print("(b) pages on the demo database", flush=True)
-    bench_pages()
+    main()

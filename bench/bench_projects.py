@@ -5,12 +5,21 @@
     uv run python bench/bench_projects.py --data-dir /tmp/bench-projects --reuse --only board
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mujun_bench_projects uv run python bench/bench_projects.py
 
+    uv run python bench/bench_projects.py --only portfolio --data-dir /tmp/bigpages/sqlite [--reuse] [--write-readme]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mujun_bigpages uv run python bench/bench_projects.py --only portfolio [--reuse]
+
 Stores 50,000 projects in one county (its towns) and 1,200,000 monthly reports (24 months each), then times
 (a) the four lists of the county for a month, as the page computes them (two queries + the Polars engine),
 and the Excel workbook of the four lists; (b) the battle-board page through Django's test client (DEBUG off,
 signed in as a viewer), p50/p95 over 30 requests after a warm-up. Targets: (a) ≤ 1 s, (b) p95 ≤ 300 ms.
 For PostgreSQL the script creates the named database if needed and empties it (unless --reuse); it refuses
 `test`.
+
+`--only portfolio` works on other data: the demo city scaled (bench/scaled_demo.py, `--scale`, default ×10:
+6,000 projects, all in this year's portfolio, 45,000 monthly reports), and times the major-project portfolio
+page (千项万亿) for the year and for the provincial level, p50/p95, with its query count; beside it, in the same
+run, the page's figures computed from every project's and report's row (frames + engine.portfolio, what the
+page did before) as the peer. Target: p95 ≤ 200 ms.
 """
 
 from __future__ import annotations
@@ -39,7 +48,10 @@ def _arguments() -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--data-dir", type=Path, help="keep the SQLite database in this directory (default: a temporary one)")
     parser.add_argument("--reuse", action="store_true", help="time the stored data again instead of building it")
-    parser.add_argument("--only", choices=["lists", "board"], help="time only the four lists or only the board")
+    parser.add_argument("--only", choices=["lists", "board", "portfolio"],
+                        help="time only the four lists, the board, or the portfolio (on the scaled demo city)")
+    parser.add_argument("--scale", type=int, default=10, help="portfolio: the demo city × this (default 10)")
+    parser.add_argument("--write-readme", action="store_true", help="portfolio: record the figures in bench/README.md")
     parser.add_argument("--requests", type=int, default=30, help="board requests to time (default 30)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile profile of one board request")
     return parser.parse_args()
@@ -158,12 +170,16 @@ def _time_lists(county) -> list[str]:
 
 
 def _client():
+    return _client_of("viewer")
+
+
+def _client_of(username: str):
     from django.test import Client
 
     from mujun.core.models import User
 
     client = Client()
-    client.force_login(User.objects.get(username="viewer"))
+    client.force_login(User.objects.get(username=username))
     return client
 
 
@@ -188,8 +204,78 @@ def _time_board(requests: int, profile: bool) -> list[str]:
     return [f"board page, {requests} requests: p50 {board[len(board) // 2] * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"]
 
 
+def _time_portfolio(requests: int) -> list[str]:
+    """The portfolio page against its peer, the same figures from every row (frames + engine)."""
+    from datetime import date
+
+    from scaled_demo import page_timings, percentiles, query_count
+
+    from mujun.engine import projects as engine
+    from mujun.projects import frames
+    from mujun.projects.models import MonthlyReport, Project
+
+    year = date.today().year
+    client = _client_of("leader")
+
+    def every_row(level: str = "") -> None:
+        queryset = Project.objects.filter(plan_year=year, **({"level": level} if level else {}))
+        projects = frames.with_regions(frames.project_frame(queryset))
+        reports = frames.report_frame(MonthlyReport.objects.filter(project__in=queryset, month__year=year))
+        for by in ("field", "county", "level"):
+            engine.portfolio(projects, reports, year, by)
+        engine.portfolio_by_month(projects, reports, year)
+
+    lines = [
+        f"{Project.objects.filter(plan_year=year).count():,} projects in the {year} portfolio, "
+        f"{MonthlyReport.objects.filter(month__year=year).count():,} monthly reports of {year} "
+        f"({MonthlyReport.objects.count():,} in all)"
+    ]
+    for label, params in (("the year", {}), ("provincial level", {"level": "provincial"})):
+        page = page_timings(client, "/projects/portfolio/", params, requests)
+        peer = []
+        for _ in range(max(3, requests // 5)):
+            started = time.perf_counter()
+            every_row(params.get("level", ""))
+            peer.append((time.perf_counter() - started) * 1000)
+        lines.append(
+            f"portfolio page, {label}: **{percentiles(page)}**, {query_count(client, '/projects/portfolio/', params)} "
+            f"queries; peer, the figures from every row (frames + engine, no page): median {sorted(peer)[len(peer) // 2]:.0f} ms "
+            f"→ page/peer {sorted(page)[len(page) // 2] / sorted(peer)[len(peer) // 2]:.2f}"
+        )
+    return lines
+
+
+def _portfolio_main(arguments: argparse.Namespace) -> None:
+    from scaled_demo import ensure_scaled_demo, prepare
+
+    data_dir = arguments.data_dir or Path(tempfile.mkdtemp(prefix="mujun-bench-portfolio-"))
+    database = prepare(data_dir, arguments.reuse)
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from bench_web import write_readme
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    lines = ensure_scaled_demo(arguments.scale, arguments.reuse)
+    lines += _time_portfolio(arguments.requests)
+    header = (f"{dt.date.today()} · {describe_machine()} · {connection.vendor} ({database}) · "
+              f"load average {os.getloadavg()[0]:.2f} at the end")  # fmt: skip
+    print(header)
+    print("\n".join(f"- {line}" for line in lines))
+    if arguments.write_readme:
+        url = os.environ.get("DATABASE_URL")
+        command = " ".join([*([f"DATABASE_URL={url}"] if url else []), "uv run python bench/bench_projects.py", *sys.argv[1:]])
+        write_readme(f"portfolio {connection.vendor}", command.replace(" --write-readme", ""),
+                     [header, "", *(f"- {line}" for line in lines)], bench="bench_projects")  # fmt: skip
+
+
 def main() -> None:
     arguments = _arguments()
+    if arguments.only == "portfolio":
+        return _portfolio_main(arguments)
     _prepare_database(arguments)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mujun.settings")
     os.environ["MUJUN_DEBUG"] = "0"

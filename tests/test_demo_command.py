@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from mujun.core.management.commands._demo_data import DEMO_PASSWORD
 from mujun.core.models import User
 from mujun.enterprises.models import Enterprise, EnterpriseYear
 from mujun.evaluation.models import Result, Run, Scheme
@@ -39,9 +40,9 @@ def test_demo_fills_an_empty_database_with_users_data_and_published_runs(client)
     assert operator.role == User.Role.COUNTY_OPERATOR and operator.region.name == "长兴县"
     assert User.objects.get(username="admin").is_city_admin
     assert User.objects.get(username="leader").role == User.Role.VIEWER
-    assert "mujun2026" in output and "leader" in output
+    assert DEMO_PASSWORD in output and "leader" in output
     # Through the log-in page: django-axes needs the request that the test client's login() does not pass.
-    assert client.post("/accounts/login/", {"username": "leader", "password": "mujun2026"}).status_code == 302
+    assert client.post("/accounts/login/", {"username": "leader", "password": DEMO_PASSWORD}).status_code == 302
     assert client.get(latest.get_absolute_url()).status_code == 200
 
 

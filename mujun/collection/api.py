@@ -140,7 +140,8 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class ConflictViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Conflict.objects.all()
     serializer_class = ConflictSerializer
-    permission_classes = [IsAuthenticated]
+    # Resolving is refused up front to those who may not change the enterprise's figures, as on the pages.
+    permission_classes = [RegionScopedPermission]
     filterset_fields = ["collection", "status", "kind", "column"]
 
     def get_queryset(self):

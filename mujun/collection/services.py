@@ -32,7 +32,7 @@ from mujun.core.uploads import check_size, check_upload
 from mujun.engine import collection as rules
 from mujun.engine.evaluation import TRUE_FALSE
 from mujun.engine.io import INPUT_COLUMNS, TableError, normalise_header, read_table
-from mujun.engine.uscc import uscc_problem
+from mujun.engine.uscc import uscc_problem, uscc_valid_expr
 from mujun.enterprises.models import LAND_RULES, Enterprise, EnterpriseYear
 from mujun.collection.models import (
     COLLECTED_COLUMNS,
@@ -190,7 +190,8 @@ class FigureImporter(Importer):
         self.supplier = supplier
         own = {column: header for header, column in supplier.aliases.items() if column != IGNORED}
         self.columns = [
-            Column("uscc", own.get("uscc", INPUT_COLUMNS["uscc"]), required=True, max_length=18, validate=uscc_problem),
+            Column("uscc", own.get("uscc", INPUT_COLUMNS["uscc"]), required=True, max_length=18, validate=uscc_problem,
+                   valid=uscc_valid_expr),  # fmt: skip
             Column("name", own.get("name", INPUT_COLUMNS["name"]), max_length=128),
             *[
                 Column(column, own.get(column, column_label(column)), IMPORT_KINDS[column_kind(column)], max_length=64)

@@ -132,7 +132,10 @@ class CollectionUploadView(View):
 
     def post(self, request, pk):
         collection = _visible_collection(request, pk)
-        form = UploadForm(request.POST, request.FILES, suppliers=_deliverable_suppliers(request.user, collection))
+        suppliers = _deliverable_suppliers(request.user, collection)
+        if not suppliers.exists():  # refused before the workbook is read
+            raise PermissionDenied(_("You deliver figures for no department of this collection."))
+        form = UploadForm(request.POST, request.FILES, suppliers=suppliers)
         problems, delivery = None, None
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -231,6 +234,8 @@ class EditResolveView(View):
             enterprise = forms.ModelChoiceField(Enterprise.objects.all()).clean(request.POST.get("enterprise"))
         except ValidationError:
             raise Http404 from None
+        if not services.can_resolve(request.user, Conflict(collection=collection, enterprise=enterprise)):
+            raise PermissionDenied(_("You may not resolve conflicts of this enterprise."))
         form = ResolveForm(request.POST)
         if form.is_valid():
             try:

@@ -9,6 +9,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from mujun.core import schema  # noqa: F401  (registers the API schema's field extensions)
+        from mujun.core.tables import install_signature_cache  # also registers the date columns
+
+        install_signature_cache()
         from mujun.core.extensions import autodiscover
 
         autodiscover()

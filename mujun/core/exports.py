@@ -8,6 +8,7 @@ export can be edited and imported again); yes/no values are written 是/否. The
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -29,10 +30,19 @@ class ExportColumn:
     header: str
 
 
+QUERY_CHUNK = 10_000  # rows fetched and turned into columns at a time
+
+
 def queryset_frame(queryset, columns: list[ExportColumn]) -> pl.DataFrame:
-    """The queryset's values as a frame with one column per header, read in one query."""
-    rows = queryset.values_list(*[c.path for c in columns])
-    frame = pl.DataFrame(list(rows), schema=[c.header for c in columns], orient="row", infer_schema_length=None)
+    """The queryset's values as a frame with one column per header, read in one query with a server-side
+    cursor where the database has one, chunk by chunk: only one chunk of rows is ever held as Python tuples
+    beside the columns built so far (Django's converters still turn each value into its Python type)."""
+    rows = queryset.values_list(*[c.path for c in columns]).iterator(chunk_size=QUERY_CHUNK)
+    headers = [c.header for c in columns]
+    chunks = []
+    while chunk := list(itertools.islice(rows, QUERY_CHUNK)):
+        chunks.append(pl.DataFrame(chunk, schema=headers, orient="row", infer_schema_length=None))
+    frame = pl.concat(chunks, how="vertical_relaxed") if chunks else pl.DataFrame(schema=headers)
     return frame.with_columns(
         pl.col(pl.Boolean).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.Utf8)
     )

@@ -14,9 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import contextmanager
 
+import polars as pl
 from django.db import connection, models
 from django.db.models import Value
 from django.utils import timezone
+
+from mujun.core.bulk import keys_in, values_table
 
 BATCH_SIZE = 2000  # rows per insert, and keys per ``__in`` query: well under every database's parameter limit
 # Rows per ``bulk_update``: each batch is one UPDATE with a CASE over the batch's ids per column, whose cost
@@ -27,10 +30,19 @@ UPDATE_BATCH_SIZE = 200
 def bulk_create(model, objs, *, user=None, batch_size: int = BATCH_SIZE) -> list:
     """``model.objects.bulk_create(objs)``, each record with its creation row by ``user`` in the history."""
     created = model._default_manager.bulk_create(objs, batch_size=batch_size)
-    keys = [obj.pk for obj in created]  # set by the insert on SQLite and PostgreSQL
-    for start in range(0, len(keys), BATCH_SIZE):
-        write_history(model._default_manager.filter(pk__in=keys[start : start + BATCH_SIZE]), "+", user=user)
+    # Primary keys are set by the insert on SQLite and PostgreSQL.
+    write_history_of(model, [obj.pk for obj in created], "+", user=user)
     return created
+
+
+def write_history_of(model, ids: list[int], history_type: str, *, user=None, reason: str | None = None, date=None) -> None:
+    """:func:`write_history` for the records of ``model`` with primary keys ``ids``, any number of them, in
+    one statement (the ids in a temporary table rather than a list of parameters)."""
+    if not ids:
+        return
+    with values_table("history_ids", pl.DataFrame({"id": ids}, schema={"id": pl.Int64})) as table:
+        queryset = model._default_manager.filter(pk__in=keys_in(table, "id"))
+        write_history(queryset, history_type, user=user, reason=reason, date=date)
 
 
 def write_history(queryset, history_type: str, *, user=None, reason: str | None = None, date=None) -> None:

@@ -14,7 +14,7 @@ record that belongs to another region, are problems like any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -23,14 +23,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from mujun.core import bulk
+from mujun.core.bulk import chunks  # noqa: F401 (apps take it from here: land's panels, collection)
+from mujun.core.history import write_history_of
 from mujun.core.scoping import editable_regions, region_model
 from mujun.engine import evaluation as engine_evaluation
 from mujun.engine.text import in_language
-
-BATCH_SIZE = 1000
-QUERY_CHUNK = 2000  # keys per ``__in`` query: well under every database's parameter limit
 
 TEXT, NUMBER, INTEGER, BOOL, DATE, LOOKUP = "text", "number", "integer", "bool", "date", "lookup"
 KIND_LABELS = {
@@ -41,6 +40,7 @@ KIND_LABELS = {
     DATE: _("date (YYYY-MM-DD)"),
     LOOKUP: _("name or code"),
 }
+READING, CHECKING, WRITING = "reading", "checking", "writing"  # the stages an import reports (ImportJob.Stage)
 AMBIGUOUS = -1  # a lookup key that names more than one record
 # Numbers, yes/no and dates are typed exactly as the evaluation engine types its input, so that what the
 # platform imports the engine accepts: the kind of engine coercion per column kind.
@@ -53,7 +53,9 @@ class Column:
 
     ``lookup`` (for kind ``lookup``) returns a mapping from the text users write to the id of the record it
     names, :data:`AMBIGUOUS` for text naming several; the typed frame then holds the id.
-    ``validate`` checks one non-empty text value and returns its problem as (中文, English), or None.
+    ``validate`` checks one non-empty text value and returns its problem as (中文, English), or None;
+    ``valid`` (optional) is the same check as a Polars expression over the column, true where ``validate``
+    finds nothing: only the other values are handed to ``validate``, for its message.
     ``default`` fills empty cells of the column when the file has it.
     """
 
@@ -65,6 +67,7 @@ class Column:
     max_length: int | None = None
     lookup: Callable[[], dict[str, int]] | None = None
     validate: Callable[[str], tuple[str, str] | None] | None = None
+    valid: Callable[[pl.Expr], pl.Expr] | None = None
     default: object = None
 
     @property
@@ -118,7 +121,7 @@ class ImportResult:
 @dataclass
 class Upserted:
     counts: Counts
-    pks: dict[tuple, int]  # key values -> primary key, for every row written or found unchanged
+    ids: pl.DataFrame  # the key columns and ``id``, for every row written or found unchanged
 
 
 class ImportForm(forms.Form):
@@ -136,11 +139,6 @@ def region_lookup() -> dict[str, int]:
     # A code is unique and wins over a name that happens to look like one.
     mapping.update({code: pk for pk, code, _name in regions})
     return mapping
-
-
-def chunks(items: list, size: int = QUERY_CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class Importer:
@@ -168,6 +166,7 @@ class Importer:
         # Values chosen in the form stand in for a column the file does not have, and for its empty cells.
         self.defaults = {name: value for name, value in options.items() if value not in (None, "")}
         self.present: set[str] = set()
+        self.on_progress: Callable[[str, float, int | None], None] | None = None
 
     # -- reading and checking ------------------------------------------------------------------------
 
@@ -187,11 +186,21 @@ class Importer:
                 ) from error
             raise ImportFailed([Problem(1, "", "", error.zh, error.en)]) from error
 
+    def report(self, stage: str, done: float = 0.0, rows: int | None = None) -> None:
+        """Tell ``on_progress`` (the background job's) that the import is at ``stage``, ``done`` (0–1) through it."""
+        if self.on_progress is not None:
+            self.on_progress(stage, done, rows)
+
     def run(self, source, filename: str | None = None) -> ImportResult:
-        """Read, check every row, and store all rows or none."""
-        frame, problems = self.validate(self.read(source, filename))
+        """Read, check every row, and store all rows or none. Checking runs before the write transaction
+        opens, which keeps it short: on SQLite it holds the one write lock."""
+        self.report(READING)
+        raw = self.read(source, filename)
+        self.report(CHECKING, rows=raw.height)
+        frame, problems = self.validate(raw)
         if problems:
             raise ImportFailed(problems)
+        self.report(WRITING)
         try:
             with transaction.atomic():
                 result = self.save(frame)
@@ -224,11 +233,12 @@ class Importer:
                         f"missing required column {column.name}",
                     )
                 )
-        for column in self.columns:
+        for done, column in enumerate(self.columns, start=1):
             if column.name in self.present:
                 values, column_problems = self._coerce(frame, column)
                 frame = frame.with_columns(values)
                 problems.extend(column_problems)
+            self.report(CHECKING, done / (len(self.columns) + 1))
         problems.extend(self._repeats(frame))
         problems.extend(self._scoping(frame))
         problems.extend(self.check(frame))
@@ -255,40 +265,36 @@ class Importer:
         """Write the checked, typed frame (override); runs inside the import's transaction."""
         raise NotImplementedError
 
-    def upsert(self, model, rows: list[dict], key: tuple[str, ...]) -> Upserted:
-        """Create or update ``model`` records from ``rows`` (dicts keyed by field attname) matched on ``key``.
+    def upsert(self, model, frame: pl.DataFrame, key: tuple[str, ...]) -> Upserted:
+        """Create or update ``model`` records from the rows of ``frame`` (columns named by field attname)
+        matched on ``key``, in bulk (:mod:`mujun.core.bulk`).
 
-        Only records whose values change are written; created and changed records get a history entry
-        attributed to the importing user, all with one timestamp.
+        The file's rows are joined with the stored values in Polars: only records whose values change are
+        written; created and changed records get a history row attributed to the importing user, all with
+        one timestamp, copied by the database (:func:`mujun.core.history.write_history_of`).
         """
-        if not rows:
-            return Upserted(Counts(), {})
-        fields = [name for name in rows[0] if name not in key]
-        existing = _existing(model, rows, key)
-        counts = Counts()
-        to_create, to_update, changed_fields = [], [], set()
-        for row in rows:
-            obj = existing.get(tuple(row[name] for name in key))
-            if obj is None:
-                to_create.append(model(**row))
-                continue
-            changed = [name for name in fields if getattr(obj, name) != row[name]]
-            if not changed:
-                counts.unchanged += 1
-                continue
-            for name in changed:
-                setattr(obj, name, row[name])
-            changed_fields.update(changed)
-            to_update.append(obj)
-        history = {"default_user": self.user, "default_date": self.started, "default_change_reason": "import"}
-        created = bulk_create_with_history(to_create, model, batch_size=BATCH_SIZE, **history)
-        if to_update:
-            names = [model._meta.get_field(name).name for name in fields if name in changed_fields]
-            bulk_update_with_history(to_update, model, fields=names, batch_size=BATCH_SIZE, **history)
-        counts.created, counts.updated = len(created), len(to_update)
-        pks = {k: obj.pk for k, obj in existing.items()}
-        pks.update({tuple(getattr(obj, name) for name in key): obj.pk for obj in created})
-        return Upserted(counts, pks)
+        key = tuple(key)
+        frame = bulk.typed_frame(model, frame)
+        fields = [name for name in frame.columns if name not in key]
+        stored = bulk.stored_frame(model, frame, key, fields)
+        joined = frame.join(stored, on=list(key), how="left", suffix="__stored", nulls_equal=False)
+        new = joined.filter(pl.col("id").is_null()).select(*key, *fields)
+        found = joined.filter(pl.col("id").is_not_null())
+        if fields:
+            differs = pl.any_horizontal(pl.col(name).ne_missing(pl.col(f"{name}__stored")) for name in fields)
+            changed = found.filter(differs).select("id", *fields)
+        else:  # a key alone: nothing to change
+            changed = found.clear().select("id")
+        counts = Counts(created=new.height, updated=changed.height, unchanged=found.height - changed.height)
+        history = {"user": self.user, "reason": "import", "date": self.started}
+
+        bulk.insert(model, new.with_columns(bulk.column_defaults(model, new.columns, self.started)))
+        created = bulk.stored_frame(model, new, key, []) if new.height else found.clear().select("id", *key)
+        write_history_of(model, created["id"].to_list(), "+", **history)
+        bulk.update(model, changed)
+        write_history_of(model, changed["id"].to_list(), "~", **history)
+        ids = pl.concat([found.select(*key, "id"), created.select(*key, "id")])
+        return Upserted(counts, ids)
 
     @classmethod
     def template_frame(cls) -> pl.DataFrame:
@@ -349,11 +355,9 @@ class Importer:
             ]
         if self.model is not None and self.key in self.present:
             column = self.column(self.key)
-            keys = frame[self.key].drop_nulls().unique().to_list()
-            record_regions = {}
-            for chunk in chunks(keys):
-                record_regions.update(
-                    self.model._default_manager.filter(**{f"{self.key}__in": chunk}).values_list(
+            with bulk.values_table("scoped_keys", frame.select(self.key).drop_nulls().unique()) as table:
+                record_regions = dict(
+                    self.model._default_manager.filter(**{f"{self.key}__in": bulk.keys_in(table, self.key)}).values_list(
                         self.key, self.record_region_field
                     )
                 )
@@ -415,23 +419,13 @@ class Importer:
             for row in cells.filter(mask.fill_null(False))["_row"]
         ]
         if column.validate is not None:
-            for row, text in cells.filter(value.is_not_null()).select("_row", "value").iter_rows():
-                problem = column.validate(text)
-                if problem is not None:
-                    problems.append(Problem(row, column.name, column.header, *problem))
+            suspects = cells.filter(value.is_not_null() & ~column.valid(value) if column.valid else value.is_not_null())
+            # Each distinct value once: a file repeats its years, its levels, its regions.
+            found = {text: column.validate(text) for text in suspects["value"].unique()}
+            for row, text in suspects.select("_row", "value").iter_rows():
+                if found[text] is not None:
+                    problems.append(Problem(row, column.name, column.header, *found[text]))
         return cells.select(typed.alias(column.name)).to_series(), problems
-
-
-
-def _existing(model, rows: list[dict], key: tuple[str, ...]) -> dict[tuple, object]:
-    """The records of ``model`` whose ``key`` values appear in ``rows``, by key tuple."""
-    first, *rest = key
-    narrowing = {f"{name}__in": sorted({row[name] for row in rows}) for name in rest}
-    found = {}
-    for chunk in chunks(sorted({row[first] for row in rows})):
-        for obj in model._default_manager.filter(**{f"{first}__in": chunk}, **narrowing):
-            found[tuple(getattr(obj, name) for name in key)] = obj
-    return found
 
 
 def problems_frame(problems: list) -> pl.DataFrame:

@@ -36,3 +36,11 @@ class RegionScopedWritesMixin:
     def perform_destroy(self, instance):
         # A record other records still hold is refused (409) with a message naming them.
         delete_record(instance)
+
+
+class CityAdminOnly(RegionScopedPermission):
+    """API steps only a city administrator takes (reviewing a report, moving a project back): refused before
+    the request's body is read, as the pages refuse them; the service still holds the rule."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.is_city_admin

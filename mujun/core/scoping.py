@@ -26,6 +26,13 @@ def record_region(obj: Model):
     return region
 
 
+def placed_in_regions(model: type[Model]) -> bool:
+    """Whether a model's records lie in regions (a region itself, or through ``region`` or ``enterprise``): those
+    of other models (an indicator, an inspection round) are the city's, changed by its administrator only."""
+    names = {field.name for field in model._meta.get_fields()}
+    return model is region_model() or bool(names & {"region", "enterprise"})
+
+
 def can_read_record(user, obj: Model) -> bool:
     """Whether the user may read the record (and the files it holds): everybody signed in reads everything."""
     return user.is_authenticated

@@ -4,7 +4,8 @@ filterset, a table, a form and four one-line view classes."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django_htmx.http import HttpResponseClientRefresh
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.template.defaultfilters import yesno
@@ -18,9 +19,11 @@ from mujun.core.apps_registry import domain_configs
 from mujun.core.deletion import DeletionRefused, delete_record
 from mujun.core.exports import export_response, xlsx_response
 from mujun.core.history import one_history_row
-from mujun.core.imports import ImportFailed, problems_frame
-from mujun.core.queries import BoundedPaginator
-from mujun.core.scoping import can_edit_record, home_region, record_region, require_edit
+from mujun.core.imports import Problem, problems_frame
+from mujun.core.models import ImportJob
+from mujun.core.queries import IdsFirstPaginator
+from mujun.core.services import can_see_import, start_import
+from mujun.core.scoping import can_edit_record, home_region, placed_in_regions, record_region, require_edit
 
 
 def home(request):
@@ -53,8 +56,9 @@ class ObjectListView(SingleTableMixin, FilterView):
     """A filterable, sortable, paginated table of one model."""
 
     template_name = "core/object_list.html"
-    paginate_by = 50
-    paginator_class = BoundedPaginator
+    paginate_by = None  # the table paginates (and counts) once; the ListView must not do it a second time
+    table_pagination = {"per_page": 50}
+    paginator_class = IdsFirstPaginator
     title = ""
     add_url_name = ""  # shown as a button to users who can edit
     import_url_name = ""
@@ -81,6 +85,23 @@ class ObjectListView(SingleTableMixin, FilterView):
             querystring=self.filterset.data.urlencode() if self.filterset.data else "",
         )
         return ctx
+
+
+def list_url_names() -> list[str]:
+    """The namespaced URL names of every list page (an ``ObjectListView``) in the URL conf."""
+    from django.urls import URLResolver, get_resolver
+
+    names = []
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, ":".join(filter(None, [namespace, pattern.namespace])))
+            elif issubclass(getattr(pattern.callback, "view_class", object), ObjectListView):
+                names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
 
 
 class ObjectDetailView(View):
@@ -133,12 +154,20 @@ class ObjectEditView(View):
 
     def dispatch(self, request, *args, **kwargs):
         self.object = self.get_object()
-        # A new record may already belong somewhere (a year added to an enterprise): check it up front.
-        if self.object.pk or record_region(self.object) is not None:
+        # A new record may already belong somewhere (a year added to an enterprise): check it up front. A record
+        # of a model placed in no region (an indicator, an inspection round) is the city's.
+        if self.object.pk or record_region(self.object) is not None or not placed_in_regions(self.model):
             require_edit(request.user, self.object)
         elif not request.user.can_edit:
             require_edit(request.user, None)
+        # Only then the record's state: who may not change it at all is refused before being told when.
+        if (refusal := self.refuse_in_state(request)) is not None:
+            return refusal
         return super().dispatch(request, *args, **kwargs)
+
+    def refuse_in_state(self, request):
+        """A redirect with a message when the record's state forbids the change (a closed round), else None."""
+        return None
 
     def get(self, request, **kwargs):
         return self.render(self.get_form(self.object))
@@ -246,25 +275,20 @@ def readable(field, value):
 
 
 class ObjectImportView(View):
-    """Upload a CSV or Excel workbook and import it all-or-nothing through an app's ``Importer``.
+    """Upload a CSV or Excel workbook to import it all-or-nothing through an app's ``Importer``: the upload
+    becomes a background job (:class:`~mujun.core.models.ImportJob`) and the user is sent to its page.
 
-    GET ``?template`` downloads an empty workbook with the headers; GET ``?problems`` downloads the
-    problems of the user's last failed import as a workbook.
+    GET ``?template`` downloads an empty workbook with the headers.
     """
 
     importer_class = None
     template_name = "core/import.html"
     list_url_name = ""
-    shown_problems = 500  # the page shows the first ones; the download has them all
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.can_edit:
             raise PermissionDenied(_("You may not import records."))
         return super().dispatch(request, *args, **kwargs)
-
-    @property
-    def session_key(self) -> str:
-        return f"import-problems:{self.request.path}"
 
     @property
     def title(self) -> str:
@@ -278,11 +302,6 @@ class ObjectImportView(View):
                 {"数据": self.importer_class.template_frame(), "列说明": self.importer_class.columns_frame()},
                 f"{self.title}.xlsx",
             )
-        if "problems" in request.GET:
-            return xlsx_response(
-                problems_frame(request.session.get(self.session_key, [])),
-                _("%(title)s - problems.xlsx") % {"title": self.title},
-            )
         return self.render(self.importer_class.form_class())
 
     def post(self, request, **kwargs):
@@ -291,18 +310,10 @@ class ObjectImportView(View):
             return self.render(form)
         options = {name: value for name, value in form.cleaned_data.items() if name != "file"}
         upload = form.cleaned_data["file"]
-        importer = self.importer_class(request.user, **options)
-        try:
-            result = importer.run(upload, filename=upload.name)
-        except ImportFailed as failure:
-            request.session[self.session_key] = [
-                [p.row, p.header, p.field, p.zh, p.en] for p in failure.problems
-            ]
-            return self.render(form, problems=failure.problems)
-        request.session.pop(self.session_key, None)
-        return self.render(self.importer_class.form_class(), result=result)
+        job = start_import(request.user, self.importer_class, options, upload.name, upload.read(), page=request.path)
+        return HttpResponseRedirect(job.get_absolute_url())
 
-    def render(self, form, result=None, problems=None):
+    def render(self, form):
         return render(
             self.request,
             self.template_name,
@@ -310,12 +321,45 @@ class ObjectImportView(View):
                 "title": self.title,
                 "form": form,
                 "columns": self.importer_class.columns,
-                "result": result,
-                "problems": problems[: self.shown_problems] if problems else None,
-                "problem_count": len(problems) if problems else 0,
                 "list_url_name": self.list_url_name,
+                "jobs": ImportJob.objects.filter(user=self.request.user, page=self.request.path)[:5],
             },
         )
+
+
+SHOWN_PROBLEMS = 500  # an import's page shows the first ones; the download has them all
+
+
+def _visible_job(request, pk) -> ImportJob:
+    job = get_object_or_404(ImportJob.objects.select_related("user"), pk=pk)
+    if not can_see_import(request.user, job):
+        raise Http404
+    return job
+
+
+def import_job(request, pk):
+    """An import's page: its progress while it runs, then the counts or the problems."""
+    job = _visible_job(request, pk)
+    problems = [Problem(row, name, header, zh, en) for row, header, name, zh, en in job.problem_rows[:SHOWN_PROBLEMS]]
+    return render(
+        request,
+        "core/import_job.html",
+        {"job": job, "problems": problems, "problem_count": len(job.problem_rows)},
+    )
+
+
+def import_job_progress(request, pk):
+    """The progress fragment an import's page polls; once the import is finished the page reloads itself."""
+    job = _visible_job(request, pk)
+    if job.is_finished and request.htmx:
+        return HttpResponseClientRefresh()
+    return render(request, "core/_import_progress.html", {"job": job})
+
+
+def import_job_problems(request, pk):
+    """Every problem of a failed import as a workbook: row, column, problem in the user's language."""
+    job = _visible_job(request, pk)
+    return xlsx_response(problems_frame(job.problem_rows), _("%(title)s - problems.xlsx") % {"title": job.title})
 
 
 class ObjectExportView(View):

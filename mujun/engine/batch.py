@@ -15,7 +15,14 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from mujun.engine.evaluation import SUMMARY_HEADERS, InvalidInput, evaluate, result_headers, summarise
+from mujun.engine.evaluation import (
+    SUMMARY_HEADERS,
+    InvalidInput,
+    evaluate,
+    number_columns,
+    result_headers,
+    summarise,
+)
 from mujun.engine.io import TableError, read_table, write_table
 from mujun.engine.text import command_language, in_language
 from mujun.engine.scheme import PRESETS, Scheme, SchemeError, load_scheme, parse_scheme, preset_toml
@@ -111,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         _error(error.messages(language))
         return 2
     try:
-        frame = read_table(args.input)
+        frame = read_table(args.input, numbers=number_columns(scheme))
     except TableError as error:
         _error(error.message(language))
         return 2

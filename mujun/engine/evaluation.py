@@ -3,6 +3,10 @@
 ``prepare`` types and checks the input; ``evaluate`` runs steps 1–8 of the spec as Polars expressions over
 whole columns (group-wise where the spec says "per group"), so a province's million enterprises take about
 a second. ``summarise`` gives the per-region counts and sums of a result.
+
+The steps are named functions over Polars frames (``scope_step`` … ``policies_step``, see ``STEPS``), each
+reading its part of the scheme (``STEP_PARTS``); a ``Pipeline`` keeps every step's frame and a log, so a run
+can be regenerated from any step under a changed scheme or frame, and two variants compared (``compare``).
 """
 
 from __future__ import annotations
@@ -170,11 +174,16 @@ NUMBER = _NumberKind(
     "不是数字",
     "is not a number",
 )
+# The fast pass reads every accepted spelling as written in lower, upper or title case (TRUE, True, Yes …):
+# county files mix them, and one unread cell would send the whole column through the careful pass.
+TRUE_FALSE_AS_WRITTEN = {
+    variant: value for text, value in TRUE_FALSE.items() for variant in (text, text.upper(), text.title())
+}
 BOOLEAN = _Kind(
     pl.Boolean,
     lambda dtype: dtype == pl.Boolean,
     lambda column: column,
-    lambda text: text.replace_strict(TRUE_FALSE, default=None, return_dtype=pl.Boolean),
+    lambda text: text.replace_strict(TRUE_FALSE_AS_WRITTEN, default=None, return_dtype=pl.Boolean),
     lambda text: _strip(text).str.to_lowercase().replace_strict(TRUE_FALSE, default=None, return_dtype=pl.Boolean),
     "应为 是/否",
     "must be 是/否, true/false or 1/0",
@@ -224,6 +233,11 @@ def _column_kinds(scheme: Scheme) -> dict[str, _Kind]:
         **dict.fromkeys(NUMBER_COLUMNS, NUMBER),
         **dict.fromkeys(sorted(required_columns(scheme)), NUMBER),
     }
+
+
+def number_columns(scheme: Scheme) -> set[str]:
+    """The columns ``prepare`` types as numbers: a reader may hand them over as numbers already."""
+    return {column for column, kind in _column_kinds(scheme).items() if kind is NUMBER}
 
 
 def _as_text(frame_schema: pl.Schema, column: str) -> pl.Expr:
@@ -442,6 +456,10 @@ def _score(indicator_id: str) -> str:
     return f"{indicator_id}_score"
 
 
+def _benchmark(indicator_id: str) -> str:
+    return f"{indicator_id}_benchmark"
+
+
 def _benchmark_aggregations(scheme: Scheme) -> list[pl.Expr]:
     """Scalar expressions over stage one: each computed benchmark and each group's evaluated count."""
     aggregations = []
@@ -624,6 +642,28 @@ def _indicator(group: Group, indicator_id: str) -> Indicator | None:
 EVALUATED_ROW = pl.col("status") == EVALUATED
 
 
+def indicator_score(value, reciprocal, weight, cap: float | None):
+    """Step 4's rule, on Polars expressions and NumPy arrays alike (robustness scores many draws at once):
+    weight × min(value / benchmark, cap), not below 0, given the benchmark's reciprocal."""
+    return (value * reciprocal).clip(0.0, cap) * weight
+
+
+def total_of(score_sum, coefficient, bonus, points=None):
+    """Step 5's rule, on Polars expressions and NumPy arrays alike: Σ scores × coefficient + bonus + points."""
+    total = score_sum * coefficient + bonus
+    return total if points is None else total + points
+
+
+def grade_reaches(group: Group, count: int, rank, total) -> list:
+    """Step 7's conditions for A, B and C in ``group`` of ``count`` evaluated rows, on Polars expressions and
+    NumPy arrays alike. Comparing the min-rank with a share cut gives the tie rule: a row tied with the last
+    row of a better grade has a rank within that grade's cut."""
+    grading = group.grading
+    if grading.method == "share":
+        return [rank <= cut for cut in share_cuts(count, group)]
+    return [total >= minimum for minimum in (grading.A, grading.B, grading.C)]
+
+
 def _score_expr(group: Group, ind: Indicator, benchmark: float | None) -> pl.Expr:
     """Step 4: weight × min(value / benchmark, cap), not below 0; a missing value by the missing rule."""
     if benchmark is None:
@@ -634,7 +674,7 @@ def _score_expr(group: Group, ind: Indicator, benchmark: float | None) -> pl.Exp
         # could score 1 ulp apart depending on where their rows fall, and the exact tie rule (steps 6 and 7)
         # would then rank and grade equal enterprises by their row order. One multiplication is the same
         # for every row, wherever it is.
-        raw = (pl.col(_value(ind.id)) * (1.0 / benchmark)).clip(0.0, ind.cap) * ind.weight
+        raw = indicator_score(pl.col(_value(ind.id)), 1.0 / benchmark, ind.weight, ind.cap)
     if ind.missing == "group_mean_score":
         has_value = EVALUATED_ROW & (pl.col("group") == group.id) & pl.col(_value(ind.id)).is_not_null()
         raw = raw.fill_null(raw.filter(has_value).mean())
@@ -642,21 +682,13 @@ def _score_expr(group: Group, ind: Indicator, benchmark: float | None) -> pl.Exp
 
 
 def _grade_code_expr(scheme: Scheme, counts: dict[str, int]) -> pl.Expr:
-    """Step 7 as a position in GRADE_LETTERS (A B C D T), so that letters and policies are look-ups.
-
-    Comparing the min-rank with a share cut gives the tie rule: a row tied with the last row of a better
-    grade has a rank within that grade's cut.
-    """
+    """Step 7 as a position in GRADE_LETTERS (A B C D T), so that letters and policies are look-ups."""
 
     def code(letter: str) -> pl.Expr:
         return pl.lit(GRADE_LETTERS.index(letter), pl.UInt32)
 
     def in_group(group: Group) -> pl.Expr:
-        grading = group.grading
-        if grading.method == "share":
-            reaches = [pl.col("rank") <= cut for cut in share_cuts(counts[group.id], group)]
-        else:
-            reaches = [pl.col("total") >= minimum for minimum in (grading.A, grading.B, grading.C)]
+        reaches = grade_reaches(group, counts[group.id], pl.col("rank"), pl.col("total"))
         chain = pl.when(reaches[0]).then(code("A"))
         for letter, condition in zip("BC", reaches[1:], strict=True):
             chain = chain.when(condition).then(code(letter))
@@ -688,6 +720,303 @@ def _policy_columns(scheme: Scheme) -> list[pl.Expr]:
     return policy_columns(scheme, _by_grade(list(GRADE_LETTERS), pl.String))
 
 
+# --- the steps ------------------------------------------------------------------------------------
+# Each step is a function over Polars frames that reads its part of the scheme (``STEP_PARTS``) and returns
+# the frame named after it. The row steps return lazy frames, so that a whole evaluation is still two
+# queries (up to the values, then from the scores on) however it is cut into steps.
+
+STEPS = ("scope", "values", "benchmarks", "scores", "totals", "ranks", "grades", "policies")
+FORCED_D_REASON = "重大违法违规，定为D档"
+
+
+def scope_step(typed: pl.LazyFrame, scheme: Scheme, as_of: date) -> pl.LazyFrame:
+    """Step 1: each row's group, status and reason; under ``scope.merge_tenants`` each landlord's row
+    carries its tenants' figures too."""
+    return (
+        typed.with_columns(_group_expr(scheme).alias("group"))
+        .with_columns(*_status_and_reason(scheme, as_of))
+        .pipe(_merge_tenants if scheme.scope.merge_tenants else lambda rows, _: rows, scheme)
+    )
+
+
+def values_step(scoped: pl.LazyFrame, scheme: Scheme) -> pl.LazyFrame:
+    """Step 2: ``<indicator>_value`` by the indicator of the row's group; null on invalid rows."""
+
+    def value_in(indicator_id: str) -> pl.Expr:
+        return _by_group(scheme, lambda group: _value_expr(ind) if (ind := _indicator(group, indicator_id)) else None)
+
+    return scoped.with_columns(
+        pl.when(pl.col("status") != INVALID).then(value_in(i)).cast(pl.Float64).alias(_value(i))
+        for i in scheme.indicator_ids()
+    )
+
+
+def benchmarks_step(valued: pl.DataFrame, scheme: Scheme) -> pl.DataFrame:
+    """Step 3: one row per group: its evaluated count (for the share cuts) and ``<indicator>_benchmark``, the
+    benchmark its scores divide by — the number given or the one computed over the group's evaluated rows;
+    null where the group has no such indicator or the benchmark cannot divide."""
+    scalars = valued.select(_benchmark_aggregations(scheme)).row(0, named=True)
+    indicator_ids = scheme.indicator_ids()
+    rows = []
+    for group in scheme.groups:
+        own = {ind.id: ind for ind in group.indicators}
+        rows.append(
+            {
+                "group": group.id,
+                "evaluated": scalars[f"count|{group.id}"],
+                **{
+                    _benchmark(i): None if i not in own else _usable(
+                        scalars[f"benchmark|{group.id}|{i}"] if isinstance(own[i].benchmark, str) else own[i].benchmark
+                    )
+                    for i in indicator_ids
+                },
+            }
+        )
+    schema = {"group": pl.String, "evaluated": pl.Int64, **{_benchmark(i): pl.Float64 for i in indicator_ids}}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def benchmark_values(benchmarks: pl.DataFrame, scheme: Scheme) -> dict[str, dict[str, float | None]]:
+    """The benchmarks frame as {group: {indicator: benchmark}}, each group with its own indicators."""
+    by_group = {row["group"]: row for row in benchmarks.iter_rows(named=True)}
+    return {
+        group.id: {ind.id: by_group[group.id][_benchmark(ind.id)] for ind in group.indicators} for group in scheme.groups
+    }
+
+
+def scores_step(valued: pl.LazyFrame, scheme: Scheme, benchmarks: pl.DataFrame) -> pl.LazyFrame:
+    """Step 4: ``<indicator>_score`` of evaluated rows from their values, the benchmarks frame and the
+    indicators' weights, caps and missing rules."""
+    values = benchmark_values(benchmarks, scheme)
+
+    def score_in(indicator_id: str) -> pl.Expr:
+        def pick(group: Group) -> pl.Expr | None:
+            ind = _indicator(group, indicator_id)
+            return None if ind is None else _score_expr(group, ind, values[group.id][ind.id])
+
+        return pl.when(EVALUATED_ROW).then(_by_group(scheme, pick)).cast(pl.Float64)
+
+    return valued.with_columns(score_in(i).alias(_score(i)) for i in scheme.indicator_ids())
+
+
+def totals_step(scored: pl.LazyFrame, scheme: Scheme) -> pl.LazyFrame:
+    """Step 5: the adjustments' points and total = Σ scores × coefficient + bonus + points."""
+    adjustment_ids = scheme.adjustment_ids()
+    total = total_of(
+        pl.sum_horizontal(_score(i) for i in scheme.indicator_ids()),
+        pl.col("coefficient"),
+        pl.col("bonus"),
+        pl.sum_horizontal(points_column(a) for a in adjustment_ids) if adjustment_ids else None,
+    )
+    return scored.with_columns(_points_expr(scheme, a).alias(points_column(a)) for a in adjustment_ids).with_columns(
+        pl.when(EVALUATED_ROW).then(total).alias("total")
+    )
+
+
+def ranks_step(totalled: pl.LazyFrame, scheme: Scheme) -> pl.LazyFrame:
+    """Step 6: rank within the group, highest total first, ties sharing the smaller rank."""
+    return totalled.with_columns(pl.col("total").rank("min", descending=True).over("group").cast(pl.Int64).alias("rank"))
+
+
+def grades_step(ranked: pl.LazyFrame, scheme: Scheme, benchmarks: pl.DataFrame) -> pl.LazyFrame:
+    """Step 7: ``grade`` (and its position in GRADE_LETTERS as ``_grade``) by the groups' grading, the share
+    cuts counted from the benchmarks frame's evaluated counts; a major violation forces D where the group
+    says so, and says so in the reason."""
+    counts = dict(benchmarks.select("group", "evaluated").iter_rows())
+    return ranked.with_columns(
+        _grade_code_expr(scheme, counts).alias("_grade"),
+        pl.when(_forced_d(scheme)).then(pl.lit(FORCED_D_REASON)).otherwise("reason").alias("reason"),
+    ).with_columns(_by_grade(list(GRADE_LETTERS), pl.String).alias("grade"))
+
+
+def policies_step(graded: pl.LazyFrame, scheme: Scheme) -> pl.LazyFrame:
+    """Step 8: each graded row's policy values and amounts."""
+    return graded.with_columns(*_policy_columns(scheme))
+
+
+def result_columns(scheme: Scheme) -> list[str]:
+    """The output's columns, in order (spec "Output")."""
+    return [
+        "uscc", "name", "region", "group", "status", "reason",
+        *(column for i in scheme.indicator_ids() for column in (_value(i), _score(i))),
+        *(points_column(a) for a in scheme.adjustment_ids()),
+        "total", "rank", "grade", *policy_output_columns(scheme),
+    ]  # fmt: skip
+
+
+def _groups_part(scheme: Scheme, fields: Callable[[Group], object]) -> tuple:
+    return tuple((group.id, fields(group)) for group in scheme.groups)
+
+
+# What each step reads of the scheme (and the input step: the columns typed). A regeneration under another
+# scheme reuses every step before the first whose part differs.
+STEP_PARTS: dict[str, Callable[[Scheme], object]] = {
+    "input": lambda s: sorted(required_columns(s)),
+    "scope": lambda s: (
+        s.year, s.scope, _groups_part(s, lambda g: g.selection),
+        sorted(required_columns(s)) if s.scope.merge_tenants else None,
+    ),
+    "values": lambda s: (s.indicator_ids(), _groups_part(s, lambda g: [(i.id, i.numerator, i.denominator) for i in g.indicators])),
+    "benchmarks": lambda s: _groups_part(s, lambda g: [(i.id, i.benchmark) for i in g.indicators]),
+    "scores": lambda s: _groups_part(s, lambda g: [(i.id, i.weight, i.cap, i.missing) for i in g.indicators]),
+    "totals": lambda s: (s.adjustments, _groups_part(s, lambda g: g.adjustments)),
+    "ranks": lambda s: (),
+    "grades": lambda s: _groups_part(s, lambda g: (g.grading, g.force_d_on_major_violation)),
+    "policies": lambda s: (s.policies, s.escalations, s.amounts),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One step of a pipeline: computed here (with the part of the scheme it read), or reused from the
+    pipeline it was regenerated from; ``replaced`` when its frame was given instead of computed."""
+
+    step: str
+    computed: bool
+    part: object
+    replaced: bool = False
+
+
+class Pipeline:
+    """An evaluation kept step by step, after COINr's coin: every step's frame (``frame(step)``) and a log of
+    what each step read, so that it can be regenerated from any step under a changed scheme or with a
+    replaced frame (``regenerate``), and two variants compared (``compare``).
+
+    Build one with :meth:`run`; ``evaluate`` is ``Pipeline.run(…).evaluation()``.
+    """
+
+    def __init__(
+        self, raw: pl.DataFrame, scheme: Scheme, as_of: date, skip_invalid: bool, frames: dict, log: list[LogEntry]
+    ):
+        self.raw, self.scheme, self.as_of, self.skip_invalid = raw, scheme, as_of, skip_invalid
+        self._frames, self.log = frames, log
+
+    @classmethod
+    def run(
+        cls, frame: pl.DataFrame, scheme: Scheme, *, skip_invalid: bool = False, as_of: date | None = None
+    ) -> Pipeline:
+        """Type and check ``frame`` and run every step (see ``evaluate`` for the arguments)."""
+        pipeline = cls(frame, scheme, as_of or date(scheme.year, 12, 31), skip_invalid, {}, [])
+        pipeline._run_from("input")
+        return pipeline
+
+    # The steps' frames: "input" is the typed input and "problems" its problems, then one frame per STEPS.
+    def _compute(self, step: str) -> object:
+        frames, scheme = self._frames, self.scheme
+        match step:
+            case "input":
+                typed, problems = prepare(self.raw, scheme)
+                typed, overlaps = _group_overlaps(typed, scheme)
+                if overlaps:  # stable sort: a row's own problems keep their order
+                    problems = sorted([*problems, *overlaps], key=lambda problem: problem.row)
+                if problems and not self.skip_invalid:
+                    raise InvalidInput(problems)
+                frames["problems"] = problems
+                return typed
+            case "scope":
+                return scope_step(frames["input"].lazy(), scheme, self.as_of)
+            case "values":  # collected: the benchmarks and the scores both read it
+                return values_step(frames["scope"], scheme).collect()
+            case "benchmarks":
+                return benchmarks_step(frames["values"], scheme)
+            case "scores":
+                return scores_step(frames["values"].lazy(), scheme, frames["benchmarks"])
+            case "totals":
+                return totals_step(frames["scores"], scheme)
+            case "ranks":
+                return ranks_step(frames["totals"], scheme)
+            case "grades":
+                return grades_step(frames["ranks"], scheme, frames["benchmarks"])
+            case "policies":
+                return policies_step(frames["grades"], scheme)
+        raise ValueError(f"unknown step {step!r}")
+
+    def _run_from(self, first: str, replaced: dict[str, pl.DataFrame] | None = None) -> None:
+        order = ("input", *STEPS)
+        for step in order[order.index(first) :]:
+            if replaced and step in replaced:
+                self._frames[step] = replaced[step]
+            else:
+                self._frames[step] = self._compute(step)
+            part = STEP_PARTS[step](self.scheme)
+            self.log.append(LogEntry(step, computed=True, part=part, replaced=bool(replaced and step in replaced)))
+        self._frames["result"] = self._frames["policies"].select(result_columns(self.scheme)).collect()
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self._frames["problems"]
+
+    @property
+    def result(self) -> pl.DataFrame:
+        return self._frames["result"]
+
+    def frame(self, step: str) -> pl.DataFrame:
+        """The frame ``step`` returned ("input": the typed input), collected (and kept) if it was lazy."""
+        frame = self._frames[step]
+        if isinstance(frame, pl.LazyFrame):
+            frame = self._frames[step] = frame.collect()
+        return frame
+
+    def benchmarks(self) -> dict[str, dict[str, float | None]]:
+        return benchmark_values(self._frames["benchmarks"], self.scheme)
+
+    def evaluation(self) -> Evaluation:
+        return Evaluation(result=self.result, benchmarks=self.benchmarks(), problems=self.problems)
+
+    def first_changed_step(self, scheme: Scheme) -> str | None:
+        """The first step whose part of ``scheme`` differs from this pipeline's (None: none does)."""
+        for step in ("input", *STEPS):
+            if STEP_PARTS[step](scheme) != STEP_PARTS[step](self.scheme):
+                return step
+        return None
+
+    def regenerate(
+        self, scheme: Scheme | None = None, *, start: str | None = None, frames: dict[str, pl.DataFrame] | None = None
+    ) -> Pipeline:
+        """A new pipeline under ``scheme`` (default: this one's), reusing this one's frames before the first
+        step whose part of the scheme changed, or before ``start``, or before the first of ``frames`` — frames
+        given for steps (say a benchmarks frame with other benchmarks) that are taken instead of computed."""
+        scheme = scheme or self.scheme
+        order = ("input", *STEPS)
+        candidates = [step for step in (self.first_changed_step(scheme), start, *(frames or ())) if step]
+        first = min(candidates, key=order.index) if candidates else None
+        if first is None:  # nothing changes: the same frames
+            first = "policies"
+        kept = order[: order.index(first)]
+        copy = Pipeline(
+            self.raw, scheme, self.as_of, self.skip_invalid,
+            {step: self._frames[step] for step in (*kept, "problems")},
+            [LogEntry(step, computed=False, part=STEP_PARTS[step](scheme)) for step in kept],
+        )  # fmt: skip
+        copy._run_from(first, frames)
+        return copy
+
+    def write_log(self) -> str:
+        """The log as text, a line per step: computed or reused, and what it read of the scheme."""
+        lines = []
+        for entry in self.log:
+            how = "replaced" if entry.replaced else "computed" if entry.computed else "reused"
+            lines.append(f"{entry.step}: {how}; {entry.part!r}")
+        return "\n".join(lines)
+
+
+def compare(first: Pipeline, second: Pipeline, columns: tuple[str, ...] = ("total", "rank", "grade")) -> pl.DataFrame:
+    """The rows of two variants over the same input whose ``columns`` of the result differ: the row number,
+    uscc and each column under both as ``<column>`` and ``<column>_other``."""
+    left, right = first.result, second.result
+    if left.height != right.height:
+        raise ValueError("the two pipelines evaluated different inputs")
+    both = pl.concat(
+        [
+            first.frame("input").select(ROW_COLUMN),
+            left.select("uscc", *columns),
+            right.select(pl.col(columns).name.suffix("_other")),
+        ],
+        how="horizontal",
+    )
+    return both.filter(pl.any_horizontal(pl.col(c).ne_missing(pl.col(f"{c}_other")) for c in columns))
+
+
 def evaluate(
     frame: pl.DataFrame, scheme: Scheme, *, skip_invalid: bool = False, as_of: date | None = None
 ) -> Evaluation:
@@ -697,77 +1026,7 @@ def evaluate(
     unless given. Raises InvalidInput when rows are invalid, unless ``skip_invalid``: then those rows
     come out with status ``invalid`` and their reasons, and the others are evaluated without them.
     """
-    typed, problems = prepare(frame, scheme)
-    typed, overlaps = _group_overlaps(typed, scheme)
-    if overlaps:
-        problems = sorted([*problems, *overlaps], key=lambda problem: problem.row)  # stable: a row's order kept
-    if problems and not skip_invalid:
-        raise InvalidInput(problems)
-    indicator_ids = scheme.indicator_ids()
-    adjustment_ids = scheme.adjustment_ids()
-
-    def value_in(indicator_id: str) -> pl.Expr:
-        return _by_group(scheme, lambda group: _value_expr(ind) if (ind := _indicator(group, indicator_id)) else None)
-
-    # Steps 1 and 2: group, status, indicator values.
-    stage1 = (
-        typed.lazy()
-        .with_columns(_group_expr(scheme).alias("group"))
-        .with_columns(*_status_and_reason(scheme, as_of or date(scheme.year, 12, 31)))
-        .pipe(_merge_tenants if scheme.scope.merge_tenants else lambda rows, _: rows, scheme)
-        .with_columns(
-            pl.when(pl.col("status") != INVALID).then(value_in(i)).cast(pl.Float64).alias(_value(i))
-            for i in indicator_ids
-        )
-        .collect()
-    )
-
-    # Step 3: computed benchmarks; and each group's evaluated count for the share cuts.
-    scalars = stage1.select(_benchmark_aggregations(scheme)).row(0, named=True)
-    counts = {group.id: scalars[f"count|{group.id}"] for group in scheme.groups}
-    benchmarks = {
-        group.id: {
-            ind.id: _usable(
-                scalars[f"benchmark|{group.id}|{ind.id}"] if isinstance(ind.benchmark, str) else ind.benchmark
-            )
-            for ind in group.indicators
-        }
-        for group in scheme.groups
-    }
-
-    def score_in(indicator_id: str) -> pl.Expr:
-        def pick(group: Group) -> pl.Expr | None:
-            ind = _indicator(group, indicator_id)
-            return None if ind is None else _score_expr(group, ind, benchmarks[group.id][ind.id])
-
-        return pl.when(EVALUATED_ROW).then(_by_group(scheme, pick)).cast(pl.Float64)
-
-    # Steps 5 and 6: total; rank within the group, ties sharing the smaller rank.
-    total = pl.sum_horizontal(_score(i) for i in indicator_ids) * pl.col("coefficient") + pl.col("bonus")
-    if adjustment_ids:
-        total = total + pl.sum_horizontal(points_column(a) for a in adjustment_ids)
-    rank = pl.col("total").rank("min", descending=True).over("group").cast(pl.Int64)
-    forced_reason = pl.lit("重大违法违规，定为D档")
-    result = (
-        stage1.lazy()
-        .with_columns(score_in(i).alias(_score(i)) for i in indicator_ids)
-        .with_columns(_points_expr(scheme, a).alias(points_column(a)) for a in adjustment_ids)
-        .with_columns(pl.when(EVALUATED_ROW).then(total).alias("total"))
-        .with_columns(rank.alias("rank"))
-        .with_columns(
-            _grade_code_expr(scheme, counts).alias("_grade"),
-            pl.when(_forced_d(scheme)).then(forced_reason).otherwise("reason").alias("reason"),
-        )
-        .with_columns(_by_grade(list(GRADE_LETTERS), pl.String).alias("grade"), *_policy_columns(scheme))
-        .select(
-            "uscc", "name", "region", "group", "status", "reason",
-            *(column for i in indicator_ids for column in (_value(i), _score(i))),
-            *(points_column(a) for a in adjustment_ids),
-            "total", "rank", "grade", *policy_output_columns(scheme),
-        )
-        .collect()
-    )
-    return Evaluation(result=result, benchmarks=benchmarks, problems=problems)
+    return Pipeline.run(frame, scheme, skip_invalid=skip_invalid, as_of=as_of).evaluation()
 
 
 # Chinese names of the differentiated policies the presets use; a scheme may name others (shown by key).

@@ -69,15 +69,25 @@ def rank_projects(projects: pl.DataFrame) -> pl.DataFrame:
     return projects.with_columns(rank=rank_descending("score")).sort("rank", "project")
 
 
-def county_scores(projects: pl.DataFrame) -> pl.DataFrame:
-    """Per county: projects scored, score (mean of its projects' scores), rank; ties share a rank."""
+def county_scores(projects: pl.DataFrame, per: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Per county: projects scored, score (mean of its projects' scores), rank; ties share a rank. With
+    ``per`` columns (``("round",)``), per county within each of their values, ranked within it."""
     scored = projects.filter(pl.col("score").is_not_null())
+    rank = rank_descending("score")
     return (
-        scored.group_by("county")
+        scored.group_by(*per, "county")
         .agg(projects=pl.len().cast(pl.Int64), score=pl.col("score").sort().sum() / pl.len())
         .with_columns(pl.col("score").round(DECIMALS))
-        .with_columns(rank=rank_descending("score"))
-        .sort("rank", "county")
+        .with_columns(rank=rank.over(list(per)) if per else rank)
+        .sort(*per, "rank", "county")
+    )
+
+
+def nominated_scores(totals: pl.DataFrame, nominations: pl.DataFrame) -> pl.DataFrame:
+    """Every nominated project (``nominations``: project, county and any other columns) with its score
+    from the judges' ``totals``; projects nobody scored keep a null score."""
+    return nominations.with_columns(pl.col("project").cast(pl.Int64), pl.col("county").cast(pl.Int64)).join(
+        project_scores(totals), on="project", how="left"
     )
 
 
@@ -91,7 +101,14 @@ def scoreboard(
     keep a null score and no rank.
     """
     totals = judge_totals(scores, criteria)
-    projects = nominations.select(pl.col("project").cast(pl.Int64), pl.col("county").cast(pl.Int64)).join(
-        project_scores(totals), on="project", how="left"
-    )
+    projects = nominated_scores(totals, nominations.select("project", "county"))
     return totals, rank_projects(projects), county_scores(projects)
+
+
+def rounds_compared(scores: pl.DataFrame, criteria: pl.DataFrame, nominations: pl.DataFrame) -> pl.DataFrame:
+    """Each round's ranked counties, as each round's own :func:`scoreboard` gives them, for several rounds at
+    once: ``nominations`` has round, project and county (a project, that is a nomination, is in one round);
+    ``scores`` and ``criteria`` as for :func:`scoreboard`, of every round. Returns round, county, projects,
+    score, rank."""
+    projects = nominated_scores(judge_totals(scores, criteria), nominations.select("round", "project", "county"))
+    return county_scores(projects, per=("round",))

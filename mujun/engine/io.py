@@ -22,7 +22,7 @@ import posixpath
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -211,9 +211,18 @@ def _extension(source: Source, filename: str | None) -> str:
 
 
 def read_table(
-    source: Source, *, filename: str | None = None, headers: dict[str, str] = INPUT_COLUMNS
+    source: Source,
+    *,
+    filename: str | None = None,
+    headers: dict[str, str] = INPUT_COLUMNS,
+    numbers: Collection[str] = (),
 ) -> pl.DataFrame:
     """The table in ``source`` with English column names, text cells and a ``_row`` column.
+
+    ``numbers`` names columns the caller types as numbers anyway: from a text file they come as Float64
+    straight from the CSV reader when every cell of theirs is a finite number, and as text otherwise (so
+    that the caller reports the cells at fault). Reading figures as text only to parse them again is most
+    of the cost of a large file.
 
     Raises :class:`TableError` for a file that is not a readable table, and, with ``problems``, for cells
     whose values the table would lose (see :class:`CellProblem`).
@@ -221,7 +230,7 @@ def read_table(
     extension = _extension(source, filename)
     lookup = _header_lookup(headers)
     if extension in CSV_EXTENSIONS:
-        frame = _read_csv(source, lookup)
+        frame = _read_csv(source, lookup, frozenset(numbers))
     elif extension in EXCEL_EXTENSIONS:
         frame = _read_excel(_source_bytes(source), lookup)
     elif extension in PARQUET_EXTENSIONS:
@@ -276,13 +285,38 @@ def _text_encoding(source: str | os.PathLike | bytes, head: bytes) -> str:
     )
 
 
-def _read_csv(source: Source, lookup: dict[str, str]) -> pl.DataFrame:
+class _NotUtf8(Exception):
+    """Polars met a byte sequence that is not UTF-8."""
+
+
+def _utf8_so_far(head: bytes) -> bool:
+    """No byte-order mark, and UTF-8 up to a character the chunk may have cut."""
+    if any(head.startswith(bom) for bom, _ in TEXT_BOMS):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_csv(source: Source, lookup: dict[str, str], numbers: frozenset[str]) -> pl.DataFrame:
     if not isinstance(source, (str, os.PathLike)):
         source = _source_bytes(source)  # read once; polars reads a path itself, memory-mapped
     head = bytes(next(_chunks(source), b""))
     if not head:
         raise TableError("文件是空的", "the file is empty")
-    encoding = _text_encoding(source, head)
+    if _utf8_so_far(head):  # most files: Polars checks the rest as it reads, no pass of our own over it
+        try:
+            return _read_csv_as(source, head, "utf-8", lookup, numbers)
+        except _NotUtf8:
+            pass
+    return _read_csv_as(source, head, _text_encoding(source, head), lookup, numbers)
+
+
+def _read_csv_as(
+    source: str | os.PathLike | bytes, head: bytes, encoding: str, lookup: dict[str, str], numbers: frozenset[str]
+) -> pl.DataFrame:
     text = codecs.getincrementaldecoder(encoding)().decode(head, final=len(head) < TEXT_CHUNK)
     if "\x00" in text:  # binary content, or UTF-16 without its byte-order mark
         raise TableError(
@@ -293,7 +327,8 @@ def _read_csv(source: Source, lookup: dict[str, str]) -> pl.DataFrame:
     names = _column_names(header_cells, lookup)
     if encoding not in ("utf-8", "utf-8-sig"):
         source = _source_bytes(source).decode(encoding).encode("utf-8")  # polars reads UTF-8 only
-    body = _parse_csv(source, separator, skip=header_index + 1, width=len(names))
+    typed = {position for position, name in enumerate(names) if name in numbers}
+    body = _parse_csv(source, separator, skip=header_index + 1, width=len(names), numbers=typed)
     # The header is line header_index + 1, so the first data row is line header_index + 2.
     first_row = header_index + 2
     _refuse_cells(_headless_problems(body, names, first_row, list(range(body.width))))
@@ -317,10 +352,33 @@ def _csv_header(text: str, lookup: dict[str, str]) -> tuple[str, int, list[str]]
     return best[1], best[2], best[3]
 
 
-def _parse_csv(data: Source, separator: str, *, skip: int, width: int) -> pl.DataFrame:
+def _not_utf8(error: Exception) -> bool:
+    return "invalid utf-8" in str(error).lower()
+
+
+def _parse_csv(data: Source, separator: str, *, skip: int, width: int, numbers: set[int] = frozenset()) -> pl.DataFrame:
     """Every field as text, in positional columns as wide as the widest row (Polars takes the width from
-    the first row and would drop fields beyond it: start from the header's width and widen)."""
+    the first row and would drop fields beyond it: start from the header's width and widen). The columns
+    at ``numbers`` as Float64 if every row has the header's width and their cells are all finite numbers."""
     width = max(width, 1)
+    if numbers:
+        try:
+            body = pl.read_csv(
+                data,
+                has_header=False,
+                separator=separator,
+                skip_rows=skip,
+                schema={f"column_{i}": pl.Float64 if i in numbers else pl.String for i in range(width)},
+                missing_columns="insert",
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError as error:
+            if _not_utf8(error):
+                raise _NotUtf8 from None
+        else:
+            figures = [f"column_{i}" for i in sorted(numbers)]
+            if all(body.select(pl.col(figures).is_finite().all()).row(0)):
+                return body
     while True:
         try:
             return pl.read_csv(
@@ -334,6 +392,8 @@ def _parse_csv(data: Source, separator: str, *, skip: int, width: int) -> pl.Dat
                 raise_if_empty=False,
             )
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError) as error:
+            if _not_utf8(error):
+                raise _NotUtf8 from None
             if width >= MAX_COLUMNS:
                 raise TableError(f"CSV文件无法解析：{error}", f"the CSV file cannot be parsed: {error}") from None
             width = min(width * 4, MAX_COLUMNS)
@@ -377,7 +437,8 @@ def _name_columns(body: pl.DataFrame, names: list[str | None], *, first_row: int
         if name is None:
             continue
         if position < body.width:
-            columns.append(body.to_series(position).cast(pl.String).alias(name))
+            series = body.to_series(position)
+            columns.append((series if series.dtype == pl.Float64 else series.cast(pl.String)).alias(name))
         else:
             columns.append(pl.Series(name, [None] * body.height, dtype=pl.String))
     frame = pl.DataFrame(columns, height=body.height)
@@ -668,28 +729,65 @@ def write_table(
 
 
 def _excel_cells(frame: pl.DataFrame, headers: dict[str, str]) -> pl.DataFrame:
-    """The frame as the sheet shows it: yes/no as 是/否, NaN and infinity empty, other types as text."""
+    """The frame as the sheet shows it: yes/no as 是/否, NaN and infinity empty, empty text as empty cells,
+    decimals as numbers, other types as text."""
     return frame.rename({name: headers[name] for name in frame.columns if name in headers}).with_columns(
         pl.col(pl.Boolean).replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.Utf8),
-        pl.col(pl.Float32, pl.Float64).cast(pl.Float64).map_batches(lambda s: s.set(~s.is_finite(), None)),
+        pl.col(pl.Float32, pl.Float64, pl.Decimal).cast(pl.Float64).map_batches(lambda s: s.set(~s.is_finite(), None)),
+        pl.col(pl.Utf8).replace("", None),
         pl.col(pl.Datetime).dt.replace_time_zone(None),
-        (~cs.numeric() & ~cs.temporal() & ~cs.string() & ~cs.boolean()).cast(pl.Utf8),
+        (~cs.numeric() & ~cs.date() & ~cs.datetime() & ~cs.string() & ~cs.boolean()).cast(pl.Utf8),
     )
 
 
 def _column_widths(frame: pl.DataFrame) -> list[float]:
-    """Widths fitted to the longest cell (CJK characters count twice), between 6 and 60."""
-    shown = [
-        pl.col(name).round(4) if dtype.is_float() else pl.col(name) for name, dtype in frame.schema.items()
-    ]
-    text = [expr.cast(pl.Utf8).fill_null("") for expr in shown]
-    # A CJK character is three bytes in UTF-8 and two characters wide in Excel.
-    longest = frame.select(
-        ((t.str.len_chars() + (t.str.len_bytes() - t.str.len_chars()) // 2).max().alias(str(i)) for i, t in
-         enumerate(text))
-    ).row(0) if frame.height else [0] * frame.width
+    """Widths fitted to the longest cell (CJK characters count twice), between 6 and 60. A number's width is
+    its integer digits, sign and the four decimals shown, from the column's extremes: no cell turned into text."""
+    longest = []
+    if frame.height:
+        widths = []
+        for name, dtype in frame.schema.items():
+            column = pl.col(name)
+            if dtype.is_numeric():
+                extreme = pl.max_horizontal(column.max().abs(), column.min().abs()).fill_null(0)
+                digits = extreme.round(0).cast(pl.Int64).cast(pl.Utf8).str.len_chars()
+                sign = (column.min() < 0).fill_null(False).cast(pl.Int64)
+                widths.append(digits + sign + (5 if dtype.is_float() else 0))
+            else:
+                # A CJK character is three bytes in UTF-8 and two characters wide in Excel.
+                text = column.cast(pl.Utf8).fill_null("")
+                widths.append((text.str.len_chars() + (text.str.len_bytes() - text.str.len_chars()) // 2).max())
+        longest = list(frame.select(width.alias(str(index)) for index, width in enumerate(widths)).row(0))
+    else:
+        longest = [0] * frame.width
     headers = [len(name) + (len(name.encode()) - len(name)) // 2 for name in frame.columns]
     return [min(max(cell or 0, header, 4) + 2, 60) for cell, header in zip(longest, headers, strict=True)]
+
+
+def _with_notes(frame: pl.DataFrame, lines: list[str]) -> pl.DataFrame:
+    """The frame with an empty row and then ``lines`` below it, in its first column (written as text)."""
+    first = frame.columns[0]
+    below = pl.DataFrame({first: [None, *lines]}, schema={first: pl.Utf8})
+    return pl.concat([frame, below], how="diagonal_relaxed")
+
+
+def _fix_creation_date(target: str | os.PathLike | IO[bytes]) -> None:
+    """Set the workbook's creation and modification dates to WORKBOOK_CREATED, so that equal input gives a
+    byte-equal file. The writer stamps the time of writing and has no option for it; the document properties
+    come last in its archive, so only they are rewritten (zipfile's append mode rewrites the directory)."""
+    stamp = WORKBOOK_CREATED.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(target, "a") as archive:
+        properties = archive.getinfo("docProps/core.xml")
+        tail = [info for info in archive.infolist() if info.header_offset >= properties.header_offset]
+        contents = [(info, archive.read(info)) for info in tail]
+        archive.filelist = [info for info in archive.filelist if info.header_offset < properties.header_offset]
+        for info in tail:
+            del archive.NameToInfo[info.filename]
+        archive.start_dir = properties.header_offset  # the next entry is written here, over the old tail
+        for info, data in contents:
+            if info is properties:
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            archive.writestr(info, data)
 
 
 def write_workbook(
@@ -703,15 +801,16 @@ def write_workbook(
     """Write frames as the sheets of one .xlsx: the one Excel writer of the platform.
 
     ``titles`` and ``notes`` (by sheet name, optional) put a title row above a sheet's header row and lines
-    of text below its table, as a printed notice (公示) has them.
+    of text below its table, as a printed notice (公示) has them (in the first column, below an empty row;
+    such a sheet has no filter buttons, which would sort the notes into the list).
 
     Bold frozen header row with an autofilter, fitted column widths, numbers shown to four decimals but
     stored unrounded, dates as dates, yes/no as 是/否, NaN and nulls as empty cells; ``headers`` renames
-    known columns. Equal input gives a byte-equal file (fixed creation date). xlsxwriter in constant-memory
-    mode streams row by row to disk, with one typed call per non-empty cell: several times faster than
-    Polars' ``write_excel`` for 100,000-row results, which formats and fits cell by cell.
+    known columns. Equal input gives a byte-equal file (fixed creation date). rustpy-xlsxwriter (Rust's
+    rust_xlsxwriter) reads each frame through Arrow and streams its rows to the file: no Python call per cell.
+    ``target`` is a path or a binary file open for reading and writing (the dates are fixed in place).
     """
-    import xlsxwriter
+    import rustpy_xlsxwriter as excel
 
     for frame in sheets.values():
         if frame.height > EXCEL_MAX_ROWS:
@@ -719,44 +818,37 @@ def write_workbook(
                 f"结果有{frame.height}行，超出Excel上限", f"the result has {frame.height} rows, more than Excel "
                 "holds; use csv or parquet"
             )
-    workbook = xlsxwriter.Workbook(
-        os.fspath(target) if isinstance(target, os.PathLike) else target, {"constant_memory": True}
-    )
-    workbook.set_properties({"created": WORKBOOK_CREATED})
-    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    decimal_format = workbook.add_format({"num_format": "0.0000"})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    title_format = workbook.add_format({"bold": True, "font_size": 14})
+    header_format = excel.Format().set_bold().set_background_color("#DDEBF7").set_border("thin")
+    title_format = excel.Format().set_bold().set_font_size(14)
+    date_format = excel.Format().set_num_format("yyyy-mm-dd")
+    entries: list[tuple[str, pl.DataFrame]] = []
+    options: dict[str, dict[str, Any]] = {
+        option: {} for option in ("freeze_panes", "header_row", "header_format", "column_widths", "column_formats",
+                                  "autofilter", "merge_ranges")
+    }
     for name, frame in sheets.items():
+        sheet = name[:31]
         frame = _excel_cells(frame, headers or {})
-        sheet = workbook.add_worksheet(name[:31])
-        for index, width in enumerate(_column_widths(frame)):
-            sheet.set_column(index, index, width)
-        title = (titles or {}).get(name)
+        widths = _column_widths(frame)
+        formats = [date_format if dtype == pl.Date else None for dtype in frame.dtypes]
+        title, lines = (titles or {}).get(name), (notes or {}).get(name)
         top = 1 if title else 0  # the header row's index
-        if title:
-            sheet.write_string(0, 0, title, title_format)
-        sheet.freeze_panes(top + 1, 0)
-        if frame.width:
-            sheet.autofilter(top, 0, top + frame.height, frame.width - 1)
-        sheet.write_row(top, 0, frame.columns, header_format)
-        writers = []
-        for dtype in frame.dtypes:
-            if dtype.is_float():
-                writers.append((sheet.write_number, decimal_format))
-            elif dtype.is_numeric():
-                writers.append((sheet.write_number, None))
-            elif dtype == pl.Date:
-                writers.append((sheet.write_datetime, date_format))
-            elif dtype == pl.Datetime:
-                writers.append((sheet.write_datetime, datetime_format))
-            else:
-                writers.append((sheet.write_string, None))
-        for row_number, row in enumerate(frame.iter_rows(), start=top + 1):
-            for column, ((write, cell_format), value) in enumerate(zip(writers, row, strict=True)):
-                if value is not None and value != "":
-                    write(row_number, column, value, cell_format)
-        for offset, line in enumerate((notes or {}).get(name, ())):
-            sheet.write_string(top + frame.height + 2 + offset, 0, line)
-    workbook.close()
+        if lines and frame.width:
+            frame = _with_notes(frame, lines)
+        entries.append((sheet, frame))
+        options["freeze_panes"][sheet] = {"row": top + 1, "col": 0}
+        options["header_row"][sheet] = top
+        options["header_format"][sheet] = header_format
+        options["column_widths"][sheet] = widths
+        options["column_formats"][sheet] = formats
+        options["autofilter"][sheet] = bool(frame.width) and not lines
+        if title:  # merged over the table (two cells at least: one cell cannot be merged)
+            options["merge_ranges"][sheet] = [(0, 0, 0, max(frame.width - 1, 1), title, title_format)]
+    excel.write_worksheets(
+        entries,
+        os.fspath(target) if isinstance(target, os.PathLike) else target,
+        float_format="0.0000",
+        datetime_format="yyyy-mm-dd hh:mm:ss",
+        **options,
+    )
+    _fix_creation_date(target)

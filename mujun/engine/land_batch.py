@@ -16,7 +16,16 @@ from pathlib import Path
 from mujun.engine.batch import OUTPUT_FORMATS, _write_atomically
 from mujun.engine.io import TableError, read_table, write_table
 from mujun.engine.text import command_language, in_language
-from mujun.engine.land import CATEGORY_LABELS, PARCEL_COLUMNS, RESULT_HEADERS, Thresholds, classify, prepare, result_table
+from mujun.engine.land import (
+    CATEGORY_LABELS,
+    NUMBER_COLUMNS,
+    PARCEL_COLUMNS,
+    RESULT_HEADERS,
+    Thresholds,
+    classify,
+    prepare,
+    result_table,
+)
 
 FINDING_HEADERS = {
     "code": "地块编号",
@@ -80,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         print(in_language(f"阈值无效：{error}", f"invalid thresholds: {error}", language), file=sys.stderr)
         return 2
     try:
-        table = read_table(args.input, headers=PARCEL_COLUMNS)
+        table = read_table(args.input, headers=PARCEL_COLUMNS, numbers=NUMBER_COLUMNS)
     except TableError as error:
         print(error.message(language), file=sys.stderr)
         return 2

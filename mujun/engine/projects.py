@@ -161,8 +161,30 @@ def board_summary(per_project: pl.DataFrame, group: str = "county") -> pl.DataFr
     )
 
 
+def portfolio_totals(groups: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Projects, annual plan and investment completed per value of ``by`` (field, county, level, …), with the
+    completion rate.
+
+    ``groups`` has ``by``, ``projects``, ``plan`` and ``completed``, one row per project or already summed
+    per finer group (as the database counts them, mujun.projects.portfolio); a missing plan or completion
+    counts as 0.
+    """
+    return (
+        groups.group_by(by)
+        .agg(
+            pl.col("projects").sum(),
+            pl.col("plan").fill_null(0).sum(),
+            pl.col("completed").fill_null(0).sum(),
+        )
+        .with_columns(
+            pl.when(pl.col("plan") > 0).then(pl.col("completed") / pl.col("plan")).alias("completion_rate")
+        )
+        .sort(by)
+    )
+
+
 def portfolio(projects: pl.DataFrame, reports: pl.DataFrame, year: int, by: str) -> pl.DataFrame:
-    """Annual plan against investment completed in ``year``, per value of ``by`` (field, region, level, …).
+    """:func:`portfolio_totals` from every project's and report's row.
 
     ``projects`` needs ``id``, ``plan_year``, ``annual_plan`` and ``by``; the plan counts for the projects
     planned for ``year``, the completion sums those projects' reports of the year.
@@ -173,36 +195,33 @@ def portfolio(projects: pl.DataFrame, reports: pl.DataFrame, year: int, by: str)
         .group_by("project_id")
         .agg(pl.col("invested_month").sum().alias("completed"))
     )
+    per_project = planned.join(done, left_on="id", right_on="project_id", how="left").select(
+        by, pl.lit(1).alias("projects"), pl.col("annual_plan").alias("plan"), "completed"
+    )
+    return portfolio_totals(per_project, by)
+
+
+def monthly_completion(completed: pl.DataFrame, year: int) -> pl.DataFrame:
+    """Every month of ``year`` with the investment completed in it and cumulatively, from ``completed``
+    (``month``, ``completed``: the months that have any)."""
+    months = pl.DataFrame({"month": pl.date_range(date(year, 1, 1), date(year, 12, 1), "1mo", eager=True)})
     return (
-        planned.join(done, left_on="id", right_on="project_id", how="left")
-        .group_by(by)
-        .agg(
-            pl.len().alias("projects"),
-            pl.col("annual_plan").fill_null(0).sum().alias("plan"),
-            pl.col("completed").fill_null(0).sum().alias("completed"),
-        )
-        .with_columns(
-            pl.when(pl.col("plan") > 0).then(pl.col("completed") / pl.col("plan")).alias("completion_rate")
-        )
-        .sort(by)
+        months.join(completed.select("month", "completed"), on="month", how="left")
+        .with_columns(pl.col("completed").fill_null(0.0))
+        .with_columns(pl.col("completed").cum_sum().alias("cumulative"))
     )
 
 
 def portfolio_by_month(projects: pl.DataFrame, reports: pl.DataFrame, year: int) -> pl.DataFrame:
-    """Investment completed in each month of ``year`` and cumulatively, by the projects planned for it."""
+    """:func:`monthly_completion` of the projects planned for ``year``, from every report's row."""
     planned_ids = projects.filter(pl.col("plan_year") == year).select("id")
-    months = pl.DataFrame({"month": pl.date_range(date(year, 1, 1), date(year, 12, 1), "1mo", eager=True)})
     done = (
         reports.join(planned_ids, left_on="project_id", right_on="id", how="semi")
         .filter(pl.col("month").dt.year() == year)
         .group_by("month")
         .agg(pl.col("invested_month").sum().alias("completed"))
     )
-    return (
-        months.join(done, on="month", how="left")
-        .with_columns(pl.col("completed").fill_null(0.0))
-        .with_columns(pl.col("completed").cum_sum().alias("cumulative"))
-    )
+    return monthly_completion(done, year)
 
 
 # --- rules of a project's own figures: the import evaluates them over the file, the model's clean() on the record

@@ -20,13 +20,13 @@ from mujun.core.imports import (
     Importer,
     ImportResult,
     Problem,
-    chunks,
     region_lookup,
 )
+from mujun.core.bulk import keys_in, values_table
 from mujun.core.validators import FIRST_YEAR, LAST_YEAR
 from mujun.core.rules import field_validation, in_both_languages
 from mujun.engine.io import INPUT_COLUMNS
-from mujun.engine.uscc import uscc_problem
+from mujun.engine.uscc import uscc_problem, uscc_valid_expr
 from mujun.enterprises.models import (
     ENTERPRISE_FIELDS,
     LAND_RULES,
@@ -57,11 +57,11 @@ def _input_column(name: str) -> Column:
     """A column of the spec's input table; any not named otherwise is a number."""
     header = INPUT_COLUMNS[name]
     if name == "uscc":
-        return Column(name, header, required=True, max_length=18, validate=uscc_problem)
+        return Column(name, header, required=True, max_length=18, validate=uscc_problem, valid=uscc_valid_expr)
     if name == "name":
         return Column(name, header, required=True, max_length=128)
     if name == "landlord_uscc":
-        return Column(name, header, max_length=18, validate=_optional_uscc_problem, default="")
+        return Column(name, header, max_length=18, validate=_optional_uscc_problem, valid=uscc_valid_expr, default="")
     if name == "industry_code":
         return Column(name, header, max_length=5, default="")
     if name == "region":
@@ -104,15 +104,18 @@ class EnterpriseImporter(Importer):
             return problems
         rows = frame.select("_row", "uscc", "year").drop_nulls()
         column = self.column("uscc")
-        for chunk in chunks(rows["uscc"].unique().to_list()):
-            closed = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=chunk, active=False)}
-            stored = set(
-                EnterpriseYear.objects.filter(enterprise__in=closed.values()).values_list("enterprise__uscc", "year")
+        # Deactivated enterprises are few: all of them, then the file's rows naming one.
+        closed = {e.uscc: e for e in Enterprise.objects.filter(active=False)}
+        rows = rows.filter(pl.col("uscc").is_in(list(closed)))
+        stored = set(
+            EnterpriseYear.objects.filter(enterprise__uscc__in=rows["uscc"].unique().to_list()).values_list(
+                "enterprise__uscc", "year"
             )
-            for row, code, year in rows.filter(pl.col("uscc").is_in(list(closed))).iter_rows():
-                if (code, year) not in stored:
-                    message = in_both_languages(lambda: deactivated_message(closed[code]))  # noqa: B023
-                    problems.append(Problem(row, column.name, column.header, *message))
+        )
+        for row, code, year in rows.iter_rows():
+            if (code, year) not in stored:
+                message = in_both_languages(lambda: deactivated_message(closed[code]))  # noqa: B023
+                problems.append(Problem(row, column.name, column.header, *message))
         return problems
 
     def save(self, frame: pl.DataFrame) -> ImportResult:
@@ -125,12 +128,10 @@ class EnterpriseImporter(Importer):
         )
         enterprise_fields = [name for name in ENTERPRISE_FIELDS if name in self.present]
         enterprises = self.upsert(
-            Enterprise,
-            current.select("uscc", *enterprise_fields).rename({"region": "region_id"}).to_dicts(),
-            key=("uscc",),
+            Enterprise, current.select("uscc", *enterprise_fields).rename({"region": "region_id"}), key=("uscc",)
         )
         enterprises.counts.unchanged += latest.height - current.height
-        enterprise_ids = {uscc: pk for (uscc,), pk in enterprises.pks.items()}
+        enterprise_ids = dict(enterprises.ids.select("uscc", "id").iter_rows())
         enterprise_ids.update(self._enterprise_ids(latest.filter(~pl.col("uscc").is_in(current["uscc"].implode()))))
         year_fields = [name for name in YEAR_FIGURES if name in self.present]
         years = self.upsert(
@@ -139,7 +140,7 @@ class EnterpriseImporter(Importer):
                 pl.col("uscc").replace_strict(enterprise_ids, return_dtype=pl.Int64).alias("enterprise_id"),
                 pl.col("year"),
                 *year_fields,
-            ).to_dicts(),
+            ),
             key=("enterprise_id", "year"),
         )
         written = frame.select(
@@ -158,19 +159,17 @@ class EnterpriseImporter(Importer):
 
     @staticmethod
     def _latest_stored_years(usccs: list[str]) -> dict[str, int]:
-        latest = {}
-        for chunk in chunks(usccs):
-            latest.update(
-                EnterpriseYear.objects.filter(enterprise__uscc__in=chunk)
+        with values_table("usccs", pl.DataFrame({"uscc": usccs}, schema={"uscc": pl.Utf8})) as table:
+            return dict(
+                EnterpriseYear.objects.filter(enterprise__uscc__in=keys_in(table, "uscc"))
                 .values("enterprise__uscc")
                 .annotate(latest=Max("year"))
                 .values_list("enterprise__uscc", "latest")
             )
-        return latest
 
     @staticmethod
     def _enterprise_ids(frame: pl.DataFrame) -> dict[str, int]:
-        ids = {}
-        for chunk in chunks(frame["uscc"].to_list()):
-            ids.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "pk"))
-        return ids
+        if frame.height == 0:
+            return {}
+        with values_table("usccs", frame.select("uscc")) as table:
+            return dict(Enterprise.objects.filter(uscc__in=keys_in(table, "uscc")).values_list("uscc", "pk"))

@@ -1,10 +1,11 @@
 import django_filters
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core.filtersets import FilterSet
 from mujun.engine.uscc import ALPHABET as USCC_ALPHABET
 from mujun.enterprises.models import Enterprise
-from mujun.evaluation.models import Result, Run, Scheme
+from mujun.evaluation.models import Result, RobustnessAnalysis, RobustnessResult, Run, Scheme
 from mujun.regions.models import Region
 
 
@@ -77,3 +78,30 @@ def matching_enterprises(value: str):
     if len(code) >= 4 and all(ch in USCC_ALPHABET for ch in code):
         return Enterprise.objects.filter(uscc__gte=code, uscc__lt=code + "Z")
     return Enterprise.objects.filter(name__icontains=value)
+
+
+class RobustnessResultFilterSet(FilterSet):
+    """An analysis's enterprises: fragile grades only (below the analysis's threshold), by grade, by name."""
+
+    q = django_filters.CharFilter(method="search", label=_("Enterprise name or code"))
+    fragile = django_filters.BooleanFilter(method="only_fragile", label=_("Fragile grades only"))
+    grade = django_filters.ChoiceFilter(
+        field_name="result__grade", choices=[(g, g) for g in Result.GRADES[:4]], label=_("grade")
+    )
+
+    class Meta:
+        model = RobustnessResult
+        fields = ["q", "fragile", "grade"]
+
+    def __init__(self, *args, analysis: RobustnessAnalysis, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.analysis = analysis
+
+    def search(self, queryset, name, value):
+        return queryset.filter(result__enterprise__in=matching_enterprises(value))
+
+    def only_fragile(self, queryset, name, value):
+        if value is None:
+            return queryset
+        below = models.Q(p_grade__lt=self.analysis.threshold)
+        return queryset.filter(below if value else ~below)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
 from mujun.engine.scheme import SchemeError, parse_scheme
-from mujun.evaluation.models import Objection, Result, Run, Scheme
+from mujun.evaluation.models import Objection, Result, RobustnessAnalysis, Run, Scheme
 from mujun.evaluation.services import require_collections_closed, unstored_columns
 from mujun.regions.models import Region
 
@@ -159,3 +159,16 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("reason for the decision"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class RobustnessForm(forms.ModelForm):
+    """The settings of a grade robustness analysis."""
+
+    class Meta:
+        model = RobustnessAnalysis
+        fields = ["draws", "weight_spread", "benchmark_spread", "threshold", "seed"]
+        widgets = {
+            "weight_spread": forms.NumberInput(attrs={"step": "0.01"}),
+            "benchmark_spread": forms.NumberInput(attrs={"step": "0.01"}),
+            "threshold": forms.NumberInput(attrs={"step": "0.01"}),
+        }

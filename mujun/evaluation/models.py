@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -298,3 +299,90 @@ class Objection(models.Model):
                 errors["grade_after"] = _("Choose the grade the review gives.")
         if errors:
             raise ValidationError(errors)
+
+
+class RobustnessAnalysis(models.Model):
+    """How far a run's grades hold under other reasonable weights and benchmarks (mujun.engine.robustness):
+    the settings the user chose, and once done the share of stable grades. Made before the run is posted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(Run, verbose_name=_("run"), on_delete=models.CASCADE, related_name="robustness_analyses")
+    draws = models.PositiveIntegerField(
+        _("draws"), default=1000, validators=[MinValueValidator(1), MaxValueValidator(10000)]
+    )
+    weight_spread = models.FloatField(
+        _("weight spread"), default=0.1, validators=[MinValueValidator(0.0), MaxValueValidator(0.99)],
+        help_text=_("Each weight is drawn within this share around the scheme's: 0.1 means ±10 %."),
+    )  # fmt: skip
+    benchmark_spread = models.FloatField(
+        _("benchmark spread"), default=0.1, validators=[MinValueValidator(0.0), MaxValueValidator(0.99)],
+        help_text=_("Each benchmark is drawn within this share around the run's: 0.1 means ±10 %."),
+    )  # fmt: skip
+    seed = models.PositiveIntegerField(_("seed"), default=1, help_text=_("The same seed gives the same draws."))
+    threshold = models.FloatField(
+        _("threshold"), default=0.9, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("A grade is fragile when the probability of keeping it is below this."),
+    )  # fmt: skip
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(_("message"), blank=True)
+    graded = models.PositiveIntegerField(_("graded enterprises"), null=True, blank=True)
+    stable = models.PositiveIntegerField(_("stable grades"), null=True, blank=True)
+    fragile = models.PositiveIntegerField(_("fragile grades"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=local_now, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Changed only by this app's services.py.
+    state_fields = ("status", "graded", "stable", "fragile", "finished_at")
+
+    class Meta:
+        ordering = ["run", "-created_at", "-id"]
+        verbose_name = _("grade robustness analysis")
+        verbose_name_plural = _("grade robustness analyses")
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation:robustness_detail", args=[self.run_id, self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def stable_share(self) -> float | None:
+        return self.stable / self.graded if self.graded else None
+
+
+class RobustnessResult(models.Model):
+    """One graded enterprise in an analysis: the probability of each grade over the draws, of its run's grade,
+    and its rank interval. Written in bulk by the analysis, never edited."""
+
+    analysis = models.ForeignKey(
+        RobustnessAnalysis, verbose_name=_("grade robustness analysis"), on_delete=models.CASCADE, related_name="results"
+    )
+    result = models.ForeignKey(Result, verbose_name=_("result"), on_delete=models.CASCADE, related_name="+")
+    p_a = models.FloatField(_("probability of A"))
+    p_b = models.FloatField(_("probability of B"))
+    p_c = models.FloatField(_("probability of C"))
+    p_d = models.FloatField(_("probability of D"))
+    # The probability of the run's own grade: the fragile filter compares it with the analysis's threshold.
+    p_grade = models.FloatField(_("probability of the run's grade"))
+    rank_low = models.PositiveIntegerField(_("best rank"))
+    rank_high = models.PositiveIntegerField(_("worst rank"))
+
+    class Meta:
+        ordering = ["analysis", "p_grade", "id"]
+        indexes = [models.Index(fields=["analysis", "p_grade", "id"], name="eval_robustness_p_grade")]
+        verbose_name = _("robustness of a grade")
+        verbose_name_plural = _("robustness of grades")
+
+    def __str__(self) -> str:
+        return f"{self.result} · {self.p_grade:.0%}"

@@ -50,3 +50,17 @@ class LatestRuns(Panel):
         from mujun.evaluation.grades import visible_runs
 
         return {"latest_runs": visible_runs(self.user, Run.objects.select_related("region", "scheme"))[:8]}
+
+
+@register("evaluation.result")
+class ResultExplainer(Panel):
+    """On a result's page: the smallest increase of each figure that alone lifts the grade, and what the grade
+    costs the enterprise under each policy (mujun/engine/explain.py)."""
+
+    template_name = "evaluation/panels/result_explainer.html"
+    order = 20
+
+    def get_context(self):
+        from mujun.evaluation.comparison import explanation_context
+
+        return explanation_context(self.object)

@@ -35,12 +35,13 @@ from mujun.core.history import UPDATE_BATCH_SIZE
 from mujun.core.scoping import can_edit_record
 from mujun.engine import evaluation as engine
 from mujun.engine.io import INPUT_COLUMNS
+from mujun.engine.robustness import Settings, robustness, run_grade_probability
 from mujun.engine.policies import CONSECUTIVE_D_YEARS, PRIOR_D_YEARS, policy_columns, tracks_d_years
 from mujun.engine.scheme import Scheme, parse_scheme, required_columns
 from mujun.enterprises.models import EnterpriseYear
 from mujun.evaluation.grades import published_grade_table
-from mujun.evaluation.models import Objection, Result, Run
-from mujun.evaluation.tasks import evaluate_run
+from mujun.evaluation.models import Objection, Result, RobustnessAnalysis, RobustnessResult, Run
+from mujun.evaluation.tasks import analyse_robustness, evaluate_run
 from mujun.regions.models import Region, county_map
 
 logger = logging.getLogger("mujun.evaluation")
@@ -575,6 +576,8 @@ def _execute(run: Run) -> None:
         output = evaluate_snapshot(frame, scheme)
         _set_progress(run, PROGRESS_EVALUATED)
 
+        # A robustness analysis is of the grades it was made for: it goes with them.
+        run.robustness_analyses.all().delete()
         run.results.all().delete()
         _write_results(run, output)
         run.summary = build_summary(output, scheme, frame)
@@ -1150,3 +1153,72 @@ def posting_notice(run: Run) -> tuple[dict[str, pl.DataFrame], dict[str, str], d
     """The notice workbook's sheets, title and notes (``mujun.core.exports.xlsx_response``'s arguments)."""
     frame = posting_frame(run).rename(POSTING_HEADERS)
     return {NOTICE_SHEET: frame}, {NOTICE_SHEET: posting_title(run)}, {NOTICE_SHEET: posting_notes(run)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Grade robustness
+
+
+def can_analyse_robustness(user, run: Run) -> bool:
+    """Whether ``user`` may start a robustness analysis of ``run``: its editors, while it has results and is
+    not yet posted for public notice (the analysis is there to review grades before they are posted)."""
+    return can_edit_record(user, run) and run.status == Run.Status.DONE and bool(run.input_snapshot)
+
+
+def start_robustness(run: Run, user, **settings) -> RobustnessAnalysis:
+    """Queue a robustness analysis of ``run`` with ``settings`` (the analysis's draws, spreads, seed and
+    threshold) for ``user``; the worker (in tests, the immediate backend) carries it out."""
+    if not can_edit_record(user, run):
+        raise PermissionDenied(gettext("You cannot analyse this run."))
+    if not can_analyse_robustness(user, run):
+        raise ValidationError(
+            gettext("Grade robustness is analysed for a finished run before it is posted for public notice.")
+        )
+    analysis = RobustnessAnalysis(run=run, created_by=user, **settings)
+    analysis.full_clean()
+    analysis.save()
+    analyse_robustness.enqueue(analysis.pk)
+    analysis.refresh_from_db()
+    return analysis
+
+
+ROBUSTNESS_BATCH = 5000
+
+
+def execute_robustness(analysis: RobustnessAnalysis) -> RobustnessAnalysis:
+    """Carry out the analysis on the run's snapshot and scheme as run, and store its results; never raises:
+    a failure is recorded on the analysis."""
+    analysis.status, analysis.message = RobustnessAnalysis.Status.RUNNING, ""
+    analysis.save(update_fields=["status", "message"])
+    run = analysis.run
+    try:
+        frame = load_snapshot(run)
+        pipeline = engine.Pipeline.run(engine_input(frame), scheme_for_run(run.scheme_toml, run.year), skip_invalid=True)
+        settings = Settings(analysis.draws, analysis.weight_spread, analysis.benchmark_spread, analysis.seed)
+        outcome = robustness(pipeline, settings)
+        graded = pl.concat([frame.select("enterprise_id"), outcome.result], how="horizontal").filter(
+            pl.col("p_A").is_not_null()
+        ).with_columns(run_grade_probability().alias("p_grade"))
+        result_ids = dict(run.results.values_list("enterprise_id", "pk"))
+        rows = [
+            RobustnessResult(
+                analysis=analysis, result_id=result_ids[enterprise_id], p_a=p_a, p_b=p_b, p_c=p_c, p_d=p_d,
+                p_grade=p_grade, rank_low=rank_low, rank_high=rank_high,
+            )  # fmt: skip
+            for enterprise_id, p_a, p_b, p_c, p_d, rank_low, rank_high, p_grade in graded.select(
+                "enterprise_id", "p_A", "p_B", "p_C", "p_D", "rank_low", "rank_high", "p_grade"
+            ).iter_rows()
+        ]
+        with transaction.atomic():
+            analysis.results.all().delete()
+            RobustnessResult.objects.bulk_create(rows, batch_size=ROBUSTNESS_BATCH)
+        analysis.graded, analysis.stable = outcome.graded, outcome.stable
+        analysis.fragile = int((graded["p_grade"] < analysis.threshold).sum())
+        analysis.status, analysis.finished_at = RobustnessAnalysis.Status.DONE, local_now()
+        analysis.save(update_fields=["graded", "stable", "fragile", "status", "finished_at"])
+    except Exception as exc:  # the analysis records why it failed; the worker keeps going
+        logger.exception("robustness analysis %s failed", analysis.pk)
+        analysis.status, analysis.finished_at = RobustnessAnalysis.Status.FAILED, local_now()
+        analysis.message = f"{type(exc).__name__}: {exc}"
+        analysis.save(update_fields=["status", "finished_at", "message"])
+    return analysis

@@ -1,10 +1,10 @@
 import django_tables2 as tables
-from django_tables2.rows import BoundRows
 from django.utils.html import format_html
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from mujun.core.queries import BoundedPaginator
-from mujun.evaluation.models import Result, Run, Scheme
+from mujun.evaluation.models import Result, RobustnessResult, Run, Scheme
 
 GRADE_COLOURS = {"A": "success", "B": "primary", "C": "warning", "D": "danger", "T": "secondary"}
 
@@ -55,38 +55,6 @@ class RunTable(tables.Table):
         return format_html('{} <span class="badge text-bg-warning draft-badge">{}</span>', value, _("Not published"))
 
 
-class IdsFirstPaginator(BoundedPaginator):
-    """Pages of a large queryset for django-tables2: the page's ids first, selected on the ordered table
-    alone (an index walk), then only those rows with their joins. A deep page (OFFSET 250,000) would
-    otherwise join every skipped row."""
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        rows = self.object_list  # the table's BoundRows over its (filtered, ordered) queryset
-        queryset = rows.data.data
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        records = queryset.model._base_manager.filter(pk__in=ids)
-        fields, deferred = queryset.query.deferred_loading
-        records = records.select_related(*_select_related(queryset))
-        records = records.defer(*fields) if deferred else records.only(*fields)
-        by_id = {record.pk: record for record in records}
-        return self._get_page(BoundRows([by_id[pk] for pk in ids], table=rows.table), number, self)
-
-
-def _select_related(queryset) -> list[str]:
-    def paths(tree: dict, prefix: str = ""):
-        for name, below in tree.items():
-            yield prefix + name
-            yield from paths(below, f"{prefix}{name}__")
-
-    related = queryset.query.select_related
-    return list(paths(related)) if isinstance(related, dict) else []
-
-
 class ResultTable(tables.Table):
     """One row per enterprise of a run. Every offered sort is an order an index serves in its direction
     (see ``Result.Meta.indexes``), unranked rows last; group, status and grade are filters, not sorts."""
@@ -133,3 +101,54 @@ class ResultTable(tables.Table):
 
     def order_name(self, queryset, is_descending):
         return queryset.order_by("-enterprise__name" if is_descending else "enterprise__name", "id"), True
+
+
+def _probability(value) -> str:
+    return f"{value:.1%}"
+
+
+class RobustnessResultTable(tables.Table):
+    """An analysis's enterprises, least certain grade first; a fragile grade is marked."""
+
+    name = tables.Column(
+        accessor="result__enterprise__name",
+        verbose_name=_("enterprise"),
+        linkify=lambda record: reverse("evaluation:result_detail", args=[record.result.run_id, record.result.enterprise_id]),
+    )
+    uscc = tables.Column(accessor="result__enterprise__uscc", verbose_name=_("unified social credit code"), orderable=False)
+    group = tables.Column(accessor="result__group", verbose_name=pgettext_lazy("evaluation", "group"), orderable=False)
+    rank = tables.Column(accessor="result__rank", verbose_name=_("rank"), orderable=False)
+    rank_interval = tables.Column(empty_values=(), verbose_name=_("rank interval"), orderable=False)
+    grade = tables.Column(accessor="result__grade", verbose_name=_("grade"), orderable=False)
+    p_grade = tables.Column(verbose_name=_("probability of the run's grade"))
+    p_a = tables.Column(orderable=False)
+    p_b = tables.Column(orderable=False)
+    p_c = tables.Column(orderable=False)
+    p_d = tables.Column(orderable=False)
+
+    class Meta:
+        model = RobustnessResult
+        fields = ["name", "uscc", "group", "grade", "p_grade", "p_a", "p_b", "p_c", "p_d", "rank", "rank_interval"]
+        order_by = ("p_grade",)
+        row_attrs = {"class": lambda record, table: "table-warning fragile" if record.p_grade < table.threshold else ""}
+
+    def __init__(self, *args, threshold: float, group_labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.threshold = threshold
+        self.group_labels = group_labels or {}
+
+    def render_group(self, value):
+        return self.group_labels.get(value, value)
+
+    def render_grade(self, value, record):
+        if record.p_grade < self.threshold:
+            return format_html('{} <span class="badge text-bg-warning fragile-mark">{}</span>', grade_badge(value), _("Fragile"))
+        return grade_badge(value)
+
+    def render_rank_interval(self, record):
+        return f"{record.rank_low}–{record.rank_high}"
+
+    render_p_grade = render_p_a = render_p_b = render_p_c = render_p_d = staticmethod(_probability)
+
+    def order_p_grade(self, queryset, is_descending):
+        return queryset.order_by("-p_grade" if is_descending else "p_grade", "id"), True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mujun.evaluation import views
+from mujun.evaluation import comparison, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -21,11 +21,16 @@ urlpatterns = [
     path("runs/<int:pk>/posting/", views.run_posting, name="run_posting"),
     path("runs/<int:pk>/posting/export/", views.run_posting_export, name="run_posting_export"),
     path("runs/<int:pk>/changes/", views.run_changes, name="run_changes"),
+    path("runs/<int:pk>/compare/", comparison.run_compare, name="run_compare"),
     path("runs/<int:pk>/objections/add/", views.objection_add, name="objection_add"),
     path("runs/<int:pk>/objections/<int:objection_pk>/", views.objection_detail, name="objection_detail"),
     path("runs/<int:pk>/objections/<int:objection_pk>/evidence/", views.objection_evidence, name="objection_evidence"),
     path("runs/<int:pk>/reproduce/", views.run_reproduce, name="run_reproduce"),
     path("runs/<int:pk>/delete/", views.RunDeleteView.as_view(), name="run_delete"),
+    path("runs/<int:pk>/robustness/", views.run_robustness, name="run_robustness"),
+    path(
+        "runs/<int:pk>/robustness/<int:analysis_pk>/", views.RobustnessResultsView.as_view(), name="robustness_detail"
+    ),
     path("schemes/", views.SchemeListView.as_view(), name="scheme_list"),
     path("schemes/add/", views.SchemeEditView.as_view(), name="scheme_add"),
     path("schemes/<int:pk>/", views.SchemeDetailView.as_view(), name="scheme_detail"),

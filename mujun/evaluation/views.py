@@ -30,14 +30,14 @@ from mujun.core.views import ObjectDeleteView, ObjectDetailView, ObjectEditView,
 from mujun.engine.io import write_workbook
 from mujun.engine.scheme import PRESETS, SchemeError, preset_toml
 from mujun.evaluation import charts, policy_lists, services
-from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
+from mujun.evaluation.filtersets import ResultFilterSet, RobustnessResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.enterprises.forms import EnterpriseYearForm
 from mujun.enterprises.models import EnterpriseYear
-from mujun.evaluation.forms import DecisionForm, ObjectionForm, PostingForm, RunForm, SchemeForm
+from mujun.evaluation.forms import DecisionForm, ObjectionForm, PostingForm, RobustnessForm, RunForm, SchemeForm
 from mujun.evaluation.grades import posted_results, published_grades, require_visible_run, visible_runs
 from mujun.core.clock import local_today
-from mujun.evaluation.models import Objection, Result, Run, Scheme
-from mujun.evaluation.tables import IdsFirstPaginator, ResultTable, RunTable, SchemeTable, grade_badge
+from mujun.evaluation.models import Objection, Result, RobustnessResult, Run, Scheme
+from mujun.evaluation.tables import ResultTable, RobustnessResultTable, RunTable, SchemeTable, grade_badge
 
 # --------------------------------------------------------------------------------------------------
 # Schemes
@@ -306,9 +306,6 @@ class RunResultsView(ObjectListView):
     table_class = ResultTable
     filterset_class = ResultFilterSet
     template_name = "evaluation/run_results.html"
-    paginate_by = None  # the ListView must not paginate (and count) a second time
-    table_pagination = {"per_page": 50}
-    paginator_class = IdsFirstPaginator
 
     def dispatch(self, request, *args, **kwargs):
         self.run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=kwargs["pk"])
@@ -516,6 +513,7 @@ def run_post(request, pk):
     """Post a finished run for public notice with its window."""
     run = get_object_or_404(Run, pk=pk)
     require_visible_run(request.user, run)
+    require_edit(request.user, run)  # who may not post it is refused before the dates are read
     form = PostingForm(request.POST, instance=Run.objects.get(pk=run.pk))
     if not form.is_valid():
         for errors in form.errors.values():
@@ -571,6 +569,10 @@ def objection_add(request, pk):
     """File an objection to one enterprise's posted grade (the enterprise's town or county operator)."""
     run = get_object_or_404(Run.objects.select_related("region"), pk=pk)
     require_visible_run(request.user, run)
+    if request.user.role != request.user.Role.COUNTY_OPERATOR:  # nobody else files (services.objection_filed_as)
+        raise PermissionDenied(
+            _("Only the enterprise's town, or the operator of its county on its behalf, files an objection to its grade.")
+        )
     initial = {}
     # ``?enterprise=<id>`` (the result page's button) fills in the enterprise's credit code.
     if enterprise_id := query_value(request, "enterprise", forms.IntegerField(min_value=1, max_value=2**31 - 1)):
@@ -697,3 +699,64 @@ def run_changes(request, pk):
         "evaluation/run_changes.html",
         {"run": run, "changed": services.review_changes(run), "recomputes": recomputes},
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Grade robustness
+
+
+def run_robustness(request, pk):
+    """The run's robustness analyses, and the form that starts one (its editors, before the run is posted)."""
+    run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=pk)
+    require_visible_run(request.user, run)
+    can_start = services.can_analyse_robustness(request.user, run)
+    form = RobustnessForm(request.POST or None)
+    if request.method == "POST":
+        if not can_start:
+            raise PermissionDenied(_("Grade robustness is analysed for a finished run before it is posted for public notice."))
+        if form.is_valid():
+            analysis = services.start_robustness(run, request.user, **form.cleaned_data)
+            return HttpResponseRedirect(analysis.get_absolute_url())
+    return render(
+        request,
+        "evaluation/run_robustness.html",
+        {"run": run, "form": form, "can_start": can_start, "analyses": run.robustness_analyses.select_related("created_by")},
+    )
+
+
+class RobustnessResultsView(ObjectListView):
+    """One analysis: its settings and summary (the share of stable grades), and its enterprises, least certain
+    first, fragile grades marked and filterable."""
+
+    model = RobustnessResult
+    table_class = RobustnessResultTable
+    filterset_class = RobustnessResultFilterSet
+    template_name = "evaluation/robustness_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.run = get_object_or_404(Run.objects.select_related("region", "scheme"), pk=kwargs["pk"])
+        require_visible_run(request.user, self.run)
+        self.analysis = get_object_or_404(self.run.robustness_analyses, pk=kwargs["analysis_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.analysis.results.select_related("result__enterprise")
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "analysis": self.analysis}
+
+    def get_table_kwargs(self):
+        groups = (self.run.summary or {}).get("groups", {})
+        return {"threshold": self.analysis.threshold, "group_labels": {gid: g["label"] for gid, g in groups.items()}}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        share = self.analysis.stable_share
+        ctx.update(
+            run=self.run, analysis=self.analysis, add_url_name="", import_url_name="",
+            heading=_("Grade robustness of %(run)s") % {"run": self.run},
+            title=_("Graded enterprises, least certain grade first"),
+            stable_percent=f"{share * 100:.1f}" if share is not None else "—",
+            threshold_percent=f"{self.analysis.threshold * 100:g} %",
+        )  # fmt: skip
+        return ctx

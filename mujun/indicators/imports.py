@@ -75,6 +75,6 @@ class IndicatorValueImporter(Importer):
             year.alias("year"),
             month.alias("month"),
             pl.col("value"),
-        ).to_dicts()
+        )
         written = self.upsert(IndicatorValue, rows, key=("indicator_id", "region_id", "year", "month"))
         return ImportResult(counts={IndicatorValue._meta.verbose_name_plural: written.counts})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from mujun.core.charts import chart_html, money_axis
 from mujun.engine import rankings as engine
+from mujun.engine.composite import Aggregate, Normalise
 from mujun.indicators.models import Indicator, IndicatorValue, period_label
 from mujun.regions.models import Region
 
@@ -53,10 +54,16 @@ class Ranking:
         return f"{self.year}-{self.month:02d}"
 
 
-def ranking(year: int, month: int) -> Ranking:
+def ranking(year: int, month: int, normalisation: Normalise = engine.POINTS, mean: Aggregate = engine.MEAN) -> Ranking:
+    """The ranking at a period; raises CompositeError when the chosen mean cannot take the points (a
+    geometric mean of a negative z-score)."""
     indicators = list(Indicator.objects.all())
     ranks, overall = engine.ranking(
-        values_frame(IndicatorValue.objects.filter(year__lte=year)), indicators_frame(indicators), year * 100 + month
+        values_frame(IndicatorValue.objects.filter(year__lte=year)),
+        indicators_frame(indicators),
+        year * 100 + month,
+        normalisation,
+        mean,
     )
     regions = Region.objects.in_bulk(overall["region"].to_list())
     cells = {(r["indicator"], r["region"]): r for r in ranks.iter_rows(named=True)}

@@ -1,12 +1,16 @@
+from urllib.parse import urlencode
+
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from mujun.core.exports import ExportColumn, xlsx_response
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectExportView, ObjectImportView, ObjectListView
+from mujun.engine.composite import CompositeError
 from mujun.indicators import ranking as rankings
 from mujun.indicators.filtersets import IndicatorFilterSet, IndicatorValueFilterSet
-from mujun.indicators.forms import IndicatorForm, IndicatorValueForm
+from mujun.indicators.forms import IndicatorForm, IndicatorValueForm, RankingMethodForm
 from mujun.indicators.imports import IndicatorValueImporter
 from mujun.indicators.models import Indicator, IndicatorValue
 from mujun.indicators.periods import parse_period
@@ -78,9 +82,25 @@ class IndicatorValueExportView(ObjectExportView):
 
 
 def ranking(request):
-    """The ranking of regions at a period (?period=2025-06, default the latest), as a page or workbook."""
+    """The ranking of regions at a period (?period=2025-06, default the latest), as a page or workbook;
+    ?normalise= and ?mean= choose how the composite is built (the city's rule by default)."""
     chosen = parse_period(request.GET.get("period", "")) or rankings.latest_period()
-    board = rankings.ranking(*chosen) if chosen else None
+    methods = RankingMethodForm(request.GET)
+    board, problems = None, []
+    if chosen:
+        try:
+            board = rankings.ranking(*chosen, *methods.methods())
+        except CompositeError:  # the engine names indicators and regions by their ids: say it in the page's terms
+            problems = [
+                _(
+                    "Geometric and harmonic means need values above 0, and z-scores can be negative: choose another "
+                    "normalisation or the arithmetic mean."
+                )
+            ]
     if board is not None and request.GET.get("format") == "xlsx":
-        return xlsx_response({board.label: rankings.ranking_sheet(board)}, f"指标晾晒排名-{board.label}.xlsx")
-    return render(request, "indicators/ranking.html", {"board": board, "period": request.GET.get("period", "")})
+        # A workbook built another way than the city's rule says how in its name.
+        how = "" if methods.is_city_rule else "-" + "-".join(str(label) for label in methods.labels())
+        return xlsx_response({board.label: rankings.ranking_sheet(board)}, f"指标晾晒排名-{board.label}{how}.xlsx")
+    query = urlencode({k: v for k, v in request.GET.items() if k in ("normalise", "mean") and v})
+    context = {"board": board, "period": request.GET.get("period", ""), "methods": methods, "problems": problems, "query": query}
+    return render(request, "indicators/ranking.html", context)

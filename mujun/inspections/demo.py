@@ -27,6 +27,8 @@ PROJECT_KINDS = [
     "绿色家居智能工厂项目", "半导体封装测试项目", "高端纺织数字化改造项目", "锂电池储能系统项目",
     "数字经济产业园项目", "精密机械加工项目", "光伏组件智能制造项目", "医疗器械研发生产项目",
 ]  # fmt: skip
+# Projects each county nominates to a round: from the first number up to, not including, the second.
+NOMINATIONS_PER_COUNTY = (2, 4)
 ROUTE = "07:00 市行政中心出发 → 吴兴区 → 南浔区 → 德清县 → 长兴县 → 安吉县 → 19:30 返回市行政中心点评"
 
 
@@ -75,7 +77,8 @@ def load(context) -> None:
         nominations = []
         stop = 0
         for county in counties:
-            kinds = rng.choice(len(PROJECT_KINDS), size=int(rng.integers(2, 4)), replace=False)
+            size = int(rng.integers(*NOMINATIONS_PER_COUNTY))
+            kinds = rng.choice(len(PROJECT_KINDS), size=size, replace=size > len(PROJECT_KINDS))
             for n, kind_index in enumerate(kinds):
                 stop += 1
                 kind = PROJECT_KINDS[int(kind_index)]
@@ -88,7 +91,7 @@ def load(context) -> None:
                         project_name=project.name if project else f"{county.name}{kind}",
                         project=project,
                         stop=stop,
-                        visit_time=dt.time(7 + stop // 2, 30 * (stop % 2)),
+                        visit_time=dt.time(7 + stop // 2 % 12, 30 * (stop % 2)),  # a bench's day of many stops wraps
                     )
                 )
         # Two nominations of one county may name the same project record: keep names unique in a round.

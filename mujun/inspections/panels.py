@@ -18,7 +18,7 @@ class InspectionRanking(Panel):
         if round_ is None:
             return {"inspection": None}
         _totals, _projects, counties = scoreboard(
-            scores_frame([round_]).drop("round"), criteria_frame([round_]), nominations_frame([round_]).drop("round")
+            scores_frame([round_]), criteria_frame([round_]), nominations_frame([round_]).drop("round")
         )
         regions = Region.objects.in_bulk(counties["county"].to_list())
         rows = [{**row, "county": regions[row["county"]]} for row in counties.iter_rows(named=True)]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
 import polars as pl
 from django.contrib.auth import get_user_model
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from mujun.core.charts import chart_html
+from mujun.core.frames import read_frame
 from mujun.engine import inspections as engine
 from mujun.inspections.models import Criterion, Nomination, Round, Score
 from mujun.regions.models import Region
@@ -22,15 +24,15 @@ from mujun.regions.models import Region
 # -- the scoreboard ----------------------------------------------------------------------------------
 
 
+# A score's columns as read (its decimal value cast to a float in the query) → as the engine names them.
+SCORE_COLUMNS = {"nomination_id": "project", "judge_id": "judge", "criterion_id": "criterion", "value_as_float": "value"}
+
+
 def scores_frame(rounds) -> pl.DataFrame:
-    rows = Score.objects.filter(nomination__round__in=rounds).values_list(
-        "nomination__round_id", "nomination_id", "judge_id", "criterion_id", "value"
-    )
-    return pl.DataFrame(
-        [(r, p, j, c, float(v)) for r, p, j, c, v in rows],
-        schema={"round": pl.Int64, "project": pl.Int64, "judge": pl.Int64, "criterion": pl.Int64, "value": pl.Float64},
-        orient="row",
-    )
+    """Every score of ``rounds`` (a nomination is in one round: nominations_frame tells which)."""
+    scores = Score.objects.filter(nomination__round__in=rounds).annotate(value_as_float=Cast("value", FloatField()))
+    frame = read_frame(scores, {**dict.fromkeys(SCORE_COLUMNS, pl.Int64), "value_as_float": pl.Float64})
+    return frame.rename(SCORE_COLUMNS)
 
 
 def criteria_frame(rounds) -> pl.DataFrame:
@@ -56,7 +58,7 @@ class Scoreboard:
 
 def scoreboard(round_: Round) -> Scoreboard:
     totals, projects, counties = engine.scoreboard(
-        scores_frame([round_]).drop("round"), criteria_frame([round_]), nominations_frame([round_]).drop("round")
+        scores_frame([round_]), criteria_frame([round_]), nominations_frame([round_]).drop("round")
     )
     nominations = {n.pk: n for n in round_.nominations.select_related("region", "project")}
     judges = list(get_user_model().objects.filter(pk__in=totals["judge"].unique().to_list()).order_by("username"))
@@ -122,40 +124,34 @@ def comparison(limit: int = 8) -> tuple[list[Round], list, str]:
     rounds = list(Round.objects.filter(status=Round.Status.CLOSED).order_by("-year", "-quarter")[:limit])[::-1]
     if not rounds:
         return [], {}, ""
-    scores, criteria, nominations = scores_frame(rounds), criteria_frame(rounds), nominations_frame(rounds)
+    compared = engine.rounds_compared(scores_frame(rounds), criteria_frame(rounds), nominations_frame(rounds))
     table: dict = {}
-    for round_ in rounds:
-        _totals, _projects, counties = engine.scoreboard(
-            scores.filter(pl.col("round") == round_.pk).drop("round"),
-            criteria,
-            nominations.filter(pl.col("round") == round_.pk).drop("round"),
-        )
-        for row in counties.iter_rows(named=True):
-            table.setdefault(row["county"], {})[round_.pk] = row
+    for row in compared.iter_rows(named=True):
+        table.setdefault(row["county"], {})[row.pop("round")] = row
     regions = Region.objects.in_bulk(list(table))
     named = {regions[pk]: rows for pk, rows in sorted(table.items(), key=lambda item: regions[item[0]].code)}
     labels = [r.period for r in rounds]
     rank = _("rank %(rank)s") % {"rank": "%{customdata}"}  # plotly fills in the rank
-    figure = go.Figure(
-        [
-            go.Scatter(
-                name=county.name,
-                x=labels,
-                y=[rows.get(r.pk, {}).get("score") for r in rounds],
-                mode="lines+markers",
-                customdata=[rows.get(r.pk, {}).get("rank") for r in rounds],
-                hovertemplate=f"%{{x}}: %{{y:.2f}} ({rank})<extra>{county.name}</extra>",
-            )
-            for county, rows in named.items()
-        ]
-    )
-    figure.update_layout(
-        title=_("County scores by round"),
-        xaxis_title=_("round"),
-        yaxis_title=_("score"),
-        margin={"l": 40, "r": 20, "t": 50, "b": 40},
-        height=380,
-    )
-    chart = chart_html(figure)
+    lines = [
+        {
+            "type": "scatter",
+            "name": county.name,
+            "x": labels,
+            "y": [rows.get(r.pk, {}).get("score") for r in rounds],
+            "mode": "lines+markers",
+            "customdata": [rows.get(r.pk, {}).get("rank") for r in rounds],
+            "hovertemplate": f"%{{x}}: %{{y:.2f}} ({rank})<extra>{county.name}</extra>",
+        }
+        for county, rows in named.items()
+    ]
+    chart = chart_html(
+        {
+            "data": lines,
+            "layout": {
+                "title": {"text": _("County scores by round")}, "xaxis": {"title": {"text": _("round")}},
+                "yaxis": {"title": {"text": _("score")}}, "margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "height": 380,
+            },
+        }
+    )  # fmt: skip
     cells = [(county, [rows.get(r.pk) for r in rounds]) for county, rows in named.items()]
     return rounds, cells, chart

@@ -58,13 +58,11 @@ class RoundEditView(ObjectEditView):
     model = Round
     form_class = RoundForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if "pk" in kwargs:
-            round_ = get_object_or_404(Round, pk=kwargs["pk"])
-            if round_.is_closed:
-                messages.error(request, _("the round is closed and locked: it cannot be changed"))
-                return HttpResponseRedirect(round_.get_absolute_url())
-        return super().dispatch(request, *args, **kwargs)
+    def refuse_in_state(self, request):
+        if self.object.pk and self.object.is_closed:
+            messages.error(request, _("the round is closed and locked: it cannot be changed"))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        return None
 
 
 class RoundPartEditView(ObjectEditView):
@@ -73,15 +71,15 @@ class RoundPartEditView(ObjectEditView):
 
     parent_field = "round"
 
-    def dispatch(self, request, *args, **kwargs):
-        round_ = self.get_object().round
+    def refuse_in_state(self, request):
+        round_ = self.object.round
         if round_.status != Round.Status.DRAFT:
             messages.error(
                 request,
                 _("the rubric and the projects cannot change once scoring has begun"),
             )
             return HttpResponseRedirect(round_.get_absolute_url())
-        return super().dispatch(request, *args, **kwargs)
+        return None
 
 
 class CriterionEditView(RoundPartEditView):

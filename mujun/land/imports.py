@@ -26,6 +26,7 @@ from mujun.core.imports import (
     Problem,
     region_lookup,
 )
+from mujun.core.bulk import json_text
 from mujun.core.rules import in_both_languages
 from mujun.engine.io import normalise_header
 from mujun.engine.land import DATE_COLUMNS, NUMBER_COLUMNS, PARCEL_COLUMNS, PARCEL_RULES
@@ -128,20 +129,15 @@ class ParcelImporter(Importer):
 
     def save(self, frame: pl.DataFrame) -> ImportResult:
         present = [c.name for c in self.columns if c.name in self.present and c.name not in ("code", *NOT_FIELDS)]
-        rows = []
-        for record in frame.to_dicts():
-            row = {"code": record["code"]}
-            for name in present:
-                value = record[name]
-                if value is None and name in ("name", "land_use"):  # text fields store "" for none
-                    value = "industrial" if name == "land_use" else ""
-                row["region_id" if name == "region" else name] = value
-            if "holder_uscc" in self.present:
-                row["holder_id"] = record["holder_uscc"]
-            if "boundary" in self.present:
-                geometry = parse_boundary(record["boundary"])[0]
-                row["boundary"] = geometry
-                row["boundary_area_mu"] = area_mu(geometry) if geometry else None
-            rows.append(row)
+        text_defaults = {"name": "", "land_use": "industrial"}  # text fields store these for none
+        values = [pl.col(name).fill_null(text_defaults[name]) if name in text_defaults else pl.col(name) for name in present]
+        values = [value.alias("region_id") if name == "region" else value for name, value in zip(present, values)]
+        if "holder_uscc" in self.present:
+            values.append(pl.col("holder_uscc").alias("holder_id"))
+        if "boundary" in self.present:
+            geometries = [parse_boundary(text)[0] for text in frame["boundary"]]
+            values.append(pl.Series("boundary", [json_text(g) for g in geometries], dtype=pl.Utf8))
+            values.append(pl.Series("boundary_area_mu", [area_mu(g) if g else None for g in geometries], dtype=pl.Float64))
+        rows = frame.select("code", *values)
         parcels = self.upsert(Parcel, rows, key=("code",))
         return ImportResult(counts={Parcel._meta.verbose_name_plural: parcels.counts})

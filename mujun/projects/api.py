@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from mujun.core.permissions import RegionScopedWritesMixin
+from mujun.core.permissions import CityAdminOnly, RegionScopedWritesMixin
 from mujun.core.scoping import require_edit
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.projects import services
@@ -89,7 +89,7 @@ class ProjectViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
         return Response(ProjectSerializer(project).data)
 
     @extend_schema(request=CorrectionSerializer, responses=ProjectSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CityAdminOnly])
     def correct(self, request, pk=None):
         """A city administrator moves the project back to an earlier stage, with a reason."""
         project = self.get_object()
@@ -139,7 +139,7 @@ class MonthlyReportViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
         services.delete_report(instance, self.request.user)
 
     @extend_schema(request=ReviewSerializer, responses=MonthlyReportSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[CityAdminOnly])
     def review(self, request, pk=None):
         """The city approves the report or sends it back with a note, as the report's page does."""
         report = self.get_object()

@@ -3,9 +3,8 @@
 from datetime import date
 
 import polars as pl
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
 
+from mujun.core.frames import read_frame
 from mujun.engine.projects import DATED_STAGES
 from mujun.projects.models import MonthlyReport, Project
 from mujun.regions.models import Region, county_map
@@ -46,21 +45,6 @@ def county_names() -> dict[int, str]:
 
 def region_names() -> dict[int, str]:
     return dict(Region.objects.values_list("pk", "name"))
-
-
-def read_frame(queryset, columns: dict) -> pl.DataFrame:
-    """The queryset's ``columns`` as a typed frame, read through the database cursor in one query.
-
-    Skips the ORM's row-by-row conversion, which costs more than the query at 50,000 rows.
-    """
-    try:
-        sql, params = queryset.order_by().values_list(*columns).query.sql_with_params()
-    except EmptyResultSet:  # Django knows no row can match (``pk__in=[]``, a number beyond the column)
-        return pl.DataFrame(schema=columns)
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return pl.DataFrame(rows, schema=columns, orient="row")
 
 
 def project_frame(queryset, columns: dict | None = None) -> pl.DataFrame:

@@ -21,9 +21,9 @@ from mujun.core.imports import (
     Importer,
     ImportResult,
     Problem,
-    chunks,
     region_lookup,
 )
+from mujun.core.bulk import chunks
 from mujun.core.history import record_links, write_history
 from mujun.core.scoping import editable_regions
 from mujun.core.rules import field_validation, in_both_languages
@@ -160,10 +160,10 @@ class ProjectImporter(Importer):
             mapped.append(pl.col("field").replace_strict(FIELD_NAMES, default="", return_dtype=pl.Utf8).fill_null(""))
         values = frame.with_columns(mapped).rename({"region": "region_id", **({"enterprise": "enterprise_id"} if "enterprise" in fields else {})})
         names = [{"region": "region_id", "enterprise": "enterprise_id"}.get(f, f) for f in fields]
-        upserted = self.upsert(Project, values.select("code", *names).to_dicts(), key=("code",))
+        upserted = self.upsert(Project, values.select("code", *names), key=("code",))
         relinked = set()
         if "parcels" in self.present:
-            relinked = self._link_parcels(frame, {code: pk for (code,), pk in upserted.pks.items()})
+            relinked = self._link_parcels(frame, dict(upserted.ids.select("code", "id").iter_rows()))
         self._record_links(relinked)
         if "enterprise" in self.present:
             self._above_scale(frame["enterprise"].drop_nulls().unique().to_list())
@@ -300,7 +300,7 @@ class MonthlyReportImporter(Importer):
             "invested_to_date",
             pl.col("notes").fill_null("") if "notes" in frame.columns else pl.lit("").alias("notes"),
             pl.lit(self.user.pk if self.user else None).alias("submitted_by_id"),
-        ).to_dicts()
+        )
         upserted = self.upsert(MonthlyReport, rows, key=("project_id", "month"))
         refresh_progress(frame["project"].unique().to_list())
         counts = upserted.counts if upserted.counts else Counts()

@@ -168,6 +168,11 @@ class Project(models.Model):
                 ],
                 name="projects_board_idx",
             ),
+            # What the major-project portfolio (mujun.projects.portfolio) groups the year's projects by and sums:
+            # its queries read this index alone.
+            models.Index(
+                fields=["plan_year", "level", "region", "field", "is_new", "annual_plan"], name="projects_portfolio_idx"
+            ),
         ]  # fmt: skip
         verbose_name = _("project")
         verbose_name_plural = _("projects")
@@ -305,6 +310,8 @@ class MonthlyReport(models.Model):
     class Meta:
         ordering = ["-month", "project"]
         constraints = [models.UniqueConstraint(fields=["project", "month"], name="unique_project_month")]
+        # The portfolio sums the year's investment of its projects from this index alone, without the rows.
+        indexes = [models.Index(fields=["project", "month", "invested_month"], name="projects_report_invested_idx")]
         verbose_name = _("monthly report")
         verbose_name_plural = _("monthly reports")
 

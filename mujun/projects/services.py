@@ -209,11 +209,16 @@ def advance(project: Project, stage: str, on: date, uploads: list[Upload], user,
     return advanced
 
 
+def require_corrector(user) -> None:
+    """Only a city administrator moves a project back (``PermissionDenied`` for anybody else)."""
+    if user is None or not user.is_city_admin:
+        raise PermissionDenied(_("only a city administrator may move a project back"))
+
+
 def correct_back(project: Project, stage: str, user, reason: str) -> Project:
     """A city administrator moves the project back to an earlier stage; the later actual dates are cleared
     and the act is recorded with its reason."""
-    if user is None or not user.is_city_admin:
-        raise PermissionDenied(_("only a city administrator may move a project back"))
+    require_corrector(user)
     if stage not in STAGE_ORDER or STAGE_ORDER.index(stage) >= STAGE_ORDER.index(project.stage):
         raise Refused(
             _("a correction must go back to a stage before %(stage_label)s")
@@ -275,15 +280,20 @@ def mark_above_scale(enterprise_ids, year: int) -> int:
     year_end = date(year, 12, 31)
     if year_end >= date.today() or closed_month(year_end) is not None:
         return 0
+    # The projects at capacity are few, an import's enterprises many: narrow by the projects first.
+    given = set(enterprise_ids)
+    candidates = [
+        project
+        for project in Project.objects.filter(stage=Stage.CAPACITY, actual_capacity__lte=year_end, enterprise__isnull=False).order_by("pk")
+        if project.enterprise_id in given
+    ]
     statistics = {
         figures.enterprise_id: figures
         for figures in EnterpriseYear.objects.filter(
-            enterprise_id__in=list(enterprise_ids), year=year, revenue__gte=ABOVE_SCALE_REVENUE
+            enterprise_id__in=[project.enterprise_id for project in candidates], year=year, revenue__gte=ABOVE_SCALE_REVENUE
         )
     }
-    projects = Project.objects.filter(
-        enterprise_id__in=list(statistics), stage=Stage.CAPACITY, actual_capacity__lte=year_end
-    ).order_by("pk")
+    projects = [project for project in candidates if project.enterprise_id in statistics]
     for project in projects:
         figures = statistics[project.enterprise_id]
         reason = _("Revenue of %(year)s: %(revenue)s (10k yuan), enterprise statistics #%(id)s") % {
@@ -296,7 +306,7 @@ def mark_above_scale(enterprise_ids, year: int) -> int:
 # -- closing a month of the four lists ----------------------------------------------------------------------
 
 
-def _require_city_admin(user, act: str) -> None:
+def require_city_admin(user, act: str) -> None:
     if user is None or not user.is_city_admin:
         raise PermissionDenied(_("Only a city administrator may %(act)s.") % {"act": act})
 
@@ -341,7 +351,7 @@ def _month_ended(month: date) -> None:
 
 def close_month(month: date, user) -> MonthClosing:
     """A city administrator closes the month: its four lists become the stored snapshot."""
-    _require_city_admin(user, _("close a month"))
+    require_city_admin(user, _("close a month"))
     month = month.replace(day=1)
     _month_ended(month)
     with transaction.atomic():
@@ -353,7 +363,7 @@ def close_month(month: date, user) -> MonthClosing:
 
 def schedule_closing(month: date, closes_on: date | None, user) -> MonthClosing:
     """A city administrator sets the day the month closes by itself (or clears it with ``None``)."""
-    _require_city_admin(user, _("close a month"))
+    require_city_admin(user, _("close a month"))
     month = month.replace(day=1)
     if closes_on is not None and closes_on <= month_end(month):
         raise Refused(_("The closing day must come after %(month)s has ended.") % {"month": f"{month:%Y-%m}"})
@@ -372,7 +382,7 @@ def schedule_closing(month: date, closes_on: date | None, user) -> MonthClosing:
 def reopen_month(month: date, user, reason: str) -> MonthClosing:
     """A city administrator reopens a closed month, with a reason; the history keeps the snapshot circulated,
     who reopened it and why. The lists are computed from the records again until the month is closed anew."""
-    _require_city_admin(user, _("reopen a month"))
+    require_city_admin(user, _("reopen a month"))
     if not reason.strip():
         raise Refused(_("Reopening a month needs a reason."))
     month = month.replace(day=1)

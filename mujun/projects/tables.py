@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.tables import DateColumn
 from mujun.projects.models import Lead, MonthlyReport, Project
 
 
@@ -19,7 +20,7 @@ class ProjectTable(tables.Table):
 
 class MonthlyReportTable(tables.Table):
     project = tables.Column(linkify=True)
-    month = tables.DateColumn(format="Y-m", linkify=True)
+    month = DateColumn(format="Y-m", linkify=True)
     invested_month = tables.Column(attrs={"td": {"class": "text-end"}})
     invested_to_date = tables.Column(attrs={"td": {"class": "text-end"}})
     region = tables.Column(accessor="project__region", verbose_name=_("region"), orderable=False)

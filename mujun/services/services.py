@@ -49,6 +49,11 @@ def handles(user, problem: Problem) -> bool:
     )
 
 
+def works_on(user, problem: Problem) -> bool:
+    """Whether the user takes any step of the problem's loop: its county's editors, its department's handlers."""
+    return can_edit_record(user, problem) or handles(user, problem)
+
+
 def allowed_actions(user, problem: Problem) -> list[str]:
     return [
         action

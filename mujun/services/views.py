@@ -62,6 +62,8 @@ class ProblemEditView(ObjectEditView):
 class ProblemTransitionView(View):
     def post(self, request, pk):
         problem = get_object_or_404(services.visible_problems(request.user, PROBLEMS), pk=pk)
+        if not services.works_on(request.user, problem):
+            raise PermissionDenied(_("you may not take this step on this problem"))
         action = request.POST.get("action", "")
         options = {"text": request.POST.get("text", "")}
         if action == "assign":

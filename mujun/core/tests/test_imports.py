@@ -120,7 +120,12 @@ def post_import(client, data: bytes, filename: str):
     from django.urls import reverse
 
     upload = SimpleUploadedFile(filename, data)
-    return client.post(reverse("enterprises:enterprise_import"), {"file": upload, "year": 2023})
+    # The upload becomes a background job (run at once in tests) and the user lands on its page.
+    return client.post(reverse("enterprises:enterprise_import"), {"file": upload, "year": 2023}, follow=True)
+
+
+def problems_download(client, response):
+    return client.get(reverse("import_job_problems", args=[response.context["job"].pk]))
 
 
 @pytest.mark.parametrize(
@@ -202,15 +207,17 @@ def test_an_import_problem_is_in_the_users_language_only(client_as, city_admin, 
     English for a user who chose English, never both."""
     client = client_as(city_admin)
     garbage = bytes(range(256)) * 40
-    chinese = post_import(client, garbage, "企业.csv").content.decode()
+    response = post_import(client, garbage, "企业.csv")
+    chinese = response.content.decode()
     assert "文件编码无法识别" in chinese and "unknown text encoding" not in chinese
-    workbook = pl.read_excel(client.get(reverse("enterprises:enterprise_import") + "?problems").content)
+    workbook = pl.read_excel(problems_download(client, response).content)
     assert workbook.columns == ["行号", "表头", "列名", "问题"]
     assert workbook["问题"].to_list() == ["文件编码无法识别：应为 UTF-8、UTF-16 或 GBK/GB18030 的文本"]
 
     client.cookies["django_language"] = "en"
-    english = post_import(client, garbage, "企业.csv").content.decode()
+    response = post_import(client, garbage, "企业.csv")
+    english = response.content.decode()
     assert "unknown text encoding" in english and "文件编码无法识别" not in english
-    workbook = pl.read_excel(client.get(reverse("enterprises:enterprise_import") + "?problems").content)
+    workbook = pl.read_excel(problems_download(client, response).content)
     assert workbook.columns == ["Row", "Header", "Column", "Problem"]
     assert workbook["Problem"].to_list() == ["unknown text encoding: expected text in UTF-8, UTF-16 or GBK/GB18030"]

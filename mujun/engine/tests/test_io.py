@@ -354,3 +354,108 @@ def test_sheets_written_with_a_namespace_prefix_are_inspected_too():
                 content = re.sub(rb"<(/?)([A-Za-z]+)", rb"<\1x:\2", content).replace(b'xmlns="', b'xmlns:x="')
             archive.writestr(item, content)
     assert [p.split("：")[0] for p in problems_of(prefixed.getvalue())] == ["第4行 实缴税金(万元)", "第5行 企业名称"]
+
+
+# -- figures read as numbers by the reader, and the Excel writer (issue 11, items 3 and 4) ----------------
+
+
+def test_figures_come_as_numbers_when_every_cell_is_one_and_as_text_otherwise(tmp_path):
+    path = tmp_path / "企业.csv"
+    clean = f"{CHINESE_HEADER}\n{code(1)},甲,是,12.5,100\n{code(2)},乙,TRUE,3,\n"
+    path.write_text(clean, encoding="utf-8")
+    table = read_table(path, numbers={"land_mu", "tax"})
+    assert table.schema["land_mu"] == pl.Float64 and table.schema["tax"] == pl.Float64
+    assert table["land_mu"].to_list() == [12.5, 3.0] and table["tax"].to_list() == [100.0, None]
+    assert table.schema["above_scale"] == pl.String and table["_row"].to_list() == [2, 3]
+    assert read_table(path).schema["land_mu"] == pl.String  # asked for nothing: text, as before
+    for cell in ["12,5", "nan", "inf", "十二"]:  # each cell the caller must report, with its text
+        path.write_text(clean.replace("12.5", f'"{cell}"'), encoding="utf-8")
+        table = read_table(path, numbers={"land_mu", "tax"})
+        assert table.schema["land_mu"] == pl.String and table["land_mu"].to_list() == [cell, "3"]
+    path.write_text(clean + f"{code(3)},丙,否,4,5,extra\n", encoding="utf-8")  # a ragged row: the text path
+    with refused("column F has data but no header"):
+        read_table(path, numbers={"land_mu"})
+
+
+def test_a_gbk_file_whose_head_is_ascii_is_still_found_out_when_figures_are_read_as_numbers(tmp_path):
+    ascii_rows = "".join(f"{code(n)},Factory {n},1,10,100\n" for n in range(40_000))  # beyond the first chunk
+    data = f"uscc,name,above_scale,land_mu,tax\n{ascii_rows}{code(99)},丙企业,否,4,5\n".encode("gb18030")
+    (tmp_path / "gbk.csv").write_bytes(data)
+    table = read_table(tmp_path / "gbk.csv", numbers={"land_mu", "tax"})
+    assert table["name"][-1] == "丙企业" and table.schema["land_mu"] == pl.Float64
+
+
+def test_a_file_read_with_numbers_evaluates_as_the_text_one(tmp_path):
+    path = tmp_path / "input.csv"
+    frame([row(1), row(2, tax="80.5"), row(3, land_mu="2", above_scale="否")]).drop("_row").write_csv(path)
+    scheme = huangyan_2022()
+    from mujun.engine.evaluation import number_columns
+
+    typed = evaluate(read_table(path, numbers=number_columns(scheme)), scheme).result
+    assert typed.equals(evaluate(read_table(path), scheme).result)
+
+
+def workbook_of(sheets, **options) -> openpyxl.Workbook:
+    from mujun.engine.io import write_workbook
+
+    buffer = io.BytesIO()
+    write_workbook(sheets, buffer, **options)
+    return openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+
+
+def test_the_workbook_shows_each_type_as_the_platform_always_has():
+    from decimal import Decimal
+
+    table = pl.DataFrame(
+        {
+            "uscc": [code(1), "", None], "land_mu": [12.5, float("nan"), float("inf")], "employees": [3, None, 7],
+            "above_scale": [True, False, None], "established_on": [date(2020, 1, 2), None, None],
+            "written_at": [datetime(2024, 5, 6, 7, 8, 9), None, None],
+            "amount": [Decimal("1.25"), None, None],  # not a known column: keeps its own name
+        }
+    )
+    sheet = workbook_of({"结果": table}, headers=INPUT_COLUMNS).active
+    assert [cell.value for cell in sheet[1]][:4] == ["统一社会信用代码", "用地面积(亩)", "年平均职工人数", "是否规上"]
+    header = sheet["A1"]
+    assert header.font.b and header.fill.fgColor.rgb == "FFDDEBF7" and header.border.left.style == "thin"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G4"
+    assert [cell.value for cell in sheet[2]] == [
+        code(1), 12.5, 3, "是", datetime(2020, 1, 2), datetime(2024, 5, 6, 7, 8, 9), 1.25
+    ]
+    assert [cell.value for cell in sheet[3]] == [None, None, None, "否", None, None, None]  # "" and NaN: empty
+    assert sheet["B4"].value is None  # infinity: empty
+    assert (sheet["B2"].number_format, sheet["C2"].number_format) == ("0.0000", "General")
+    assert (sheet["E2"].number_format, sheet["F2"].number_format) == ("yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss")
+    widths = {letter: sheet.column_dimensions[letter].width for letter in "AB"}
+    assert widths["A"] > 20 > widths["B"]  # an 18-character code and a short number
+
+
+def test_a_notice_has_its_title_above_and_its_notes_below_the_table():
+    listed = pl.DataFrame({"企业名称": ["甲", "乙"], "评价等级": ["A", "B"]})
+    book = workbook_of(
+        {"公示": listed, "其他": listed}, titles={"公示": "某县公示"}, notes={"公示": ["公示期：5日", "如有异议请来电"]}
+    )
+    rows = list(book["公示"].iter_rows(values_only=True))
+    assert rows == [("某县公示", None), ("企业名称", "评价等级"), ("甲", "A"), ("乙", "B"), (None, None),
+                    ("公示期：5日", None), ("如有异议请来电", None)]
+    notice = book["公示"]
+    assert notice["A1"].font.b and notice["A1"].font.sz == 14 and notice.freeze_panes == "A3"
+    assert notice["A2"].font.b and notice.auto_filter.ref is None  # no filter buttons to sort the notes in
+    assert list(book["其他"].iter_rows(values_only=True))[0] == ("企业名称", "评价等级")
+
+
+def test_a_workbook_is_written_to_a_path_a_buffer_or_a_temporary_file_with_the_fixed_date(tmp_path):
+    import tempfile
+
+    from mujun.engine.io import WORKBOOK_CREATED, write_workbook
+
+    table = pl.DataFrame({"a": [1.5]})
+    write_workbook({"s": table}, tmp_path / "a.xlsx")
+    buffer = io.BytesIO()
+    write_workbook({"s": table}, buffer)
+    with tempfile.TemporaryFile() as handle:
+        write_workbook({"s": table}, handle)
+        handle.seek(0)
+        stored = handle.read()
+    assert (tmp_path / "a.xlsx").read_bytes() == buffer.getvalue() == stored
+    assert openpyxl.load_workbook(buffer).properties.created == WORKBOOK_CREATED

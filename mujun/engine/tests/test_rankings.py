@@ -82,3 +82,29 @@ def test_composite_lies_between_0_and_100(first, second):
     overall = composite(indicator_ranks(values, INDICATORS), INDICATORS)
     assert overall["score"].min() >= 0 and overall["score"].max() <= 100
     assert overall.height == len(set(first) | set(second))
+
+
+def test_no_value_up_to_the_period_gives_an_empty_ranking():
+    values = pl.DataFrame({"indicator": [1], "region": [1], "period": [202501], "value": [1.0]})
+    ranks, overall = ranking(values, INDICATORS, 202412)
+    assert ranks.height == 0 and overall.height == 0
+    assert overall.columns == ["region", "score", "indicators", "rank", "tier"]
+
+
+@FAST
+@given(first=region_values, second=region_values)
+def test_the_composite_is_the_weighted_mean_of_the_points(first, second):
+    """The pipeline's aggregate step gives the city's formula: Σ points × weight / Σ weight over the
+    indicators a region has (to the published four decimals)."""
+    values = pl.concat(
+        [
+            pl.DataFrame({"indicator": 1, "region": list(first), "value": list(first.values())}),
+            pl.DataFrame({"indicator": 2, "region": list(second), "value": list(second.values())}),
+        ]
+    )
+    ranks = indicator_ranks(values, INDICATORS)
+    weights = dict(INDICATORS.select("indicator", "weight").iter_rows())
+    for region, score in composite(ranks, INDICATORS).select("region", "score").iter_rows():
+        mine = ranks.filter(pl.col("region") == region)
+        expected = sum(p * weights[i] for i, p in mine.select("indicator", "points").iter_rows()) / sum(weights[i] for i in mine["indicator"])
+        assert abs(score - expected) <= 0.5e-4 + 1e-9

@@ -206,8 +206,9 @@ def test_large_import_is_stored_whole_with_history(city_admin, regions, uscc):
 def upload(client, data: bytes, filename="data.xlsx", **fields):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    # The upload becomes a background job (run at once in tests) and the user lands on its page.
     return client.post(
-        reverse("enterprises:enterprise_import"), {"file": SimpleUploadedFile(filename, data), **fields}
+        reverse("enterprises:enterprise_import"), {"file": SimpleUploadedFile(filename, data), **fields}, follow=True
     )
 
 
@@ -227,7 +228,7 @@ def test_import_page_shows_problem_table_and_offers_it_as_excel(client_as, city_
     assert "必须大于0" in page
     assert not Enterprise.objects.exists()
 
-    download = client.get(reverse("enterprises:enterprise_import") + "?problems")
+    download = client.get(reverse("import_job_problems", args=[response.context["job"].pk]))
     sheet = openpyxl.load_workbook(io.BytesIO(download.content)).active
     assert [cell.value for cell in sheet[2]] == [5, "用地面积(亩)", "land_mu", "必须大于0"]
 

@@ -89,6 +89,46 @@ def test_ranking_page_marks_thirds_and_exports(indicators, regions, city_admin, 
     assert client.get(f"/indicators/{growth.pk}/").status_code == 200  # trend chart page
 
 
+def test_ranking_page_lets_the_user_choose_the_composite_methods(indicators, regions, city_admin, client_as):
+    from mujun.regions.models import Region
+
+    growth, energy, _fdi = indicators
+    counties = [regions.wuxing, regions.nanxun] + [
+        Region.objects.create(code=code, name=name, level="county", parent=regions.city)
+        for code, name in [("330521", "德清县"), ("330522", "长兴县")]
+    ]
+    # Growth (weight 2) and energy per value added (lower is better, weight 1).
+    for county, g, e in zip(counties, [10, 9, 2, 1], [4.0, 1.0, 3.0, 2.0]):
+        IndicatorValue.objects.create(indicator=growth, region=county, year=2025, month=6, value=g)
+        IndicatorValue.objects.create(indicator=energy, region=county, year=2025, month=6, value=e)
+    client = client_as(city_admin)
+    scores = lambda page: {r["region"].name: r["score"] for r in page.context["board"].rows}  # noqa: E731
+
+    city_rule = client.get("/indicators/ranking/?period=2025-06")
+    html = city_rule.content.decode()
+    assert "标准化方法：名次得分（第一名100分，末名0分）" in html and "汇总方法：加权几何平均" in html
+    # Rank points: growth 100, 66.6667, 33.3333, 0; energy 0, 100, 33.3333, 66.6667.
+    assert scores(city_rule) == {"吴兴区": round(200 / 3, 4), "南浔区": round((2 * 66.6667 + 100) / 3, 4), "德清县": 33.3333, "长兴县": 22.2222}
+
+    minmax = client.get("/indicators/ranking/?period=2025-06&normalise=minmax")
+    # Min-max: growth (g − 1) / 9 × 100, energy (4 − e) / 3 × 100.
+    expected = {"吴兴区": 200 / 3, "南浔区": (2 * 800 / 9 + 100) / 3, "德清县": (2 * 100 / 9 + 100 / 3) / 3, "长兴县": (200 / 3) / 3}
+    assert scores(minmax) == pytest.approx({k: round(v, 4) for k, v in expected.items()})
+    assert "按上方所选方法" in minmax.content.decode()
+    assert "normalise=minmax" in minmax.content.decode()  # the workbook link keeps the methods
+    workbook = client.get("/indicators/ranking/?period=2025-06&normalise=minmax&format=xlsx")
+    assert "%E6%9E%81%E5%B7%AE%E6%A0%87%E5%87%86%E5%8C%96" in workbook["Content-Disposition"]  # 极差标准化
+
+    geometric = client.get("/indicators/ranking/?period=2025-06&normalise=minmax&mean=geometric")
+    # Geometric means need values above 0: min-max on 1–100, growth 1 + 99(g − 1)/9, energy 1 + 99(4 − e)/3.
+    points = {"吴兴区": (100, 1), "南浔区": (89, 100), "德清县": (12, 34), "长兴县": (1, 67)}
+    assert scores(geometric) == pytest.approx({k: round((g**2 * e) ** (1 / 3), 4) for k, (g, e) in points.items()})
+
+    impossible = client.get("/indicators/ranking/?period=2025-06&normalise=zscore&mean=geometric")
+    assert impossible.status_code == 200 and impossible.context["board"] is None
+    assert "几何平均和调和平均要求数值大于0，而Z分数可能为负" in impossible.content.decode()
+
+
 def test_value_export_names_indicators_and_imports_again(indicators, regions, city_admin, client_as):
     growth = indicators[0]
     IndicatorValue.objects.create(indicator=growth, region=regions.wuxing, year=2025, month=3, value=12.5)

@@ -11,7 +11,8 @@ from django.db import transaction
 
 from mujun.core.apps_registry import app_module, domain_configs
 
-DEMO_PASSWORD = "mujun2026"
+# Passes the password policy (AUTH_PASSWORD_VALIDATORS): 12 characters or more, of four kinds.
+DEMO_PASSWORD = "Mujun#2026demo"
 # county code -> user name of its operator
 COUNTY_OPERATORS = {
     "330502": "wuxing",

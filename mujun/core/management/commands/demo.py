@@ -5,8 +5,10 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from mujun.core.management.commands._demo_data import (
@@ -35,6 +37,10 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD, help=_("Password of every demo user."))
 
     def handle(self, *args, host, port, workers, no_serve, reset, above, below, password, **options):
+        try:
+            validate_password(password)  # every demo user signs in with it: the policy holds for it too
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         database = settings.DATABASES["default"]
         self.stdout.write(_("Database: %(name)s") % {"name": database["NAME"]})
         call_command("migrate", interactive=False, verbosity=0)

@@ -1,0 +1,224 @@
+"""Rows of a Polars frame written straight into a model's table, for imports of hundreds of thousands of rows.
+
+Model instances are not built: PostgreSQL takes the rows with COPY (CSV written by Polars), other databases
+with one prepared statement over all rows (``executemany``). Values are typed as the model's fields store them
+(:func:`typed_frame`), so a frame read back from the database (:func:`stored_frame`) compares with a file's.
+Many keys go to the database as a temporary table joined in one query (:func:`values_table`), not as lists of
+parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+import polars as pl
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+
+QUERY_CHUNK = 2000  # keys per ``__in`` query: well under every database's parameter limit
+COPY_BATCH = 50_000  # rows per CSV chunk handed to COPY: bounded memory for files of millions of rows
+SQL_TYPES = {pl.Int64: "bigint", pl.Int32: "bigint", pl.Utf8: "text", pl.Date: "date", pl.Float64: "double precision",
+             pl.Boolean: "boolean"}  # fmt: skip
+
+
+def polars_type(field) -> pl.DataType:
+    """The Polars type holding the values of a model field (JSON as its text, money in decimals as floats)."""
+    if isinstance(field, models.ForeignKey):
+        return polars_type(field.target_field)
+    if isinstance(field, models.BooleanField):
+        return pl.Boolean
+    if isinstance(field, models.DateTimeField):
+        return pl.Datetime("us", "UTC")
+    if isinstance(field, models.DateField):
+        return pl.Date
+    if isinstance(field, models.FloatField | models.DecimalField):
+        return pl.Float64
+    if isinstance(field, models.IntegerField | models.AutoField):
+        return pl.Int64
+    return pl.Utf8  # text, and JSON as its serialised text
+
+
+def _field(model, name: str):
+    return next(f for f in model._meta.concrete_fields if f.attname == name)
+
+
+def typed_frame(model, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (columns named by field attname) with each column in its field's type; decimals rounded to
+    the places the database keeps, so that a stored value reads back equal."""
+    columns = []
+    for name in frame.columns:
+        field = _field(model, name)
+        column = pl.col(name).cast(polars_type(field))
+        if isinstance(field, models.DecimalField):
+            column = column.round(field.decimal_places)
+        columns.append(column)
+    return frame.select(columns)
+
+
+@contextmanager
+def values_table(name: str, frame: pl.DataFrame):
+    """``frame`` as a temporary table of the connection (its quoted name is yielded), dropped afterwards: an
+    import's keys joined in one query rather than sent as lists of parameters (building those costs more
+    than the query)."""
+    table = connection.ops.quote_name(f"_mujun_{name}")
+    columns = ", ".join(f"{connection.ops.quote_name(c)} {SQL_TYPES[t]}" for c, t in frame.schema.items())
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
+        _write(cursor, table, frame)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")  # the planner's row count: a hash join, not a loop over guesses
+        try:
+            yield table
+        finally:
+            cursor.execute(f"DROP TABLE {table}")
+
+
+def keys_in(table: str, column: str) -> RawSQL:
+    """The values of ``column`` of a :func:`values_table`, for an ORM ``__in`` filter."""
+    return RawSQL(f"SELECT {connection.ops.quote_name(column)} FROM {table}", [])
+
+
+def stored_frame(model, frame: pl.DataFrame, key: tuple[str, ...], fields: list[str]) -> pl.DataFrame:
+    """The stored records whose ``key`` values appear in ``frame``: ``id``, the key and ``fields``, typed."""
+    names = [model._meta.pk.attname, *key, *fields]
+    quote = connection.ops.quote_name
+    keys = frame.select(key).unique()
+    with values_table("keys", keys) as table, connection.cursor() as cursor:
+        joined = " AND ".join(f"t.{quote(_field(model, name).column)} = k.{quote(name)}" for name in key)
+        selected = ", ".join(_selected(_field(model, name)) for name in names)
+        cursor.execute(f"SELECT {selected} FROM {quote(model._meta.db_table)} t JOIN {table} k ON {joined}")
+        rows = cursor.fetchall()
+    stored = pl.DataFrame(rows, schema=names, orient="row", strict=False, infer_schema_length=None)
+    stored = stored.select(_from_database(_field(model, name), name, stored.schema[name]) for name in names)
+    return stored.rename({model._meta.pk.attname: "id"}) if model._meta.pk.attname != "id" else stored
+
+
+def _selected(field) -> str:
+    column = f"t.{connection.ops.quote_name(field.column)}"
+    if connection.vendor != "sqlite":
+        return column
+    # Cast, so that the driver's converters (Django registers them for these declared types) do not run
+    # value by value: Polars types the whole column.
+    if isinstance(field, models.BooleanField):
+        return f"CAST({column} AS INTEGER)"
+    if isinstance(field, models.DecimalField):
+        return f"CAST({column} AS REAL)"
+    if isinstance(field, models.DateField | models.DateTimeField | models.TimeField):
+        return f"CAST({column} AS TEXT)"
+    return column
+
+
+def _from_database(field, name: str, dtype: pl.DataType) -> pl.Expr:
+    """A column as the database driver returned it, in the field's Polars type (SQLite gives dates as text,
+    booleans as 0/1; JSON as text or parsed)."""
+    column = pl.col(name)
+    target = polars_type(field)
+    if isinstance(field, models.JSONField):
+        return column.map_elements(
+            lambda value: json_text(json.loads(value) if isinstance(value, str) else value), return_dtype=pl.Utf8
+        )
+    if target == pl.Date and dtype == pl.Utf8:
+        return column.str.slice(0, 10).str.to_date("%Y-%m-%d")
+    if isinstance(target, pl.Datetime) and dtype == pl.Utf8:
+        return column.str.to_datetime(time_zone="UTC")
+    return column.cast(target)
+
+
+def json_text(value) -> str | None:
+    """A JSON field's value as the text compared and written (keys sorted: one text per value)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def chunks(items: list, size: int = QUERY_CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def column_defaults(model, present: Iterable[str], now) -> list[pl.Expr]:
+    """The columns a new record takes for the concrete fields outside ``present`` (the database has no
+    defaults for a raw insert): the field's default, ``now`` for ``auto_now(_add)``, else null or ""."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.attname in present:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now
+        elif field.has_default() or not field.null:
+            value = field.get_default()  # "" for text without a default, as Django's own
+        else:
+            value = None
+        if isinstance(field, models.JSONField):
+            value = json_text(value)
+        columns.append(pl.lit(value).cast(polars_type(field)).alias(field.attname))
+    return columns
+
+
+def _database_values(frame: pl.DataFrame) -> pl.DataFrame:
+    """Values as the database column takes them in text: dates ISO, date-times in UTC as Django writes them."""
+    columns = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            columns.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            utc = pl.col(name).dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(name)
+            suffix = "+00:00" if connection.vendor == "postgresql" else ""
+            columns.append(utc.dt.strftime("%Y-%m-%d %H:%M:%S%.6f") + pl.lit(suffix))
+        else:
+            columns.append(pl.col(name))
+    return frame.select(columns)
+
+
+def _columns(model, names: list[str]) -> list[str]:
+    return [connection.ops.quote_name(_field(model, name).column) for name in names]
+
+
+def insert(model, frame: pl.DataFrame) -> None:
+    """Insert every row of ``frame`` (columns named by field attname) into ``model``'s table."""
+    if frame.height == 0:
+        return
+    with connection.cursor() as cursor:
+        _write(cursor, connection.ops.quote_name(model._meta.db_table), frame, _columns(model, frame.columns))
+
+
+def _write(cursor, table: str, frame: pl.DataFrame, columns: list[str] | None = None) -> None:
+    """Rows into ``table``: PostgreSQL by COPY of Polars' CSV, others by one prepared INSERT over every row."""
+    if frame.height == 0:
+        return
+    columns = ", ".join(columns or [connection.ops.quote_name(c) for c in frame.columns])
+    values = _database_values(frame)
+    if connection.vendor == "postgresql":
+        # CSV from Polars: nulls are empty fields, empty strings are quoted ("") as COPY expects.
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for start in range(0, values.height, COPY_BATCH):
+                batch = values.slice(start, COPY_BATCH)
+                copy.write(batch.write_csv(include_header=False, quote_style="non_numeric", null_value=""))
+    else:
+        placeholders = ", ".join(["%s"] * values.width)
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values.iter_rows())
+
+
+def update(model, frame: pl.DataFrame) -> None:
+    """Set the fields of the records ``frame`` names by ``id`` to the frame's values (every other column)."""
+    if frame.height == 0:
+        return
+    fields = [name for name in frame.columns if name != "id"]
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    quoted = _columns(model, fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY into a scratch table shaped like the target's columns, then one UPDATE … FROM joining it.
+            scratch = connection.ops.quote_name(f"_mujun_update_{model._meta.db_table}")
+            cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+            cursor.execute(f"CREATE TEMP TABLE {scratch} AS SELECT {pk}, {', '.join(quoted)} FROM {table} WITH NO DATA")
+            _write(cursor, scratch, frame.select("id", *fields), [pk, *quoted])
+            assignments = ", ".join(f"{column} = s.{column}" for column in quoted)
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM {scratch} s WHERE {table}.{pk} = s.{pk}")
+            cursor.execute(f"DROP TABLE {scratch}")
+        else:
+            values = _database_values(frame.select(*fields, "id"))
+            assignments = ", ".join(f"{column} = %s" for column in quoted)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", values.iter_rows())
