@@ -56,13 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(argument: str) -> Scheme:
+def scheme_argument(argument: str) -> Scheme:
+    """A scheme file, or the id of a preset (huangyan-2022 …)."""
     if not Path(argument).exists() and argument in PRESETS:
         return parse_scheme(preset_toml(argument))
     return load_scheme(argument)
 
 
-def _error(lines: list[str] | str) -> None:
+def fail(lines: list[str] | str) -> None:
     for line in [lines] if isinstance(lines, str) else lines:
         print(line, file=sys.stderr)
 
@@ -77,7 +78,7 @@ def _umask() -> int:
     return mask
 
 
-def _write_atomically(writes: list[tuple[Path, Callable[[str], None]]]) -> None:
+def write_atomically(writes: list[tuple[Path, Callable[[str], None]]]) -> None:
     """Write every file to a temporary sibling, then rename them all: all files appear or none."""
     temporaries: list[tuple[str, Path]] = []
     try:
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     outputs = [Path(args.output)] + ([Path(args.summary)] if args.summary else [])
     for path in outputs:
         if path.suffix.lower() not in OUTPUT_FORMATS:
-            _error(
+            fail(
                 in_language(
                     f"不支持的输出格式 {path.name}：请使用 .csv、.xlsx 或 .parquet",
                     f"unsupported output format {path.name}: use .csv, .xlsx or .parquet",
@@ -110,29 +111,29 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         if not path.parent.is_dir():
-            _error(in_language(f"输出目录不存在：{path.parent}", f"output folder does not exist: {path.parent}", language))
+            fail(in_language(f"输出目录不存在：{path.parent}", f"output folder does not exist: {path.parent}", language))
             return 2
     try:
-        scheme = _load(args.scheme)
+        scheme = scheme_argument(args.scheme)
     except SchemeError as error:
-        _error(error.messages(language))
+        fail(error.messages(language))
         return 2
     try:
         frame = read_table(args.input, numbers=number_columns(scheme))
     except TableError as error:
-        _error(error.message(language))
+        fail(error.message(language))
         return 2
     try:
         evaluation = evaluate(frame, scheme, skip_invalid=args.skip_invalid, as_of=args.as_of)
     except InvalidInput as error:
-        _error([problem.message(language) for problem in error.problems])
+        fail([problem.message(language) for problem in error.problems])
         count = len(error.problems)
-        _error(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language))
+        fail(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language))
         return 2
     if evaluation.problems:
-        _error([problem.message(language) for problem in evaluation.problems])
+        fail([problem.message(language) for problem in evaluation.problems])
         count = len(evaluation.problems)
-        _error(
+        fail(
             in_language(
                 f"已跳过{count}个问题所在的行", f"rows with {count} problem(s) were skipped (status invalid)", language
             )
@@ -157,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     try:
-        _write_atomically(writes)
+        write_atomically(writes)
     except (OSError, TableError) as error:
         reason = _reason(error, language)
-        _error(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language))
+        fail(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language))
         return 1
     counts = dict(result.group_by("grade").len().iter_rows())
     graded = " ".join(f"{grade} {counts.get(grade, 0)}" for grade in ("A", "B", "C", "D", "T"))

@@ -13,7 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from mujun.engine.batch import _error, _load, _write_atomically
+from mujun.engine.batch import fail, scheme_argument, write_atomically
 from mujun.engine.compare import compare, workbook_sheets
 from mujun.engine.evaluation import InvalidInput
 from mujun.engine.io import TableError, read_table, write_workbook
@@ -46,45 +46,45 @@ def main(argv: list[str] | None = None) -> int:
     language = command_language()
     output = Path(args.output)
     if len(args.scheme) != 2:
-        _error(in_language(
+        fail(in_language(
             f"需要两个方案（--scheme 给出了{len(args.scheme)}次）",
             f"two schemes are needed (--scheme was given {len(args.scheme)} times)", language,
         ))  # fmt: skip
         return 2
     if output.suffix.lower() != ".xlsx":
-        _error(in_language(f"输出文件应为 .xlsx：{output.name}", f"the output must be .xlsx: {output.name}", language))
+        fail(in_language(f"输出文件应为 .xlsx：{output.name}", f"the output must be .xlsx: {output.name}", language))
         return 2
     if not output.parent.is_dir():
-        _error(in_language(f"输出目录不存在：{output.parent}", f"output folder does not exist: {output.parent}", language))
+        fail(in_language(f"输出目录不存在：{output.parent}", f"output folder does not exist: {output.parent}", language))
         return 2
     schemes = []
     for position, argument in enumerate(args.scheme, start=1):
         try:
-            schemes.append(_load(argument))
+            schemes.append(scheme_argument(argument))
         except SchemeError as error:
             prefix = in_language(f"方案{position}（{argument}）：", f"scheme {position} ({argument}): ", language)
-            _error([prefix + message for message in error.messages(language)])
+            fail([prefix + message for message in error.messages(language)])
             return 2
     try:
         frame = read_table(args.input)
     except TableError as error:
-        _error(error.message(language))
+        fail(error.message(language))
         return 2
     try:
         comparison = compare(frame, *schemes, skip_invalid=args.skip_invalid, as_of=args.as_of)
     except InvalidInput as error:
-        _error([problem.message(language) for problem in error.problems])
+        fail([problem.message(language) for problem in error.problems])
         count = len(error.problems)
-        _error(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language))
+        fail(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language))
         return 2
     sheets, titles, notes = workbook_sheets(comparison)
     try:
-        _write_atomically(
+        write_atomically(
             [(output, lambda path: write_workbook(sheets, path, titles=titles, notes=notes))]
         )
     except (OSError, TableError) as error:
         reason = error.message(language) if isinstance(error, TableError) else str(error)
-        _error(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language))
+        fail(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language))
         return 1
     counts = comparison.counts()
     print(

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mujun.engine.batch import OUTPUT_FORMATS, _write_atomically
+from mujun.engine.batch import OUTPUT_FORMATS, write_atomically
 from mujun.engine.composite import META_COLUMNS, UNIT, CompositeError, composite, load_pipeline
 from mujun.engine.io import TableError, read_table, write_table
 from mujun.engine.text import command_language, in_language
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         count = len(error.problems)
         return fail([*error.messages(language), in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language)])
     try:
-        _write_atomically([(output, lambda path: write_table(result, path, format=output.suffix.lstrip(".")))])
+        write_atomically([(output, lambda path: write_table(result, path, format=output.suffix.lstrip(".")))])
     except (OSError, TableError) as error:
         reason = error.message(language) if isinstance(error, TableError) else str(error)
         print(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language), file=sys.stderr)

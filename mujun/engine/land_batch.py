@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
-from mujun.engine.batch import OUTPUT_FORMATS, _write_atomically
+from mujun.engine.batch import OUTPUT_FORMATS, write_atomically
 from mujun.engine.io import TableError, read_table, write_table
 from mujun.engine.text import command_language, in_language
 from mujun.engine.land import (
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     try:
-        _write_atomically(writes)
+        write_atomically(writes)
     except (OSError, TableError) as error:
         reason = error.message(language) if isinstance(error, TableError) else str(error)
         print(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language), file=sys.stderr)

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from mujun.engine.batch import OUTPUT_FORMATS, _error, _load, _write_atomically
+from mujun.engine.batch import OUTPUT_FORMATS, fail, scheme_argument, write_atomically
 from mujun.engine.evaluation import (
     EVALUATED,
     InvalidInput,
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     language = command_language()
     output = Path(args.output)
     if output.suffix.lower() not in OUTPUT_FORMATS:
-        _error(
+        fail(
             in_language(
                 f"不支持的输出格式 {output.name}：请使用 .csv、.xlsx 或 .parquet",
                 f"unsupported output format {output.name}: use .csv, .xlsx or .parquet",
@@ -339,31 +339,31 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(args.draws, args.weight_spread, args.benchmark_spread, args.seed)
     try:
         settings.check()
-        scheme = _load(args.scheme)
+        scheme = scheme_argument(args.scheme)
         frame = read_table(args.input)
         pipeline = Pipeline.run(frame, scheme, skip_invalid=args.skip_invalid, as_of=args.as_of)
     except SpreadError as error:
-        _error(in_language(error.zh, error.en, language))
+        fail(in_language(error.zh, error.en, language))
         return 2
     except SchemeError as error:
-        _error(error.messages(language))
+        fail(error.messages(language))
         return 2
     except TableError as error:
-        _error(error.message(language))
+        fail(error.message(language))
         return 2
     except InvalidInput as error:
-        _error([problem.message(language) for problem in error.problems])
+        fail([problem.message(language) for problem in error.problems])
         count = len(error.problems)
-        _error(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language))
+        fail(in_language(f"共{count}个问题，未写出结果", f"{count} problem(s); no result written", language))
         return 2
     analysis = robustness(pipeline, settings)
     try:
-        _write_atomically(
+        write_atomically(
             [(output, lambda path: write_table(analysis.result, path, format=output.suffix.lstrip("."), headers=RESULT_HEADERS))]
         )
     except (OSError, TableError) as error:
         reason = error.message(language) if isinstance(error, TableError) else str(error)
-        _error(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language))
+        fail(in_language(f"无法写出结果：{reason}", f"cannot write the result: {reason}", language))
         return 1
     share = analysis.stable_share
     stable = "–" if share is None else f"{share:.1%}"
