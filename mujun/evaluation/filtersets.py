@@ -52,6 +52,18 @@ class ResultFilterSet(FilterSet):
             label=_("group"),
             choices=[(gid, g["label"]) for gid, g in summary.get("groups", {}).items()],
         )
+        self.robustness = RobustnessAnalysis.latest_of(run)
+        if self.robustness is not None:
+            fragile = django_filters.BooleanFilter(field_name="fragile", method="only_fragile", label=_("Fragile grades only"))
+            fragile.parent = self  # set by FilterSet.__init__ for declared filters, which this one is not
+            self.filters["fragile"] = fragile
+
+    def only_fragile(self, queryset, name, value):
+        """Results whose grade the run's latest robustness analysis found below its threshold (or not)."""
+        if value is None:
+            return queryset
+        fragile = self.robustness.results.filter(p_grade__lt=self.robustness.threshold).values("result_id")
+        return queryset.filter(pk__in=fragile) if value else queryset.exclude(pk__in=fragile)
 
     def search(self, queryset, name, value):
         # The matching enterprises first. A few of them are looked up by the (run, enterprise) index; a

@@ -341,6 +341,11 @@ class RobustnessAnalysis(models.Model):
     # Changed only by this app's services.py.
     state_fields = ("status", "graded", "stable", "fragile", "finished_at")
 
+    @classmethod
+    def latest_of(cls, run: "Run") -> "RobustnessAnalysis | None":
+        """The run's latest finished analysis: the one its results page flags fragile grades by."""
+        return run.robustness_analyses.filter(status=cls.Status.DONE).order_by("-pk").first()
+
     class Meta:
         ordering = ["run", "-created_at", "-id"]
         verbose_name = _("grade robustness analysis")

@@ -75,15 +75,27 @@ class ResultTable(tables.Table):
 
     class Meta:
         model = Result
-        fields = ["rank", "name", "uscc", "region", "group", "status", "total", "grade"]
+        fields = ["rank", "name", "uscc", "region", "group", "status", "total", "grade", "p_grade"]
         order_by = ("rank",)
 
-    def __init__(self, *args, group_labels=None, **kwargs):
+    # The probability of keeping the grade, from the run's latest robustness analysis (``p_grade``, annotated
+    # by the page only when there is one; the column is hidden otherwise).
+    p_grade = tables.Column(verbose_name=_("probability of the run's grade"), orderable=False)
+
+    def __init__(self, *args, group_labels=None, fragile_below=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.group_labels = group_labels or {}
+        self.fragile_below = fragile_below
+        if fragile_below is None:
+            self.columns.hide("p_grade")
 
     def render_group(self, value):
         return self.group_labels.get(value, value)
+
+    def render_p_grade(self, value):
+        if value < self.fragile_below:
+            return format_html('{} <span class="badge text-bg-warning fragile-mark">{}</span>', f"{value:.0%}", _("Fragile"))
+        return f"{value:.0%}"
 
     def render_total(self, value):
         return f"{value:.2f}"

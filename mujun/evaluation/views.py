@@ -10,7 +10,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -36,7 +36,7 @@ from mujun.enterprises.models import EnterpriseYear
 from mujun.evaluation.forms import DecisionForm, ObjectionForm, PostingForm, RobustnessForm, RunForm, SchemeForm
 from mujun.evaluation.grades import posted_results, published_grades, require_visible_run, visible_runs
 from mujun.core.clock import local_today
-from mujun.evaluation.models import Objection, Result, RobustnessResult, Run, Scheme
+from mujun.evaluation.models import Objection, Result, RobustnessAnalysis, RobustnessResult, Run, Scheme
 from mujun.evaluation.tables import ResultTable, RobustnessResultTable, RunTable, SchemeTable, grade_badge
 
 # --------------------------------------------------------------------------------------------------
@@ -314,18 +314,27 @@ class RunResultsView(ObjectListView):
 
     def get_queryset(self):
         # The page shows no indicator or policy: their JSON stays in the database.
-        return self.run.results.select_related("enterprise", "region").defer("indicators", "policies")
+        results = self.run.results.select_related("enterprise", "region").defer("indicators", "policies")
+        self.robustness = RobustnessAnalysis.latest_of(self.run)
+        if self.robustness is None:
+            return results
+        kept = self.robustness.results.filter(result=OuterRef("pk")).values("p_grade")[:1]
+        return results.annotate(p_grade=Subquery(kept))
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "run": self.run}
 
     def get_table_kwargs(self):
         groups = (self.run.summary or {}).get("groups", {})
-        return {"group_labels": {gid: g["label"] for gid, g in groups.items()}}
+        return {
+            "group_labels": {gid: g["label"] for gid, g in groups.items()},
+            "fragile_below": self.robustness.threshold if self.robustness else None,
+        }
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(run=self.run, title=_("Results of %(run)s") % {"run": self.run}, add_url_name="", import_url_name="")
+        ctx["robustness"] = self.robustness
         return ctx
 
 

@@ -59,6 +59,28 @@ def test_analysis_from_the_run_page_flags_fragile_grades(client_as, city_admin, 
         assert uscc not in only_fragile
 
 
+
+def test_the_results_page_flags_fragile_grades_of_the_latest_analysis(client_as, city_admin, finished_run):
+    client = client_as(city_admin)
+    results_url = reverse("evaluation:run_results", args=[finished_run.pk])
+    assert "fragile-mark" not in client.get(results_url).content.decode()  # no analysis yet: no column
+
+    client.post(reverse("evaluation:run_robustness", args=[finished_run.pk]), SETTINGS)
+    outcome, expected = engine_outcome(finished_run)
+    graded = expected.filter(pl.col("p_A").is_not_null())
+    fragile, kept = graded.filter(pl.col("p_grade") < 0.95), graded.filter(pl.col("p_grade") >= 0.95)
+    assert fragile.height and kept.height
+
+    page = client.get(results_url, {"per_page": 100}).content.decode()
+    assert page.count("fragile-mark") == fragile.height
+    assert f"{round(outcome.stable_share * 100)} %" in page and 'id="robustness-summary"' in page
+    only_fragile = client.get(results_url, {"fragile": "true", "per_page": 100}).content.decode()
+    assert only_fragile.count("fragile-mark") == fragile.height
+    assert all(uscc in only_fragile for uscc in fragile["uscc"])
+    assert not any(uscc in only_fragile for uscc in kept["uscc"])
+    not_fragile = client.get(results_url, {"fragile": "false", "per_page": 100}).content.decode()
+    assert "fragile-mark" not in not_fragile and all(uscc in not_fragile for uscc in kept["uscc"])
+
 def test_the_page_speaks_chinese(client_as, city_admin, finished_run):
     client = client_as(city_admin)
     page = client.get(reverse("evaluation:run_robustness", args=[finished_run.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
