@@ -148,11 +148,11 @@ def build_records(county, users) -> dict[str, dict[str, dict]]:
     records["enterprise_parent"] = {s: {"enterprise_pk": k["pk"]} for s, k in records["enterprise"].items()}
     records["project_parent"] = {s: {"project_pk": k["pk"]} for s, k in records["project"].items()}
     records["draft_round"] = {CITY: {"round_pk": draft_round.pk}}
-    records["result"] = {
-        scope: {"pk": run.pk, "enterprise_pk": _in_county(Result.objects.filter(run=run), "enterprise__region", county,
-                                                          scope == OWN).first().enterprise_id}
-        for scope in (OWN, OTHER)
-    }  # fmt: skip
+    results = {scope: _in_county(Result.objects.filter(run=run).order_by("pk"), "enterprise__region", county, scope == OWN)
+               .first() for scope in (OWN, OTHER)}  # fmt: skip
+    # The page names a result by its run and enterprise, the API by the result's own key.
+    records["result"] = {scope: {"pk": run.pk, "enterprise_pk": result.enterprise_id} for scope, result in results.items()}
+    records["result_api"] = {scope: {"pk": result.pk} for scope, result in results.items()}
     records["objection"] = {s: {"pk": run.pk, "objection_pk": o.pk} for s, o in objections.items()}
     # The page of a department's figures entered by hand names the department; a resolved edit its enterprise.
     department = {"supplier": own_supplier.pk}
@@ -334,7 +334,7 @@ def api_cells():
 
 def api_record(city, basename: str, scope: str) -> dict:
     record = API[basename].record
-    return city["records"]["objection_api" if record == "objection" else record][scope]
+    return city["records"][f"{record}_api" if f"{record}_api" in city["records"] else record][scope]
 
 
 @pytest.mark.parametrize(("basename", "action", "scope"), list(api_cells()))
