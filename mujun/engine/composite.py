@@ -607,7 +607,10 @@ def _normalised(config: Normalise, column: str, x: pl.Expr, meta: dict[str, dict
     low, high = config.range
     if config.method == "minmax":
         spread = x.max() - x.min()
-        return pl.when(spread > 0).then((x - x.min()) / spread * (high - low) + low)
+        # Polars divides by a scalar as a product with its reciprocal, which overflows for a subnormal
+        # spread; a power of two scales both sides exactly first (the offsets are no larger than the spread).
+        exact = pl.when(spread < 1e-300).then(pl.lit(2.0**600)).otherwise(pl.lit(1.0))
+        return pl.when(spread > 0).then((x - x.min()) * exact / (spread * exact) * (high - low) + low)
     if config.method == "zscore":
         mean, sd = config.mean_sd
         return (x - x.mean()) / x.std(ddof=1) * sd + mean
