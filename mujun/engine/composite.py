@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
-from mujun.engine.text import Text
+from mujun.engine.text import ProblemsError, Text
 
 UNIT = "uCode"
 ROW = "_row"
@@ -64,18 +64,8 @@ class Problem(NamedTuple):
         return Text(f"{zh}：{self.text.zh}", f"{en}: {self.text.en}").message(language)
 
 
-class CompositeError(ValueError):
+class CompositeError(ProblemsError):
     """Inputs or a pipeline that cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__(self.message())
-
-    def messages(self, language: str | None = None) -> list[str]:
-        return [problem.message(language) for problem in self.problems]
-
-    def message(self, language: str | None = None) -> str:
-        return "\n".join(self.messages(language))
 
 
 # -- the pipeline ------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from mujun.engine.io import INPUT_COLUMNS
 from mujun.engine.policies import (
     AMOUNT_KEYS, CONSECUTIVE_D_YEARS, ESCALATING_GRADES, ESCALATION_KEYS, PRIOR_D_YEARS, Amount, Escalation,
 )
-from mujun.engine.text import Text
+from mujun.engine.text import ProblemsError, Text
 
 GRADES = ("A", "B", "C", "D")
 POLICY_GRADES = ("A", "B", "C", "D", "T")
@@ -49,18 +49,8 @@ PRESET_DIR = Path(__file__).with_name("presets")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class SchemeError(ValueError):
+class SchemeError(ProblemsError):
     """A scheme that cannot be used; ``problems`` lists every reason, each a :class:`Text`."""
-
-    def __init__(self, problems: list[Text]):
-        self.problems = list(problems)
-        super().__init__(self.message())
-
-    def messages(self, language: str | None = None) -> list[str]:
-        return [problem.message(language) for problem in self.problems]
-
-    def message(self, language: str | None = None) -> str:
-        return "\n".join(self.messages(language))
 
 
 @dataclass(frozen=True)

@@ -30,3 +30,17 @@ class Text(NamedTuple):
 
     def __str__(self) -> str:
         return self.zh
+
+
+class ProblemsError(ValueError):
+    """Input that cannot be used; ``problems`` lists every reason, each with a ``message(language)``."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        super().__init__(self.message())
+
+    def messages(self, language: str | None = None) -> list[str]:
+        return [problem.message(language) for problem in self.problems]
+
+    def message(self, language: str | None = None) -> str:
+        return "\n".join(self.messages(language))
