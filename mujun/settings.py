@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "mujun.evaluation",
     "mujun.projects",
     "mujun.land",
+    "mujun.remediation",
     "mujun.inspections",
     "mujun.indicators",
     "mujun.services",

@@ -4,6 +4,8 @@ mujun.collection.services."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -12,6 +14,7 @@ from rest_framework.response import Response
 
 from mujun.collection import services
 from mujun.collection.models import Collection, Conflict, Supplier, Upload
+from mujun.core.api import ImportJobSerializer
 from mujun.core.imports import ImportFailed
 from mujun.core.permissions import RegionScopedPermission, RegionScopedWritesMixin
 from mujun.core.serializers import ValidatedModelSerializer
@@ -109,8 +112,10 @@ class SupplierViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
 
 
 class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Deliveries: a department's staff see and post their department's only. A refused workbook answers
-    400 with every problem (row, column, reason)."""
+    """Deliveries: a department's staff see and post their department's only. A posted workbook is imported in
+    the background: 202 with the import as ``/api/imports/<id>/`` gives it (that URL in ``Location``; its
+    status, counts, and every problem by row, column and reason once it has run). Refused at once (400/403):
+    a closed collection, another department's delivery, a file that is no workbook."""
 
     queryset = Upload.objects.select_related("supplier")
     serializer_class = UploadSerializer
@@ -120,6 +125,7 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return services.visible_uploads(self.request.user, super().get_queryset())
 
+    @extend_schema(responses={202: ImportJobSerializer})
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -130,11 +136,13 @@ class UploadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         upload = data["file"]
         try:
             check_size(upload.name, upload.size)  # before the file is read into memory
-            delivery = services.upload_workbook(collection, data["supplier"], request.user, upload.read(), upload.name)
-        except (ImportFailed, DjangoValidationError, DjangoPermissionDenied) as error:
+            job = services.start_delivery(collection, data["supplier"], request.user, upload.read(), upload.name)
+        except (DjangoValidationError, DjangoPermissionDenied) as error:
             raise _refusal(error) from error
-        body = UploadSerializer(delivery.upload, context=self.get_serializer_context()).data
-        return Response({**body, "conflicts": delivery.conflicts}, status=status.HTTP_201_CREATED)
+        job.refresh_from_db()  # the worker may have run it already
+        url = request.build_absolute_uri(reverse("importjob-detail", args=[job.pk]))
+        body = ImportJobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": url})
 
 
 class ConflictViewSet(viewsets.ReadOnlyModelViewSet):

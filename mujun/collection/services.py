@@ -20,14 +20,17 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from mujun.core.clock import local_now
 from mujun.core.history import UPDATE_BATCH_SIZE, bulk_create, write_history
-from mujun.core.imports import BOOL, Column, ImportFailed, Importer, Problem, chunks
+from mujun.core.imports import BOOL, CHECKING, READING, WRITING, Column, Counts, ImportFailed, Importer, ImportResult, Problem, chunks
 from mujun.core.imports import DATE as DATE_KIND
 from mujun.core.imports import NUMBER as NUMBER_KIND
 from mujun.core.imports import TEXT as TEXT_KIND
+from mujun.core.rules import in_both_languages
 from mujun.core.scoping import can_edit_record, can_edit_region
+from mujun.core.services import start_import
 from mujun.core.uploads import check_size, check_upload
 from mujun.engine import collection as rules
 from mujun.engine.evaluation import TRUE_FALSE
@@ -175,6 +178,7 @@ class Delivery:
     upload: Upload
     conflicts: int = 0
     unknown_codes: list[dict] = field(default_factory=list)
+    figures: Counts = field(default_factory=Counts)  # against the department's earlier version of each cell
 
 
 class FigureImporter(Importer):
@@ -269,16 +273,73 @@ def _check_delivery(collection: Collection, supplier: Supplier, user) -> None:
         )
 
 
-def upload_workbook(collection: Collection, supplier: Supplier, user, content: bytes, filename: str) -> Delivery:
-    """Take a department's workbook (CSV or XLSX, keyed on the credit code, in its own headers): every row is
-    checked and either all figures are stored, as a new version of the department's delivery, or none
-    (``ImportFailed`` naming every row, column and problem). Rows with a credit code that names no enterprise
-    of the collection are not stored; the delivery lists them (``unknown_codes``)."""
+class WorkbookDelivery(FigureImporter):
+    """A department's workbook delivered into a collection: the import a background job runs
+    (:func:`start_delivery`; options: the collection's and the department's ids)."""
+
+    title = _lazy("Department delivery")
+
+    def __init__(self, user, collection: int, supplier: int):
+        super().__init__(user, Supplier.objects.select_related("region").get(pk=supplier))
+        self.collection = Collection.objects.select_related("region").get(pk=collection)
+
+    def deliver(self, content: bytes, filename: str) -> Delivery:
+        self.report(READING)
+        _check_delivery(self.collection, self.supplier, self.user)
+        _stored_file(filename, content)
+        frame = self.read(content, filename)
+        self.report(CHECKING, rows=frame.height)
+        return _deliver(self.collection, self.supplier, self.user, self, frame, file=(filename, content))
+
+    def run(self, source, filename: str | None = None) -> ImportResult:
+        refusal = in_both_languages(lambda: _refusal(self.collection, self.supplier, self.user, source, filename))
+        if refusal[0]:  # closed, or not the user's department, since the upload was queued
+            raise ImportFailed([Problem(1, "", "", *refusal)])
+        try:
+            delivery = self.deliver(source, filename)
+        except ValidationError as error:  # closed while the file was checked
+            message = " ".join(error.messages)
+            raise ImportFailed([Problem(1, "", "", message, message)]) from error
+        header = self.column("uscc").header
+        unknown = [
+            Problem(u["row"], "uscc", header, f"本次归集中没有统一社会信用代码为{u['uscc']}的企业，该行数据未入库",
+                    f"no enterprise of the collection has the credit code {u['uscc']}: the row was not stored")
+            for u in delivery.unknown_codes
+        ]  # fmt: skip
+        counts = {str(delivery.upload): delivery.figures, str(Conflict._meta.verbose_name_plural): Counts(created=delivery.conflicts)}
+        return ImportResult(rows=delivery.upload.rows, counts=counts, skipped=unknown)
+
+
+def _refusal(collection: Collection, supplier: Supplier, user, content: bytes, filename: str) -> str:
+    """Why the workbook may not be delivered (in the active language), or ""."""
+    try:
+        _check_delivery(collection, supplier, user)
+        _stored_file(filename, content)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    except PermissionDenied as error:
+        return str(error)
+    return ""
+
+
+def start_delivery(collection: Collection, supplier: Supplier, user, content: bytes, filename: str):
+    """Queue a department's workbook as a background import (:class:`WorkbookDelivery`), once the quick checks
+    pass (the collection open, the user delivering for the department, the file a workbook): its page shows
+    the progress, then what was stored or every problem. Returns the job."""
     _check_delivery(collection, supplier, user)
     _stored_file(filename, content)
-    importer = FigureImporter(user, supplier)
-    frame = importer.read(content, filename)
-    return _deliver(collection, supplier, user, importer, frame, file=(filename, content))
+    title = gettext("%(supplier)s: delivery to %(collection)s") % {"supplier": supplier, "collection": collection}
+    options = {"collection": collection.pk, "supplier": supplier.pk}
+    return start_import(user, WorkbookDelivery, options, filename, content, page=collection.get_absolute_url(), title=title)
+
+
+def upload_workbook(collection: Collection, supplier: Supplier, user, content: bytes, filename: str) -> Delivery:
+    """Take a department's workbook (CSV or XLSX, keyed on the credit code, in its own headers) at once: every
+    row is checked and either all figures are stored, as a new version of the department's delivery, or none
+    (``ImportFailed`` naming every row, column and problem). Rows with a credit code that names no enterprise
+    of the collection are not stored; the delivery lists them (``unknown_codes``). Pages and the API queue it
+    with :func:`start_delivery`."""
+    return WorkbookDelivery(user, collection.pk, supplier.pk).deliver(content, filename)
 
 
 def enter_figures(collection: Collection, supplier: Supplier, user, uscc: str, values: dict[str, object]) -> Delivery:
@@ -307,6 +368,7 @@ def _deliver(collection, supplier, user, importer, raw: pl.DataFrame, file=None,
         raise ImportFailed([Problem(u["row"], "uscc", column.header, f"本次归集中没有统一社会信用代码为{u['uscc']}的企业",
                                     f"no enterprise of the collection has the credit code {u['uscc']}") for u in unknown])  # fmt: skip
     figures = _long_figures(frame.filter(pl.col("enterprise_id").is_not_null()), columns)
+    importer.report(WRITING)
     now = local_now()
     with transaction.atomic():
         # Locked, so two deliveries of one department cannot take the same version, nor one slip past a close.
@@ -324,11 +386,11 @@ def _deliver(collection, supplier, user, importer, raw: pl.DataFrame, file=None,
             upload.file.save(f"collection-{collection.pk}-{supplier.pk}-v{version}{Path(file[0]).suffix.lower()}",
                              ContentFile(file[1]), save=False)  # fmt: skip
         upload.save()
-        changed, conflicts = _store_figures(collection, supplier, upload, figures, user)
-        if changed:
-            upload.changed = changed
+        counts, conflicts = _store_figures(collection, supplier, upload, figures, user)
+        if counts.updated:
+            upload.changed = counts.updated
             upload.save(update_fields=["changed"])
-    return Delivery(upload=upload, conflicts=conflicts, unknown_codes=unknown)
+    return Delivery(upload=upload, conflicts=conflicts, unknown_codes=unknown, figures=counts)
 
 
 def _known_enterprises(collection: Collection, supplier: Supplier, codes: list[str]) -> dict[str, int]:
@@ -394,12 +456,12 @@ def _differs(frame: pl.DataFrame, left: str, right: str) -> pl.Expr:
     )
 
 
-def _store_figures(collection, supplier, upload, figures: pl.DataFrame, user) -> tuple[int, int]:
+def _store_figures(collection, supplier, upload, figures: pl.DataFrame, user) -> tuple[Counts, int]:
     """Insert the delivery's figures, retire the department's earlier figures of the same cells, and open the
     conflicts: a cell the department's earlier version had otherwise, or another department has otherwise.
-    Returns (figures changed from the department's earlier version, conflicts opened)."""
+    Returns (the figures new, changed and unchanged from the department's earlier version, conflicts opened)."""
     if figures.is_empty():
-        return 0, 0
+        return Counts(), 0
     cells = ["enterprise_id", "column"]
     current = _figures_frame(
         CollectedFigure.objects.filter(collection=collection, current=True, column__in=upload.columns)
@@ -419,7 +481,8 @@ def _store_figures(collection, supplier, upload, figures: pl.DataFrame, user) ->
     # A cell both revised and disputed by another department is one conflict: between departments.
     disputed = disputed.sort("kind", descending=False).unique(cells, keep="last", maintain_order=True)
     opened = _open_conflicts(collection, disputed, revised, user)
-    return revised.height, opened
+    counts = Counts(created=figures.height - own.height, updated=revised.height, unchanged=own.height - revised.height)
+    return counts, opened
 
 
 _FIGURE_COLUMNS = [

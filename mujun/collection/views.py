@@ -12,6 +12,7 @@ from mujun.collection.forms import CloseForm, CollectionForm, EntryForm, Resolve
 from mujun.collection.models import Collection, Conflict, Supplier, Upload, column_label
 from mujun.collection.tables import CollectionTable, SupplierTable
 from mujun.core.imports import ImportFailed
+from mujun.core.models import ImportJob
 from mujun.core.uploads import file_response
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectListView
 from mujun.enterprises.models import Enterprise
@@ -92,6 +93,7 @@ def collection_context(request, collection: Collection) -> dict:
         "uploads": uploads,
         "unknown": services.unknown_codes(uploads),
         "deliverable": _deliverable_suppliers(user, collection) if collection.is_open else Supplier.objects.none(),
+        "jobs": ImportJob.objects.filter(user=user, page=collection.get_absolute_url())[:5],  # the user's deliveries
     }
     if context["deliverable"].exists():
         context["upload_form"] = UploadForm(suppliers=context["deliverable"])
@@ -128,7 +130,8 @@ class CollectionDetailView(ObjectDetailView):
 
 
 class CollectionUploadView(View):
-    """A department's workbook: stored all or nothing; the page lists every problem, or what was stored."""
+    """A department's workbook, imported all or nothing in the background: the user is sent to the import's
+    page (progress, then what was stored or every problem). A refusal found at once shows the form again."""
 
     def post(self, request, pk):
         collection = _visible_collection(request, pk)
@@ -136,22 +139,17 @@ class CollectionUploadView(View):
         if not suppliers.exists():  # refused before the workbook is read
             raise PermissionDenied(_("You deliver figures for no department of this collection."))
         form = UploadForm(request.POST, request.FILES, suppliers=suppliers)
-        problems, delivery = None, None
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                delivery = services.upload_workbook(
+                job = services.start_delivery(
                     collection, form.cleaned_data["supplier"], request.user, upload.read(), upload.name
                 )
-            except ImportFailed as failure:
-                problems = failure.problems
             except (ValidationError, PermissionDenied) as error:
                 form.add_error("file", error.messages if isinstance(error, ValidationError) else str(error))
-        return render(
-            request,
-            "collection/upload_result.html",
-            {"collection": collection, "form": form, "problems": problems, "delivery": delivery},
-        )
+            else:
+                return HttpResponseRedirect(job.get_absolute_url())
+        return render(request, "collection/upload_result.html", {"collection": collection, "form": form})
 
 
 class CollectionEntryView(View):

@@ -4,9 +4,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers
 from rest_framework.routers import DefaultRouter
 
+from mujun.core.api import ImportJobViewSet
 from mujun.core.apps_registry import app_module, domain_configs
 
 router = DefaultRouter()
+router.register("imports", ImportJobViewSet)  # core's own: the background imports
 for config in domain_configs():
     if module := app_module(config, "api"):
         module.register(router)

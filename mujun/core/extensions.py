@@ -54,8 +54,19 @@ class Panel:
             return queryset
         return queryset.filter(**{f"{region_field}_id__in": region.descendant_ids()})
 
+    def shared_context(self) -> dict | None:
+        """``get_context`` once per request and object for the panels that inherit the same one (two home
+        cards of one set of figures): the page computes each figure once."""
+        if self.request is None:
+            return self.get_context()
+        computed = self.request.__dict__.setdefault("_panel_contexts", {})
+        key = (type(self).get_context, host_of(self.object) if self.object is not None else None, getattr(self.object, "pk", None))
+        if key not in computed:
+            computed[key] = self.get_context()
+        return computed[key]
+
     def render(self) -> str:
-        extra = self.get_context()
+        extra = self.shared_context()
         if extra is None:
             return ""
         template = self.context.template.engine.get_template(self.template_name)

@@ -37,8 +37,13 @@ def bulk_create(model, objs, *, user=None, batch_size: int = BATCH_SIZE) -> list
 
 def write_history_of(model, ids: list[int], history_type: str, *, user=None, reason: str | None = None, date=None) -> None:
     """:func:`write_history` for the records of ``model`` with primary keys ``ids``, any number of them, in
-    one statement (the ids in a temporary table rather than a list of parameters)."""
+    one statement (the ids in a temporary table rather than a list of parameters; an unbroken run of ids,
+    as a bulk insert takes, as a range)."""
     if not ids:
+        return
+    if max(ids) - min(ids) + 1 == len(ids) == len(set(ids)):
+        write_history(model._default_manager.filter(pk__range=(min(ids), max(ids))), history_type, user=user,
+                      reason=reason, date=date)  # fmt: skip
         return
     with values_table("history_ids", pl.DataFrame({"id": ids}, schema={"id": pl.Int64})) as table:
         queryset = model._default_manager.filter(pk__in=keys_in(table, "id"))

@@ -116,6 +116,7 @@ class Counts:
 class ImportResult:
     rows: int = 0
     counts: dict[str, Counts] = field(default_factory=dict)  # per model's verbose_name_plural
+    skipped: list[Problem] = field(default_factory=list)  # rows of an import done that were not stored, and why
 
 
 @dataclass
@@ -288,8 +289,10 @@ class Importer:
         counts = Counts(created=new.height, updated=changed.height, unchanged=found.height - changed.height)
         history = {"user": self.user, "reason": "import", "date": self.started}
 
-        bulk.insert(model, new.with_columns(bulk.column_defaults(model, new.columns, self.started)))
-        created = bulk.stored_frame(model, new, key, []) if new.height else found.clear().select("id", *key)
+        # The new records' primary keys are taken before the insert: nothing is read back, and their
+        # history rows are copied by one range of ids.
+        created = new.select(*key).with_columns(bulk.new_ids(model, new.height).alias("id"))
+        bulk.insert(model, new.with_columns(*bulk.column_defaults(model, new.columns, self.started), id=created["id"]))
         write_history_of(model, created["id"].to_list(), "+", **history)
         bulk.update(model, changed)
         write_history_of(model, changed["id"].to_list(), "~", **history)
@@ -413,10 +416,13 @@ class Importer:
             typed = pl.when(found != AMBIGUOUS).then(found)
         else:
             raise ValueError(f"unknown column kind {column.kind!r}")
+        # The typed values and every check's mask in one pass (Polars computes the typing they share once).
+        masks = [mask.fill_null(False).alias(f"_bad{i}") for i, (mask, _zh, _en) in enumerate(checks)]
+        checked = cells.with_columns(typed.alias("_typed"), *masks)
         problems = [
             Problem(row, column.name, column.header, zh, en)
-            for mask, zh, en in checks
-            for row in cells.filter(mask.fill_null(False))["_row"]
+            for i, (_mask, zh, en) in enumerate(checks)
+            for row in checked.filter(pl.col(f"_bad{i}"))["_row"]
         ]
         if column.validate is not None:
             suspects = cells.filter(value.is_not_null() & ~column.valid(value) if column.valid else value.is_not_null())
@@ -425,7 +431,7 @@ class Importer:
             for row, text in suspects.select("_row", "value").iter_rows():
                 if found[text] is not None:
                     problems.append(Problem(row, column.name, column.header, *found[text]))
-        return cells.select(typed.alias(column.name)).to_series(), problems
+        return checked["_typed"].alias(column.name), problems
 
 
 def problems_frame(problems: list) -> pl.DataFrame:

@@ -19,18 +19,28 @@ logger = logging.getLogger(__name__)
 STAGE_END = {ImportJob.Stage.READING: 10, ImportJob.Stage.CHECKING: 60, ImportJob.Stage.WRITING: 99}
 
 
-def can_see_import(user, job: ImportJob) -> bool:
+def visible_imports(user, queryset=None):
     """An import is its user's; a city administrator sees every one."""
-    return user.is_authenticated and (user.is_city_admin or job.user_id == user.pk)
+    queryset = ImportJob.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset if user.is_city_admin else queryset.filter(user=user)
 
 
-def start_import(user, importer_class, options: dict, name: str, content: bytes, page: str = "") -> ImportJob:
-    """Keep the upload and queue its import; the worker runs :func:`execute_import`."""
+def can_see_import(user, job: ImportJob) -> bool:
+    return visible_imports(user).filter(pk=job.pk).exists()
+
+
+def start_import(
+    user, importer_class, options: dict, name: str, content: bytes, page: str = "", title: str = ""
+) -> ImportJob:
+    """Keep the upload and queue its import; the worker runs :func:`execute_import`. ``title`` names the job
+    (default: the importer's title, or its model's name)."""
     from mujun.core.tasks import run_import
 
     job = ImportJob(
         importer=f"{importer_class.__module__}.{importer_class.__qualname__}",
-        title=str(importer_class.title or importer_class.model._meta.verbose_name_plural)[:200],
+        title=str(title or importer_class.title or importer_class.model._meta.verbose_name_plural)[:200],
         options=options,
         original_name=Path(name).name[:255],
         page=page,
@@ -69,15 +79,19 @@ def execute_import(job: ImportJob) -> ImportJob:
             content = upload.read()
         result = importer.run(content, filename=job.original_name)
     except ImportFailed as failure:
-        problems = [[p.row, p.header, p.field, p.zh, p.en] for p in failure.problems]
-        return _finish(job, ImportJob.Status.FAILED, problem_rows=problems)
+        return _finish(job, ImportJob.Status.FAILED, problem_rows=_problem_rows(failure.problems))
     except Exception:
         logger.exception("import %s failed", job.pk)
         problem = Problem(1, "", "", "导入时发生内部错误，未写入任何数据", "an internal error stopped the import; nothing was written")
         _finish(job, ImportJob.Status.FAILED, problem_rows=[[problem.row, "", "", problem.zh, problem.en]])
         raise
     counts = {str(label): vars(counts) for label, counts in result.counts.items()}
-    return _finish(job, ImportJob.Status.DONE, counts=counts, rows_total=result.rows)
+    # Rows the import left out (a delivery's unknown credit codes) are kept as its problems: listed and downloadable.
+    return _finish(job, ImportJob.Status.DONE, counts=counts, rows_total=result.rows, problem_rows=_problem_rows(result.skipped))
+
+
+def _problem_rows(problems: list[Problem]) -> list[list]:
+    return [[p.row, p.header, p.field, p.zh, p.en] for p in problems]
 
 
 def _finish(job: ImportJob, status: str, **values) -> ImportJob:

@@ -4,9 +4,10 @@ Profiled on a 50-row list (about 500 cells), most of a page's time went to two t
 parameters of the column's ``render`` (and of every ``linkify``/attribute callable) with
 ``inspect.signature``, once for every cell; and compiling a template for every date cell (django-tables2's
 ``DateColumn`` and ``DateTimeColumn`` are template columns). Here the signatures are read once per function,
-and dates are formatted as the ``date`` template filter formats them, without a template. Every table of
-the platform gets both: the date columns are registered in django-tables2's column library, which picks a
-model field's column, and the signature cache is installed when the core app is ready.
+and dates are formatted as the ``date`` template filter formats them, without a template; a boolean cell's
+mark (a span with its attributes) is made once per column, not per cell. Every table of the platform gets
+them: the columns are registered in django-tables2's column library, which picks a model field's column, and
+the signature cache is installed when the core app is ready.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import inspect
 
 import django_tables2 as tables
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django_tables2 import utils as tables_utils
 from django_tables2.columns import library
 
@@ -91,3 +93,25 @@ class DateTimeColumn(DateColumn):
     def value(self, value):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value
 
+
+
+@library.register
+class BooleanColumn(tables.BooleanColumn):
+    """django-tables2's, with its two marks made once per column and language, and the field's choices (which
+    turn a label back into a boolean) looked up once per model rather than per cell."""
+
+    def _get_bool_value(self, record, value, bound_column):
+        plain = self.__dict__.setdefault("_plain_models", {})
+        model = type(record)
+        if model not in plain:
+            field = bound_column.accessor.get_field(record) if hasattr(record, "_meta") else None
+            plain[model] = not getattr(field, "choices", None)
+        return bool(value) if plain[model] else super()._get_bool_value(record, value, bound_column)
+
+    def render(self, value, record, bound_column):
+        value = self._get_bool_value(record, value, bound_column)
+        marks = self.__dict__.setdefault("_marks", {})
+        key = (value, get_language())
+        if key not in marks:
+            marks[key] = super().render(value, None, bound_column)  # no record: the value is a boolean already
+        return marks[key]

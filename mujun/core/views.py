@@ -61,6 +61,7 @@ class ObjectListView(SingleTableMixin, FilterView):
     paginator_class = IdsFirstPaginator
     title = ""
     add_url_name = ""  # shown as a button to users who can edit
+    add_by_city_admin = False  # True: records of the city's settings, added by its administrator only
     import_url_name = ""
     export_url_name = ""
 
@@ -78,13 +79,17 @@ class ObjectListView(SingleTableMixin, FilterView):
                 field.label = capfirst(field.label)
         ctx.update(
             title=capfirst(self.title or self.model._meta.verbose_name_plural),
-            add_url_name=self.add_url_name if self.request.user.can_edit else "",
+            add_url_name=self.add_url_name if self._may_add() else "",
             import_url_name=self.import_url_name if self.request.user.can_edit else "",
             export_url_name=self.export_url_name,
             # The filters in effect, the operator's county included: the export lists what the page lists.
             querystring=self.filterset.data.urlencode() if self.filterset.data else "",
         )
         return ctx
+
+    def _may_add(self) -> bool:
+        user = self.request.user
+        return user.is_city_admin if self.add_by_city_admin else user.can_edit
 
 
 def list_url_names() -> list[str]:

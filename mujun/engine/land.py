@@ -34,6 +34,7 @@ PARCEL_COLUMNS: dict[str, str] = {
     "holder_uscc": "用地企业统一社会信用代码",
     "area_mu": "面积(亩)",
     "land_use": "土地用途",
+    "land_price": "土地出让价款(万元)",
     "approved_on": "批准日期",
     "supplied_on": "供地日期",
     "agreed_start_on": "约定开工日期",
@@ -50,10 +51,16 @@ PARCEL_COLUMNS: dict[str, str] = {
     "committed_output_per_mu": "承诺亩均产值(万元)",
     "committed_tax_per_mu": "承诺亩均税收(万元)",
     "committed_energy_per_value_added": "承诺单位增加值能耗(吨标准煤/万元)",
+    "committed_emissions_per_value_added": "承诺单位增加值排放(吨当量/万元)",
     "actual_investment_intensity": "实际投资强度(万元/亩)",
     "actual_output_per_mu": "实际亩均产值(万元)",
     "actual_tax_per_mu": "实际亩均税收(万元)",
     "actual_energy_per_value_added": "实际单位增加值能耗(吨标准煤/万元)",
+    "actual_emissions_per_value_added": "实际单位增加值排放(吨当量/万元)",
+    # The 标准地 contract's breach terms (mujun.engine.acceptance): what a missed indicator costs.
+    "contract_deposit": "履约保证金(万元)",
+    "price_difference_per_point": "投资强度每差1个百分点补缴差价(万元)",
+    "recovery_below_share": "低于承诺该比例收回土地",
     "holder_grade": "企业评价等级",
 }
 DATE_COLUMNS = [
@@ -68,6 +75,7 @@ DATE_COLUMNS = [
 ]
 NUMBER_COLUMNS = [
     "area_mu",
+    "land_price",
     "floor_area_m2",
     "plot_ratio_required",
     "building_density",
@@ -76,10 +84,15 @@ NUMBER_COLUMNS = [
     "committed_output_per_mu",
     "committed_tax_per_mu",
     "committed_energy_per_value_added",
+    "committed_emissions_per_value_added",
     "actual_investment_intensity",
     "actual_output_per_mu",
     "actual_tax_per_mu",
     "actual_energy_per_value_added",
+    "actual_emissions_per_value_added",
+    "contract_deposit",
+    "price_difference_per_point",
+    "recovery_below_share",
 ]
 TEXT_COLUMNS = ["code", "name", "region", "holder_uscc", "land_use", "holder_grade"]
 # The life cycle in order: each pair (earlier, later) must not be reversed.
@@ -92,6 +105,8 @@ DATE_ORDER = [
     ("supplied_on", "agreed_start_on"),
     ("started_on", "stopped_since"),
 ]
+
+AGREED_DATES = ["agreed_start_on", "agreed_completion_on"]
 
 CATEGORIES = [
     "approved_not_supplied",
@@ -130,6 +145,37 @@ FIGURE_LABELS = {
     "developed_share": "已开发面积比例",
     "investment_share": "已完成投资比例",
 }
+
+
+@dataclass(frozen=True)
+class ContractIndicator:
+    """A 标准地 contract indicator: the parcel's committed and actual columns, and which way is better."""
+
+    committed: str
+    actual: str
+    lower_is_better: bool = False
+
+
+# The contract indicators in the order the acceptance lists them; the five-wei rules below name the first three.
+CONTRACT_INDICATORS: dict[str, ContractIndicator] = {
+    "investment_intensity": ContractIndicator("committed_investment_intensity", "actual_investment_intensity"),
+    "output_per_mu": ContractIndicator("committed_output_per_mu", "actual_output_per_mu"),
+    "tax_per_mu": ContractIndicator("committed_tax_per_mu", "actual_tax_per_mu"),
+    "energy_per_value_added": ContractIndicator(
+        "committed_energy_per_value_added", "actual_energy_per_value_added", lower_is_better=True
+    ),
+    "emissions_per_value_added": ContractIndicator(
+        "committed_emissions_per_value_added", "actual_emissions_per_value_added", lower_is_better=True
+    ),
+}
+
+
+def misses(indicator: str) -> pl.Expr:
+    """True where the actual value falls short of the commitment (lower is better for energy and emissions);
+    null where either is missing. The one rule of 投而未达标 and of the 标准地 acceptance."""
+    spec = CONTRACT_INDICATORS[indicator]
+    committed, actual = pl.col(spec.committed), pl.col(spec.actual)
+    return actual > committed if spec.lower_is_better else actual < committed
 
 
 @dataclass(frozen=True)
@@ -227,8 +273,23 @@ def prepare(raw: pl.DataFrame) -> tuple[pl.DataFrame, list[Problem]]:
 # A parcel's own rules: the batch, the import and the model (form and API) all evaluate these.
 PARCEL_RULES: list[Rule] = [
     greater_than_zero("area_mu"),
+    not_negative("land_price"),
     *[not_before(earlier, later, PARCEL_COLUMNS[earlier], earlier) for earlier, later in DATE_ORDER],
 ]
+
+
+# The 标准地 contract's terms (the acceptance's amounts).
+CONTRACT_RULES: list[Rule] = [
+    not_negative("committed_emissions_per_value_added"),
+    not_negative("contract_deposit"),
+    not_negative("price_difference_per_point"),
+    Rule(
+        "recovery_below_share", {"recovery_below_share": pl.Float64},
+        (pl.col("recovery_below_share") <= 0) | (pl.col("recovery_below_share") > 1),
+        "应大于0且不超过1", "must be above 0 and at most 1",
+    ),  # fmt: skip
+]
+PARCEL_RULES += CONTRACT_RULES
 
 
 # A disposal case's closing (the model's clean(), through the closing service).
@@ -252,7 +313,7 @@ def _thresholds_frame(default: Thresholds, by_region: Mapping[str, Thresholds] |
     return pl.DataFrame(rows, schema=schema).rename({n: f"t_{n}" for n in Thresholds.names()})
 
 
-def _months_after(day: pl.Expr, months: int | tuple[pl.Expr, set[int]]) -> pl.Expr:
+def months_after(day: pl.Expr, months: int | tuple[pl.Expr, set[int]]) -> pl.Expr:
     """``day`` plus a number of months: a constant, or a column with a few distinct values (one offset
     each: far cheaper than formatting an offset per row)."""
     if isinstance(months, int):
@@ -262,6 +323,7 @@ def _months_after(day: pl.Expr, months: int | tuple[pl.Expr, set[int]]) -> pl.Ex
     for value in sorted(values):
         shifted = pl.when(column == value).then(day.dt.offset_by(f"{value}mo")).otherwise(shifted)
     return shifted
+
 
 
 def classify(
@@ -299,14 +361,15 @@ def classify(
         return value if isinstance(value, pl.Expr) else pl.lit(value)
 
     day = pl.lit(as_of, pl.Date)
-    # A date after as_of has not happened yet.
+    # A date after as_of has not happened yet; the agreed dates are the contract's terms, known from the start.
     lf = frame.lazy().select(
         "code",
         "region",
         "area_mu",
         *NUMBER_COLUMNS[1:],
         "holder_grade",
-        *[pl.when(pl.col(n) <= day).then(pl.col(n)).alias(n) for n in DATE_COLUMNS],
+        *[pl.when(pl.col(n) <= day).then(pl.col(n)).alias(n) for n in DATE_COLUMNS if n not in AGREED_DATES],
+        *AGREED_DATES,
     )
     if table is not None:
         lf = lf.join(table.lazy(), on="region", how="left")
@@ -328,10 +391,10 @@ def classify(
     required_ratio = pl.col("plot_ratio_required").fill_null(setting_expr("default_min_plot_ratio"))
 
     idle_from = pl.coalesce("agreed_start_on", "supplied_on")
-    idle_since = _months_after(idle_from, setting("idle_months"))
-    stopped_since = _months_after(pl.col("stopped_since"), setting("stopped_months"))
-    commissioning_since = _months_after(pl.col("completed_on"), setting("commissioning_months"))
-    operating_since = _months_after(pl.col("commissioned_on"), setting("operating_period_months"))
+    idle_since = months_after(idle_from, setting("idle_months"))
+    stopped_since = months_after(pl.col("stopped_since"), setting("stopped_months"))
+    commissioning_since = months_after(pl.col("completed_on"), setting("commissioning_months"))
+    operating_since = months_after(pl.col("commissioned_on"), setting("operating_period_months"))
     past_operating = commissioned & (operating_since <= day)
 
     # rule → (applies, since, figures)
@@ -372,7 +435,7 @@ def classify(
             {"completed_on": pl.col("completed_on")},
         ),
         "below_investment_intensity": (
-            past_operating & (pl.col("actual_investment_intensity") < pl.col("committed_investment_intensity")),
+            past_operating & misses("investment_intensity"),
             operating_since,
             {
                 "actual_investment_intensity": pl.col("actual_investment_intensity"),
@@ -380,7 +443,7 @@ def classify(
             },
         ),
         "below_output_per_mu": (
-            past_operating & (pl.col("actual_output_per_mu") < pl.col("committed_output_per_mu")),
+            past_operating & misses("output_per_mu"),
             operating_since,
             {
                 "actual_output_per_mu": pl.col("actual_output_per_mu"),
@@ -388,7 +451,7 @@ def classify(
             },
         ),
         "below_tax_per_mu": (
-            past_operating & (pl.col("actual_tax_per_mu") < pl.col("committed_tax_per_mu")),
+            past_operating & misses("tax_per_mu"),
             operating_since,
             {"actual_tax_per_mu": pl.col("actual_tax_per_mu"), "committed_tax_per_mu": pl.col("committed_tax_per_mu")},
         ),

@@ -240,3 +240,128 @@ REPORT_RULES = [
     ),
 ]  # fmt: skip
 ELEMENT_NEED_RULES = [not_negative("needed"), not_negative("granted")]
+
+
+# --- projects on the wall: the province's start-rate targets for the year's new projects, and the key lists
+# Each deadline by which a share (percent) of the year's new projects must have started (开工): (key, month, day).
+START_DEADLINES = (("q1", 3, 31), ("q2", 6, 30), ("q3", 9, 30), ("october", 10, 31))
+DEFAULT_START_TARGETS = {"q1": 30.0, "q2": 60.0, "q3": 85.0, "october": 100.0}
+DEFAULT_RED_MARGIN = 10.0  # percentage points behind the target that make a red flag
+FLAGS = ("red", "yellow", "green", "none")
+TARGET_COLUMNS = {key: pl.Float64 for key, _month, _day in START_DEADLINES}
+START_TARGET_RULES = [
+    *[
+        Rule(key, {key: pl.Float64}, (pl.col(key) < 0) | (pl.col(key) > 100), "应在0到100之间", "must lie between 0 and 100")
+        for key in TARGET_COLUMNS
+    ],
+    *[
+        Rule(
+            later, {earlier: pl.Float64, later: pl.Float64}, pl.col(later) < pl.col(earlier),
+            "不能低于前一期限的目标", "must not be below the target of an earlier deadline",
+        )  # fmt: skip
+        for (earlier, _m1, _d1), (later, _m2, _d2) in zip(START_DEADLINES, START_DEADLINES[1:])
+    ],
+    Rule(
+        "red_margin", {"red_margin": pl.Float64}, (pl.col("red_margin") < 0) | (pl.col("red_margin") > 100),
+        "应在0到100之间", "must lie between 0 and 100",
+    ),
+]  # fmt: skip
+
+
+def start_deadlines(year: int) -> dict[str, date]:
+    return {key: date(year, month, day) for key, month, day in START_DEADLINES}
+
+
+def due_deadline(year: int, as_of: date) -> str | None:
+    """The latest deadline of ``year`` that has passed by ``as_of`` (None before the first)."""
+    passed = [key for key, deadline in start_deadlines(year).items() if deadline < as_of]
+    return passed[-1] if passed else None
+
+
+def start_rates(projects: pl.DataFrame, targets: pl.DataFrame, year: int, today: date) -> pl.DataFrame:
+    """Per county, the new projects planned for ``year`` and how many had started by each deadline and by now
+    (``today``, or the year's end for a past year), the start rates (percent) and the flag.
+
+    ``projects`` has ``county``, ``is_new``, ``plan_year`` and ``actual_construction`` (the day it started);
+    ``targets`` one row per county with ``county``, the target of each deadline (START_DEADLINES' keys, percent)
+    and ``red_margin``. The flag compares the rate now with the target of the latest deadline passed: red
+    behind it by more than the margin, yellow behind it, green on or above it; none before the first deadline
+    or without new projects.
+    """
+    as_of = min(today, date(year, 12, 31))
+    due = due_deadline(year, as_of)
+    started = pl.col("actual_construction")
+    counted = (
+        projects.filter(pl.col("is_new") & (pl.col("plan_year") == year))
+        .group_by("county")
+        .agg(
+            pl.len().alias("new"),
+            *[(started <= pl.lit(deadline)).sum().alias(f"started_{key}") for key, deadline in start_deadlines(year).items()],
+            (started <= pl.lit(as_of)).sum().alias("started_now"),
+        )
+        .join(targets, on="county", how="left")
+    )
+    rate = {key: pl.col(f"started_{key}") / pl.col("new") * 100 for key in (*TARGET_COLUMNS, "now")}
+    target_due = pl.col(due) if due else pl.lit(None, pl.Float64)
+    behind = pl.col("target_due") - pl.col("rate_now")
+    return (
+        counted.with_columns(
+            *[expr.alias(f"rate_{key}") for key, expr in rate.items()],
+            target_due.alias("target_due"),
+            pl.lit(due, pl.Utf8).alias("deadline"),
+        )
+        .with_columns(
+            pl.when(pl.col("target_due").is_null() | (pl.col("new") == 0))
+            .then(pl.lit("none"))
+            .when(behind > pl.col("red_margin"))
+            .then(pl.lit("red"))
+            .when(behind > 0)
+            .then(pl.lit("yellow"))
+            .otherwise(pl.lit("green"))
+            .alias("flag"),
+        )
+        .sort("county")
+    )
+
+
+# The key project lists (德清 style): name -> what a project's or lead's row must be at the end of the month.
+KEY_LISTS = ("talks", "signed", "construction", "producing", "key")
+DEFAULT_LIST_THRESHOLDS = {"talks_min": 30_000.0, "signed_min": 10_000.0, "construction_min": 10_000.0}
+LIST_THRESHOLD_RULES = [not_negative(name) for name in DEFAULT_LIST_THRESHOLDS]
+KEY_LIST_COLUMNS = ["id", "code", "name", "enterprise__name", "region_id", "total_investment", "stage_at", "reached_on"]
+
+
+def key_lists(projects: pl.DataFrame, leads: pl.DataFrame, thresholds: dict[str, float], month: date) -> dict[str, pl.DataFrame]:
+    """The five key lists at the end of ``month``, each with KEY_LIST_COLUMNS:
+
+    - ``talks``: leads in negotiation (``leads``: ``id``, ``name``, ``investor``, ``region_id``,
+      ``planned_investment``, already those in negotiation then) planning at least ``talks_min`` 万元;
+    - ``signed``: projects signed (or landed) but not started, of at least ``signed_min``;
+    - ``construction``: projects under construction, of at least ``construction_min``;
+    - ``producing``: projects commissioned or at capacity, not yet above designated size;
+    - ``key``: the key county investment projects (``key_county``) that have not reached above designated size.
+
+    A project's stage is the one it had reached by the month's end (:func:`stage_at`).
+    """
+    end = month_end(month)
+    staged = projects.with_columns(stage_at(end)).with_columns(
+        pl.col("stage_index").replace_strict(dict(enumerate(STAGE_ORDER)), return_dtype=pl.Utf8).alias("stage_at"),
+        pl.coalesce(
+            [pl.when(pl.col("stage_index") == i).then(pl.col(f"actual_{s}")) for i, s in enumerate(STAGE_ORDER) if i]
+        ).alias("reached_on"),
+    )
+    def in_stages(*stages: str) -> pl.Expr:
+        return pl.col("stage_at").is_in(list(stages))
+
+    rules = {
+        "signed": in_stages("signed", "landed") & (pl.col("total_investment") >= thresholds["signed_min"]),
+        "construction": in_stages("construction") & (pl.col("total_investment") >= thresholds["construction_min"]),
+        "producing": in_stages("commissioned", "capacity"),
+        "key": pl.col("key_county") & ~in_stages("above_scale"),
+    }
+    talks = leads.filter(pl.col("planned_investment") >= thresholds["talks_min"]).select(
+        "id", pl.lit("", pl.Utf8).alias("code"), "name", pl.col("investor").alias("enterprise__name"), "region_id",
+        pl.col("planned_investment").alias("total_investment"), pl.lit("negotiation", pl.Utf8).alias("stage_at"),
+        pl.lit(None, pl.Date).alias("reached_on"),
+    )  # fmt: skip
+    return {"talks": talks, **{name: staged.filter(rule).select(KEY_LIST_COLUMNS) for name, rule in rules.items()}}

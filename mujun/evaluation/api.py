@@ -1,6 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,8 +12,8 @@ from mujun.core.validators import FIRST_YEAR, LAST_YEAR
 from mujun.evaluation.filtersets import ResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.evaluation.forms import RunForm, SchemeForm, validate_scheme_text
 from mujun.evaluation.grades import visible_runs
-from mujun.evaluation import services
-from mujun.evaluation.models import Objection, Result, Run, Scheme
+from mujun.evaluation import benchmarks, services
+from mujun.evaluation.models import Objection, ProvincialAverage, Result, Run, Scheme
 from mujun.evaluation.services import require_collections_closed, start_run
 
 
@@ -242,8 +242,107 @@ class ObjectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(ObjectionSerializer(objection, context=self.get_serializer_context()).data)
 
 
+class ProvincialAverageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProvincialAverage
+        fields = ["id", "year", "tax_per_mu", "value_added_per_mu", "source"]
+
+
+class ProvincialAverageViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = ProvincialAverage.objects.order_by("year")
+    serializer_class = ProvincialAverageSerializer
+
+
+class LeaderSerializer(serializers.Serializer):
+    group = serializers.CharField(help_text="the industry division (GB/T 4754, two digits) or the park's name")
+    rank = serializers.IntegerField()
+    enterprise = serializers.IntegerField(source="enterprise_id")
+    name = serializers.CharField()
+    county = serializers.CharField(source="county_name", allow_null=True)
+    division = serializers.CharField(allow_null=True)
+    park = serializers.CharField(source="park_name", allow_null=True)
+    land_mu = serializers.FloatField()
+    tax_per_mu = serializers.FloatField()
+    value_added_per_mu = serializers.FloatField(allow_null=True)
+    total = serializers.FloatField(allow_null=True)
+    grade = serializers.CharField()
+
+
+class RankingSerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    region = serializers.IntegerField()
+    name = serializers.CharField()
+    enterprises = serializers.IntegerField()
+    land_mu = serializers.FloatField(allow_null=True)
+    tax_per_mu = serializers.FloatField(allow_null=True)
+    tax_per_mu_vs_city = serializers.FloatField(allow_null=True, help_text="%")
+    tax_per_mu_vs_province = serializers.FloatField(allow_null=True, help_text="%")
+    value_added_per_mu = serializers.FloatField(allow_null=True)
+    value_added_per_mu_vs_city = serializers.FloatField(allow_null=True, help_text="%")
+    value_added_per_mu_vs_province = serializers.FloatField(allow_null=True, help_text="%")
+
+
+class BenchmarkViewSet(viewsets.GenericViewSet):
+    """A read-only list computed from the published years (mujun/evaluation/benchmarks.py), filtered by the
+    query as the page's form reads it; a 400 names each bad filter (an unknown year)."""
+
+    queryset = Result.objects.none()
+    pagination_class = None
+    form_class = None
+
+    def rows(self, values: dict) -> list[dict]:
+        raise NotImplementedError
+
+    def list(self, request):
+        form = self.form_class(request.query_params)
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors)
+        if form.cleaned_data["year"] is None:
+            raise serializers.ValidationError({"year": [gettext("No evaluation has been published yet.")]})
+        return Response(self.get_serializer(self.rows(form.cleaned_data), many=True).data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("year", int, description="a year with a published evaluation; the latest by default"),
+    OpenApiParameter("by", str, enum=list(benchmarks.GROUPINGS), description="leaders per industry division or park"),
+    OpenApiParameter("division", str, description="only this GB/T 4754 division (two digits)"),
+    OpenApiParameter("park", int, description="only the enterprises of this park (a region id)"),
+    OpenApiParameter("top", int, description="leaders per group, 1 to 100 (10 by default)"),
+]))  # fmt: skip
+class LeaderViewSet(BenchmarkViewSet):
+    """Per-mu leaders of a published year (?year, by=division|park, division, park, top)."""
+
+    serializer_class = LeaderSerializer
+    form_class = benchmarks.LeadersForm
+
+    def rows(self, values):
+        by = values["by"] or "division"
+        top = values["top"] or benchmarks.TOP_DEFAULT
+        frame = benchmarks.leader_frame(values["year"], by, top, values["division"], values["park"])
+        return [{**row, "group": row["division" if by == "division" else "park_name"]} for row in frame.iter_rows(named=True)]
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("year", int, description="a year with a published evaluation; the latest by default"),
+    OpenApiParameter("level", str, enum=list(benchmarks.LEVELS)),
+    OpenApiParameter("metric", str, enum=list(benchmarks.METRIC_LABELS), description="the per-mu figure ranked by"),
+]))  # fmt: skip
+class RankingViewSet(BenchmarkViewSet):
+    """Counties, towns or parks ranked by a per-mu figure of a published year (?year, level, metric)."""
+
+    serializer_class = RankingSerializer
+    form_class = benchmarks.RankingsForm
+
+    def rows(self, values):
+        board = benchmarks.ranking_board(values["year"], values["level"] or "county", values["metric"] or "tax", with_chart=False)
+        return [{**row, "region": row["region"].pk, "name": row["region"].name} for row in board.rows]
+
+
 def register(router) -> None:
     router.register("evaluation/schemes", SchemeViewSet)
     router.register("evaluation/runs", RunViewSet)
     router.register("evaluation/results", ResultViewSet)
     router.register("evaluation/objections", ObjectionViewSet)
+    router.register("evaluation/provincial-averages", ProvincialAverageViewSet)
+    router.register("evaluation/leaders", LeaderViewSet, basename="leader")
+    router.register("evaluation/rankings", RankingViewSet, basename="ranking")

@@ -7,7 +7,12 @@ class EvaluationConfig(apps_registry.DomainAppConfig):
     name = "mujun.evaluation"
     label = "evaluation"
     verbose_name = _("Per-mu evaluation")
-    menu = [(_("Evaluation runs"), "evaluation:run_list"), (_("Schemes"), "evaluation:scheme_list")]
+    menu = [
+        (_("Evaluation runs"), "evaluation:run_list"),
+        (_("Schemes"), "evaluation:scheme_list"),
+        (_("Per-mu leaders"), "evaluation:leaders"),
+        (_("Per-mu rankings"), "evaluation:rankings"),
+    ]
 
     def ready(self):
         from mujun.enterprises.exports import register_year_column

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mujun.core.forms import ScopedModelForm
 from mujun.engine.scheme import SchemeError, parse_scheme
-from mujun.evaluation.models import Objection, Result, RobustnessAnalysis, Run, Scheme
+from mujun.evaluation.models import Objection, ProvincialAverage, Result, RobustnessAnalysis, Run, Scheme
 from mujun.evaluation.services import require_collections_closed, unstored_columns
 from mujun.regions.models import Region
 
@@ -172,3 +172,9 @@ class RobustnessForm(forms.ModelForm):
             "benchmark_spread": forms.NumberInput(attrs={"step": "0.01"}),
             "threshold": forms.NumberInput(attrs={"step": "0.01"}),
         }
+
+
+class ProvincialAverageForm(ScopedModelForm):
+    class Meta:
+        model = ProvincialAverage
+        fields = ["year", "tax_per_mu", "value_added_per_mu", "source"]

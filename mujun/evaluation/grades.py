@@ -114,33 +114,41 @@ def latest_published_grades() -> dict[int, str]:
     return latest
 
 
-def published_grade_table(region_id: int, before_year: int) -> pl.DataFrame:
-    """``enterprise_id, year, grade``: each enterprise's grade of every year before ``before_year`` in the
-    published runs of the region ``region_id`` itself, one per (enterprise, year) by the same rule as
-    ``published_grades`` (the latest published run of the year counts). Read in two queries, without model
-    instances: a run's input takes the history of all its enterprises at once."""
-    runs = (
-        Run.objects.filter(status=Run.Status.PUBLISHED, region_id=region_id, year__lt=before_year)
-        .order_by("year", F("published_at").desc(nulls_last=True), "-created_at", "-pk")
-        .values_list("pk", "year")
-    )
-    priority = pl.DataFrame(list(runs), schema={"run_id": pl.Int64, "year": pl.Int64}, orient="row").with_row_index(
+def _run_priority(runs: QuerySet[Run]) -> pl.DataFrame:
+    """``run_id, year, priority``: within a year, the latest published run first (the rule of
+    ``published_grades``)."""
+    rows = runs.order_by("year", F("published_at").desc(nulls_last=True), "-created_at", "-pk").values_list("pk", "year")
+    return pl.DataFrame(list(rows), schema={"run_id": pl.Int64, "year": pl.Int64}, orient="row").with_row_index(
         "priority"
     )
+
+
+def _results_by_priority(runs: QuerySet[Run], columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``columns`` of the results of ``runs``, one row per (enterprise, year): the one of the run that counts.
+    Read without a sort in the database or model instances."""
+    priority = _run_priority(runs)
     results = Result.objects.filter(run_id__in=priority["run_id"].to_list()).values_list(
-        "enterprise_id", "run_id", "grade"
+        "enterprise_id", "run_id", *columns
     )
     frame = pl.DataFrame(
         list(results.order_by().iterator(20_000)),
-        schema={"enterprise_id": pl.Int64, "run_id": pl.Int64, "grade": pl.Utf8},
+        schema={"enterprise_id": pl.Int64, "run_id": pl.Int64, **columns},
         orient="row",
     )
     return (
         frame.join(priority, on="run_id")
         .sort("enterprise_id", "priority")
         .unique(["enterprise_id", "year"], keep="first", maintain_order=True)
-        .select("enterprise_id", "year", "grade")
     )
+
+
+def published_grade_table(region_id: int, before_year: int) -> pl.DataFrame:
+    """``enterprise_id, year, grade``: each enterprise's grade of every year before ``before_year`` in the
+    published runs of the region ``region_id`` itself, one per (enterprise, year) by the same rule as
+    ``published_grades`` (the latest published run of the year counts). Read in two queries, without model
+    instances: a run's input takes the history of all its enterprises at once."""
+    runs = Run.objects.filter(status=Run.Status.PUBLISHED, region_id=region_id, year__lt=before_year)
+    return _results_by_priority(runs, {"grade": pl.Utf8}).select("enterprise_id", "year", "grade")
 
 
 def posted_results(enterprise_id: int) -> QuerySet[Result]:
@@ -149,4 +157,34 @@ def posted_results(enterprise_id: int) -> QuerySet[Result]:
         Result.objects.filter(enterprise_id=enterprise_id, run__status=Run.Status.POSTED)
         .select_related("run")
         .order_by("-run__year", "-run__posted_at")
+    )
+
+
+def published_year_grades(year: int) -> dict[int, str]:
+    """``{enterprise id: grade}`` of one year, each enterprise's grade in the latest published run of that
+    year that includes it (as ``published_grades``), ungraded results left out: for the low-efficiency list."""
+    grades: dict[int, str] = {}
+    rows = _published_results().filter(run__year=year).values_list("enterprise_id", "grade")
+    for enterprise_id, grade in rows.iterator(5000):
+        if enterprise_id not in grades:
+            grades[enterprise_id] = grade
+    return {pk: grade for pk, grade in grades.items() if grade}
+
+
+def published_years() -> list[int]:
+    """The years with a published run, oldest first."""
+    years = Run.objects.filter(status=Run.Status.PUBLISHED).values_list("year", flat=True).distinct()
+    return sorted(set(years))
+
+
+def published_result_table(years: Iterable[int]) -> pl.DataFrame:
+    """``enterprise_id, year, region_id, grade, total``: each enterprise's result of each of ``years`` in the
+    latest published run of that year that includes it (the rule of ``published_grades``), kept only where
+    that run evaluated the enterprise (not exempt, out of scope or invalid)."""
+    runs = Run.objects.filter(status=Run.Status.PUBLISHED, year__in=list(years))
+    columns = {"region_id": pl.Int64, "status": pl.Utf8, "grade": pl.Utf8, "total": pl.Float64}
+    return (
+        _results_by_priority(runs, columns)
+        .filter(pl.col("status") == Result.Status.EVALUATED)
+        .select("enterprise_id", "year", "region_id", "grade", "total")
     )

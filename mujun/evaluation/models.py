@@ -391,3 +391,39 @@ class RobustnessResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.result} · {self.p_grade:.0%}"
+
+
+class ProvincialAverage(models.Model):
+    """The province's published per-mu averages of a year (浙江 2021: 亩均税收 28.1 万元/亩): the benchmark the
+    per-mu rankings set every county, town and park against, beside the city's own average."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=year_validators())
+    tax_per_mu = models.FloatField(_("tax per mu (10k yuan/mu)"))
+    value_added_per_mu = models.FloatField(_("value added per mu (10k yuan/mu)"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("provincial per-mu average")
+        verbose_name_plural = _("provincial per-mu averages")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    def get_absolute_url(self) -> str:
+        return reverse("evaluation:provincialaverage_list")
+
+    def clean(self):
+        super().clean()
+        errors = {
+            field: _("An average per mu cannot be negative.")
+            for field in ("tax_per_mu", "value_added_per_mu")
+            if getattr(self, field) is not None and getattr(self, field) < 0
+        }
+        if errors:
+            raise ValidationError(errors)
+
+    def figures(self) -> dict[str, float | None]:
+        """By the engine's figure names (mujun.engine.leaders.FIGURES)."""
+        return {"tax": self.tax_per_mu, "value_added": self.value_added_per_mu}

@@ -64,3 +64,29 @@ class ResultExplainer(Panel):
         from mujun.evaluation.comparison import explanation_context
 
         return explanation_context(self.object)
+
+
+@register(HOME)
+class PerMuBenchmarks(Panel):
+    """The counties' tax per mu of the latest published year against the provincial average, and the leaders."""
+
+    template_name = "evaluation/panels/home_benchmarks.html"
+    order = 115
+
+    def get_context(self):
+        from mujun.evaluation.benchmarks import home_context
+
+        return {"benchmarks": home_context()}
+
+
+@register("regions.region")
+class RegionBenchmarks(Panel):
+    """A region's per-mu figures of every published year against the city's and the province's averages."""
+
+    template_name = "evaluation/panels/region_benchmarks.html"
+    order = 20
+
+    def get_context(self):
+        from mujun.evaluation.benchmarks import region_context
+
+        return region_context(self.object)

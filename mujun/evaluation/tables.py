@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from mujun.evaluation.models import Result, RobustnessResult, Run, Scheme
+from mujun.evaluation.models import ProvincialAverage, Result, RobustnessResult, Run, Scheme
 
 GRADE_COLOURS = {"A": "success", "B": "primary", "C": "warning", "D": "danger", "T": "secondary"}
 
@@ -164,3 +164,11 @@ class RobustnessResultTable(tables.Table):
 
     def order_p_grade(self, queryset, is_descending):
         return queryset.order_by("-p_grade" if is_descending else "p_grade", "id"), True
+
+
+class ProvincialAverageTable(tables.Table):
+    year = tables.Column(linkify=lambda record: reverse("evaluation:provincialaverage_edit", args=[record.pk]))
+
+    class Meta:
+        model = ProvincialAverage
+        fields = ["year", "tax_per_mu", "value_added_per_mu", "source"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mujun.evaluation import comparison, views
+from mujun.evaluation import benchmarks, comparison, views
 
 app_name = "evaluation"
 urlpatterns = [
@@ -31,6 +31,11 @@ urlpatterns = [
     path(
         "runs/<int:pk>/robustness/<int:analysis_pk>/", views.RobustnessResultsView.as_view(), name="robustness_detail"
     ),
+    path("leaders/", benchmarks.leaders, name="leaders"),
+    path("rankings/", benchmarks.rankings, name="rankings"),
+    path("provincial-averages/", views.ProvincialAverageListView.as_view(), name="provincialaverage_list"),
+    path("provincial-averages/add/", views.ProvincialAverageEditView.as_view(), name="provincialaverage_add"),
+    path("provincial-averages/<int:pk>/edit/", views.ProvincialAverageEditView.as_view(), name="provincialaverage_edit"),
     path("schemes/", views.SchemeListView.as_view(), name="scheme_list"),
     path("schemes/add/", views.SchemeEditView.as_view(), name="scheme_add"),
     path("schemes/<int:pk>/", views.SchemeDetailView.as_view(), name="scheme_detail"),

@@ -33,11 +33,15 @@ from mujun.evaluation import charts, policy_lists, services
 from mujun.evaluation.filtersets import ResultFilterSet, RobustnessResultFilterSet, RunFilterSet, SchemeFilterSet
 from mujun.enterprises.forms import EnterpriseYearForm
 from mujun.enterprises.models import EnterpriseYear
-from mujun.evaluation.forms import DecisionForm, ObjectionForm, PostingForm, RobustnessForm, RunForm, SchemeForm
+from mujun.evaluation.forms import (
+    DecisionForm, ObjectionForm, PostingForm, ProvincialAverageForm, RobustnessForm, RunForm, SchemeForm,
+)  # fmt: skip
 from mujun.evaluation.grades import posted_results, published_grades, require_visible_run, visible_runs
 from mujun.core.clock import local_today
-from mujun.evaluation.models import Objection, Result, RobustnessAnalysis, RobustnessResult, Run, Scheme
-from mujun.evaluation.tables import ResultTable, RobustnessResultTable, RunTable, SchemeTable, grade_badge
+from mujun.evaluation.models import Objection, ProvincialAverage, Result, RobustnessAnalysis, RobustnessResult, Run, Scheme
+from mujun.evaluation.tables import (
+    ProvincialAverageTable, ResultTable, RobustnessResultTable, RunTable, SchemeTable, grade_badge,
+)  # fmt: skip
 
 # --------------------------------------------------------------------------------------------------
 # Schemes
@@ -111,7 +115,10 @@ class RunListView(ObjectListView):
     model = Run
     table_class = RunTable
     filterset_class = RunFilterSet
-    queryset = Run.objects.select_related("region", "scheme", "created_by")
+    # The table shows none of a run's or scheme's long texts (summary, scheme as run, TOML): not read.
+    queryset = Run.objects.select_related("region", "scheme", "created_by").defer(
+        "summary", "scheme_toml", "message", "scheme__toml"
+    )
     add_url_name = "evaluation:run_add"
 
     def get_queryset(self):
@@ -769,3 +776,23 @@ class RobustnessResultsView(ObjectListView):
             threshold_percent=f"{self.analysis.threshold * 100:g} %",
         )  # fmt: skip
         return ctx
+
+
+# --------------------------------------------------------------------------------------------------
+# The provincial per-mu averages the rankings compare with (mujun/evaluation/benchmarks.py): the city's to set
+
+
+class ProvincialAverageListView(ObjectListView):
+    model = ProvincialAverage
+    table_class = ProvincialAverageTable
+    filterset_class = None
+    filterset_fields = ["year"]
+    add_url_name = "evaluation:provincialaverage_add"
+    add_by_city_admin = True
+
+
+class ProvincialAverageEditView(ObjectEditView):
+    """A record of no region: ObjectEditView lets only the city administrator change it."""
+
+    model = ProvincialAverage
+    form_class = ProvincialAverageForm

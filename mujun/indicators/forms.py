@@ -6,13 +6,20 @@ from django.utils.translation import gettext_lazy as _
 from mujun.core.forms import ScopedModelForm
 from mujun.engine import rankings
 from mujun.engine.composite import Aggregate, Normalise
-from mujun.indicators.models import Indicator, IndicatorValue
+from mujun.indicators.models import HorseRaceScheme, Indicator, IndicatorValue
 
 
 class IndicatorForm(ScopedModelForm):
     class Meta:
         model = Indicator
         fields = ["code", "name", "unit", "higher_is_better", "weight", "frequency", "order"]
+
+
+class HorseRaceSchemeForm(ScopedModelForm):
+    class Meta:
+        model = HorseRaceScheme
+        fields = ["name", "year", "toml"]
+        widgets = {"toml": forms.Textarea(attrs={"rows": 24, "class": "font-monospace"})}
 
 
 class IndicatorValueForm(ScopedModelForm):

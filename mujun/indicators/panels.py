@@ -1,4 +1,5 @@
-"""The indicators' home card: the counties' ranking in the latest period with values."""
+"""The indicators' home cards: the counties' ranking in the latest period with values, and the latest
+published quarter's winners of the horse race."""
 
 from mujun.core.extensions import HOME, Panel, register
 
@@ -16,3 +17,16 @@ class IndicatorRanking(Panel):
             return {"indicators": None}
         board = ranking(*period)
         return {"indicators": {"label": board.label, "rows": board.rows}}
+
+
+@register(HOME)
+class HorseRaceWinners(Panel):
+    template_name = "indicators/panels/home_horse_race.html"
+    order = 131
+
+    def get_context(self):
+        from mujun.indicators.horse_race import published_board
+        from mujun.indicators.models import HorseRaceRound
+
+        latest = HorseRaceRound.objects.order_by("-year", "-quarter").first()
+        return {"race": published_board(latest) if latest else None}

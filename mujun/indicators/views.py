@@ -1,18 +1,25 @@
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 
 from mujun.core.exports import ExportColumn, xlsx_response
 from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectExportView, ObjectImportView, ObjectListView
 from mujun.engine.composite import CompositeError
+from mujun.indicators import horse_race as races
 from mujun.indicators import ranking as rankings
+from mujun.indicators import services
 from mujun.indicators.filtersets import IndicatorFilterSet, IndicatorValueFilterSet
-from mujun.indicators.forms import IndicatorForm, IndicatorValueForm, RankingMethodForm
+from mujun.indicators.forms import HorseRaceSchemeForm, IndicatorForm, IndicatorValueForm, RankingMethodForm
 from mujun.indicators.imports import IndicatorValueImporter
-from mujun.indicators.models import Indicator, IndicatorValue
+from mujun.indicators.models import HorseRaceRound, HorseRaceScheme, Indicator, IndicatorValue
 from mujun.indicators.periods import parse_period
 from mujun.indicators.tables import IndicatorTable
 
@@ -104,3 +111,51 @@ def ranking(request):
     query = urlencode({k: v for k, v in request.GET.items() if k in ("normalise", "mean") and v})
     context = {"board": board, "period": request.GET.get("period", ""), "methods": methods, "problems": problems, "query": query}
     return render(request, "indicators/ranking.html", context)
+
+
+class HorseRaceSchemeEditView(ObjectEditView):
+    model = HorseRaceScheme
+    form_class = HorseRaceSchemeForm
+
+
+def _quarter(text: str) -> tuple[int, int] | None:
+    """A quarter as users write it (2025Q2, 2025年第2季度, or a month of it)."""
+    period = parse_period(text or "")
+    return (period[0], (period[1] - 1) // 3 + 1) if period else None
+
+
+def horse_race(request):
+    """A quarter of the county horse race (?period=2025Q2, default the latest), as a page or workbook."""
+    chosen = _quarter(request.GET.get("period", "")) or races.latest_quarter()
+    board = races.board(*chosen) if chosen else None
+    if board is not None and board.rows and request.GET.get("format") == "xlsx":
+        state = "" if board.round else "-未发布"
+        return xlsx_response({board.label: races.board_sheet(board)}, f"县域赛马-{board.label}{state}.xlsx")
+    context = {
+        "board": board,
+        "period": request.GET.get("period", ""),
+        "rounds": HorseRaceRound.objects.order_by("-year", "-quarter")[:12],
+        "schemes": HorseRaceScheme.objects.all(),
+        "chart": races.trend_chart(),
+    }
+    return render(request, "indicators/horse_race.html", context)
+
+
+class HorseRacePublishView(View):
+    """Publish a quarter: its scores are stored and no longer follow the values."""
+
+    def post(self, request):
+        if not request.user.is_city_admin:
+            raise PermissionDenied(_("Only a city administrator publishes the horse race."))
+        url = reverse("indicators:horse_race")
+        chosen = _quarter(request.POST.get("period", ""))
+        if chosen is None:
+            messages.error(request, _("Name the quarter to publish, e.g. 2025Q2."))
+            return HttpResponseRedirect(url)
+        try:
+            round_ = services.publish_round(*chosen, request.user)
+            messages.success(request, _("%(period)s of the horse race is published.") % {"period": round_.label})
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return HttpResponseRedirect(f"{url}?period={races.period_label(*chosen)}")

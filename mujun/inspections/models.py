@@ -153,3 +153,24 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nomination} · {self.criterion.name} · {self.value}"
+
+
+class CountyResult(models.Model):
+    """A county's place in a closed round, as the round's scoreboard published it: stored when the round
+    closes (mujun.inspections.services.close_round; a closed round's scores no longer change), so the
+    comparison across rounds and the home card read it rather than scoring every round again."""
+
+    round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="county_results")
+    region = models.ForeignKey("regions.Region", verbose_name=_("county"), on_delete=models.PROTECT, related_name="+")
+    projects = models.PositiveIntegerField(_("projects"))
+    score = models.FloatField(_("score"))
+    rank = models.PositiveIntegerField(_("rank"))
+
+    class Meta:
+        ordering = ["round", "rank", "region"]
+        constraints = [models.UniqueConstraint(fields=["round", "region"], name="inspection_county_result_once")]
+        verbose_name = _("county result")
+        verbose_name_plural = _("county results")
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.region} · {self.rank}"

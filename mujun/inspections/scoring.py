@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from mujun.core.charts import chart_html
 from mujun.core.frames import read_frame
 from mujun.engine import inspections as engine
-from mujun.inspections.models import Criterion, Nomination, Round, Score
+from mujun.inspections.models import CountyResult, Criterion, Nomination, Round, Score
 from mujun.regions.models import Region
 
 # -- the scoreboard ----------------------------------------------------------------------------------
@@ -28,22 +28,23 @@ from mujun.regions.models import Region
 SCORE_COLUMNS = {"nomination_id": "project", "judge_id": "judge", "criterion_id": "criterion", "value_as_float": "value"}
 
 
-def scores_frame(rounds) -> pl.DataFrame:
-    """Every score of ``rounds`` (a nomination is in one round: nominations_frame tells which)."""
-    scores = Score.objects.filter(nomination__round__in=rounds).annotate(value_as_float=Cast("value", FloatField()))
+def scores_frame(rounds, model=Score) -> pl.DataFrame:
+    """Every score of ``rounds`` (a nomination is in one round: nominations_frame tells which). ``model`` and
+    the other frames' are the migrations' historical models there."""
+    scores = model.objects.filter(nomination__round__in=rounds).annotate(value_as_float=Cast("value", FloatField()))
     frame = read_frame(scores, {**dict.fromkeys(SCORE_COLUMNS, pl.Int64), "value_as_float": pl.Float64})
     return frame.rename(SCORE_COLUMNS)
 
 
-def criteria_frame(rounds) -> pl.DataFrame:
-    rows = Criterion.objects.filter(round__in=rounds).values_list("pk", "weight")
+def criteria_frame(rounds, model=Criterion) -> pl.DataFrame:
+    rows = model.objects.filter(round__in=rounds).values_list("pk", "weight")
     return pl.DataFrame(
         [(pk, float(w)) for pk, w in rows], schema={"criterion": pl.Int64, "weight": pl.Float64}, orient="row"
     )
 
 
-def nominations_frame(rounds) -> pl.DataFrame:
-    rows = Nomination.objects.filter(round__in=rounds).values_list("round_id", "pk", "region_id")
+def nominations_frame(rounds, model=Nomination) -> pl.DataFrame:
+    rows = model.objects.filter(round__in=rounds).values_list("round_id", "pk", "region_id")
     return pl.DataFrame(list(rows), schema={"round": pl.Int64, "project": pl.Int64, "county": pl.Int64}, orient="row")
 
 
@@ -117,17 +118,24 @@ def scoreboard_sheets(board: Scoreboard) -> dict[str, pl.DataFrame]:
     return {"县区排名": counties, "项目排名": projects, "评委": judges}
 
 
+def county_results(rounds, score=Score, criterion=Criterion, nomination=Nomination) -> pl.DataFrame:
+    """Each of ``rounds``' ranked counties as its scoreboard gives them: round, county, projects, score, rank.
+    What a round stores when it closes (``CountyResult``)."""
+    return engine.rounds_compared(
+        scores_frame(rounds, score), criteria_frame(rounds, criterion), nominations_frame(rounds, nomination)
+    )
+
+
 def comparison(limit: int = 8) -> tuple[list[Round], list, str]:
-    """County scores and ranks over the latest closed rounds: (rounds oldest first, [(county, [row or None
-    per round])], a plotly chart fragment)."""
+    """County scores and ranks over the latest closed rounds, as each stored them at its close: (rounds
+    oldest first, [(county, [row or None per round])], a plotly chart fragment)."""
 
     rounds = list(Round.objects.filter(status=Round.Status.CLOSED).order_by("-year", "-quarter")[:limit])[::-1]
     if not rounds:
         return [], {}, ""
-    compared = engine.rounds_compared(scores_frame(rounds), criteria_frame(rounds), nominations_frame(rounds))
     table: dict = {}
-    for row in compared.iter_rows(named=True):
-        table.setdefault(row["county"], {})[row.pop("round")] = row
+    for row in CountyResult.objects.filter(round__in=rounds).values("round", "region", "projects", "score", "rank"):
+        table.setdefault(row.pop("region"), {})[row.pop("round")] = row
     regions = Region.objects.in_bulk(list(table))
     named = {regions[pk]: rows for pk, rows in sorted(table.items(), key=lambda item: regions[item[0]].code)}
     labels = [r.period for r in rounds]

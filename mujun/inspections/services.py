@@ -1,5 +1,6 @@
 """The state changes of inspection rounds: a round is opened for scoring, judges' scores come in while it is
-open, and closing it locks the round and publishes its scoreboard (mujun.inspections.scoring).
+open, and closing it locks the round and publishes its scoreboard (mujun.inspections.scoring), storing its
+counties' ranking.
 
 Each step raises ``ValidationError`` (in the user's language) when it is not possible now.
 """
@@ -15,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
-from mujun.inspections.models import Nomination, Round, Score
+from mujun.inspections.models import CountyResult, Nomination, Round, Score
+from mujun.inspections.scoring import county_results
 
 
 def is_judge(user) -> bool:
@@ -96,4 +98,14 @@ def close_round(round_: Round, at: datetime | None = None) -> None:
         locked.status = Round.Status.CLOSED
         locked.closed_at = at or timezone.now()
         locked.save()
+        store_county_results(locked)
     round_.refresh_from_db()
+
+
+def store_county_results(round_: Round) -> list[CountyResult]:
+    """The closed round's county ranking as its scoreboard gives it, stored: its scores no longer change."""
+    results = county_results([round_])
+    return CountyResult.objects.bulk_create(
+        CountyResult(round=round_, region_id=row["county"], projects=row["projects"], score=row["score"], rank=row["rank"])
+        for row in results.iter_rows(named=True)
+    )

@@ -10,5 +10,7 @@ class LandConfig(apps_registry.DomainAppConfig):
     menu = [
         (_("Parcels"), "land:parcel_list"),
         (_("Land map"), "land:map"),
+        (_("Idle land ledger"), "land:idle_ledger"),
         (_("Disposal"), "land:case_list"),
+        (_("Standard-land acceptance"), "land:acceptance_list"),
     ]

@@ -1,11 +1,14 @@
 import django_filters
+import polars as pl
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core.filtersets import FilterSet
-from mujun.enterprises.filtersets import InRegionFilter
-from mujun.land.models import Category, DisposalCase, Parcel, Stage
+from mujun.enterprises.filtersets import YES_NO_ALL, InRegionFilter
+from mujun.land.models import Category, DisposalCase, IdleCause, IdleStage, Parcel, Stage
+from mujun.land.models import Acceptance
+from mujun.land.services import idle_clock
 
 
 class ParcelFilterSet(FilterSet):
@@ -42,3 +45,30 @@ class DisposalCaseFilterSet(FilterSet):
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status=DisposalCase.Status.OPEN, deadline__lt=timezone.localdate())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class IdleLedgerFilterSet(FilterSet):
+    """The idle-land ledger's filters; the stage is the clock's as of today (mujun.land.services.idle_clock)."""
+
+    region = InRegionFilter(field_name="region_id")
+    cause = django_filters.ChoiceFilter(field_name="idle_cause", choices=IdleCause.choices, label=_("cause of idleness"))
+    stage = django_filters.ChoiceFilter(choices=IdleStage.ledger_choices(), method="filter_stage", label=_("idle stage"))
+
+    class Meta:
+        model = Parcel
+        fields = ["region", "cause", "stage"]
+
+    def filter_stage(self, queryset, name, value):
+        ids = idle_clock(queryset).filter(pl.col("stage") == value)["id"].to_list()
+        return queryset.filter(pk__in=ids)
+
+
+class AcceptanceFilterSet(FilterSet):
+    region = InRegionFilter(field_name="parcel__region_id")
+    outcome = django_filters.ChoiceFilter(choices=Acceptance.Outcome.choices, label=_("acceptance result"))
+    decision = django_filters.ChoiceFilter(choices=Acceptance.Decision.choices, label=_("decision"))
+    recovery_proposed = django_filters.BooleanFilter(label=_("recovery proposed"), widget=YES_NO_ALL)
+
+    class Meta:
+        model = Acceptance
+        fields = ["region", "outcome", "decision", "recovery_proposed"]

@@ -7,7 +7,10 @@ from mujun.core.forms import ScopedModelForm
 from mujun.enterprises.models import Enterprise
 from mujun.land.geometry import area_mu, parse_boundary
 from mujun.engine.land import DATE_COLUMNS
-from mujun.land.models import PARCEL_FIELDS, DisposalCase, DisposalProgress, LandTarget, Parcel, Thresholds
+from mujun.land.models import Acceptance
+from mujun.land.models import (
+    PARCEL_FIELDS, DisposalCase, DisposalProgress, IdleCause, LandTarget, Parcel, Thresholds,
+)  # fmt: skip
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -60,6 +63,25 @@ class DisposalCaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
+class IdleRecordForm(forms.Form):
+    """The land bureau's investigation of an idle parcel; its rules are checked by services.record_idle."""
+
+    cause = forms.ChoiceField(label=_("cause of idleness"), choices=[("", "—"), *IdleCause.choices], required=False)
+    reason = forms.CharField(label=_("reason for the cause"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notice_on = forms.DateField(label=_("investigation notice served on"), required=False, widget=DATE_WIDGET)
+    reply_on = forms.DateField(label=_("reply received on"), required=False, widget=DATE_WIDGET)
+
+    # The service's errors name the parcel's fields; the form shows each at its own.
+    FIELD_OF = {"idle_cause": "cause", "idle_cause_reason": "reason", "idle_notice_on": "notice_on", "idle_reply_on": "reply_on"}
+
+    @classmethod
+    def of(cls, parcel: Parcel) -> "IdleRecordForm":
+        return cls(initial={
+            "cause": parcel.idle_cause, "reason": parcel.idle_cause_reason,
+            "notice_on": parcel.idle_notice_on, "reply_on": parcel.idle_reply_on,
+        })  # fmt: skip
+
+
 class ProgressForm(forms.ModelForm):
     class Meta:
         model = DisposalProgress
@@ -87,3 +109,16 @@ class LandTargetForm(ScopedModelForm):
     class Meta:
         model = LandTarget
         fields = ["region", "year", "disposal_target_mu", "supply_target_mu"]
+
+
+class AcceptanceDecisionForm(forms.Form):
+    """The decision on a 标准地 acceptance; its rules are the record's own (Acceptance.clean via
+    services.decide_acceptance)."""
+
+    decision = forms.ChoiceField(label=_("decision"))
+    decided_on = forms.DateField(label=_("decided on"), widget=DATE_WIDGET)
+    note = forms.CharField(label=_("note on the decision"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = [c for c in Acceptance.Decision.choices if c[0] != Acceptance.Decision.PENDING]

@@ -41,6 +41,31 @@ class Stage(models.TextChoices):
     PLANNED = "planned", _("Planned")
 
 
+class IdleCause(models.TextChoices):
+    """Whose fault the delay is, as the land bureau finds it; the government's takes the parcel off the fee and
+    recovery route (extension, swap or re-planning instead)."""
+
+    ENTERPRISE = "enterprise", _("Enterprise")
+    GOVERNMENT = "government", _("Government")
+
+
+IDLE_RECORD_FIELDS = ("idle_cause", "idle_cause_reason", "idle_notice_on", "idle_reply_on")
+
+
+class IdleStage(models.TextChoices):
+    """Where a supplied parcel stands on the idle-land clock today (mujun.engine.idle_land.STAGES); not stored."""
+
+    NOT_IDLE = "not_idle", _("Not idle")
+    OVERDUE = "overdue", _("Start overdue, not yet idle")
+    FEE_DUE = "fee_due", _("Idle: idle-land fee due")
+    RECOVERY_DUE = "recovery_due", _("Idle two years: recovery due")
+    GOVERNMENT = "government", _("Government-caused: extension, swap or re-planning")
+
+    @classmethod
+    def ledger_choices(cls) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in cls.choices if value != cls.NOT_IDLE]
+
+
 class Parcel(models.Model):
     """A plot of industrial land (地块) and its 标准地 commitments."""
 
@@ -60,6 +85,9 @@ class Parcel(models.Model):
     )
     area_mu = models.FloatField(_("area (mu)"))
     land_use = models.CharField(_("land use"), max_length=32, blank=True, default="industrial")
+    land_price = models.FloatField(
+        _("land price (10k yuan)"), null=True, blank=True, help_text=_("The transfer price of the whole parcel")
+    )
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
     boundary_area_mu = models.FloatField(_("area of the boundary (mu)"), null=True, blank=True, editable=False)
 
@@ -98,6 +126,24 @@ class Parcel(models.Model):
     actual_energy_per_value_added = models.FloatField(
         _("actual energy per value added (tce/10k yuan)"), null=True, blank=True
     )
+    committed_emissions_per_value_added = models.FloatField(
+        _("committed emissions per value added (t eq./10k yuan)"), null=True, blank=True
+    )
+    actual_emissions_per_value_added = models.FloatField(
+        _("actual emissions per value added (t eq./10k yuan)"), null=True, blank=True
+    )
+    # The 标准地 contract's breach terms, read by the acceptance (mujun.engine.acceptance): the performance
+    # deposit kept in proportion to a missed output, energy or emissions indicator; the land price difference
+    # per percentage point of missed investment intensity; the share of a commitment below which the land is
+    # taken back (blank: the contract has no recovery clause).
+    contract_deposit = models.FloatField(_("performance deposit (10k yuan)"), null=True, blank=True)
+    price_difference_per_point = models.FloatField(
+        _("price difference per point of missed investment intensity (10k yuan)"), null=True, blank=True
+    )
+    recovery_below_share = models.FloatField(
+        _("recovery below this share of a commitment"), null=True, blank=True,
+        help_text=_("e.g. 0.5: the land is taken back when investment, output or tax per mu is under half the commitment"),
+    )  # fmt: skip
 
     # The last classification, written back in bulk by mujun.land.services.classify_parcels.
     category = models.CharField(
@@ -105,8 +151,15 @@ class Parcel(models.Model):
     )
     category_since = models.DateField(_("category since"), null=True, blank=True, editable=False)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True, editable=False)
+    # The idle-land investigation (闲置土地处置办法): recorded by the land bureau through services.record_idle.
+    idle_cause = models.CharField(
+        _("cause of idleness"), max_length=16, choices=IdleCause.choices, blank=True, default=""
+    )
+    idle_cause_reason = models.TextField(_("reason for the cause"), blank=True, default="")
+    idle_notice_on = models.DateField(_("investigation notice served on"), null=True, blank=True)
+    idle_reply_on = models.DateField(_("reply received on"), null=True, blank=True)
     # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
-    state_fields = ("stage", "category", "category_since")
+    state_fields = ("stage", "category", "category_since", *IDLE_RECORD_FIELDS)
     history = HistoricalRecords()
 
     class Meta:
@@ -210,6 +263,11 @@ class DisposalCase(models.Model):
         SECONDARY_DEVELOPMENT = "secondary_development", _("Secondary development / added floor area")
         MERGER = "merger", _("Merger or transfer")
         RELET = "relet", _("Re-letting to a new project")
+        # The idle-land statute's measures: the fee, and the government-caused route.
+        IDLE_FEE = "idle_fee", _("Idle-land fee and urge to start")
+        EXTEND = "extend", _("Extend the start date")
+        SWAP = "swap", _("Swap for other land")
+        REPLAN = "replan", _("Re-plan the use")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -333,3 +391,74 @@ class LandTarget(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("land:targets")
+
+
+class Acceptance(models.Model):
+    """标准地 acceptance (达产复核, DB33/T 2172): when a parcel's initial operating period ends, each contract
+    indicator's commitment against the actual value, passed or failed, and the contract's breach measure with
+    its amount for each miss (mujun.engine.acceptance). Made and decided only through services.py."""
+
+    class Outcome(models.TextChoices):
+        PASSED = "passed", _("Met the commitments")
+        FAILED = "failed", _("Missed a commitment")
+        INCOMPLETE = "incomplete", _("Incomplete figures")
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Not decided")
+        ENFORCED = "enforced", _("Breach measures enforced")
+        RECHECK = "recheck", _("Re-check later")
+        WAIVED = "waived", _("Waived")
+
+    parcel = models.ForeignKey(Parcel, verbose_name=_("parcel"), on_delete=models.CASCADE, related_name="acceptances")
+    holder = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("holder"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="land_acceptances",
+    )  # fmt: skip
+    due_on = models.DateField(_("operating period ends on"))
+    checked_on = models.DateField(_("checked on"))
+    figures_year = models.PositiveSmallIntegerField(
+        _("evaluation year used"), null=True, blank=True, validators=year_validators()
+    )
+    holder_grade = models.CharField(_("holder's grade"), max_length=1, blank=True)
+    # {indicator: {"committed", "actual", "passed", "shortfall", "measure", "amount"}}; the pages list them in the
+    # engine's order (mujun.engine.land.CONTRACT_INDICATORS).
+    indicators = models.JSONField(_("indicators"), default=dict)
+    outcome = models.CharField(_("acceptance result"), max_length=12, choices=Outcome.choices, db_index=True)
+    breach_amount = models.FloatField(_("breach amount (10k yuan)"), default=0)
+    recovery_proposed = models.BooleanField(_("recovery proposed"), default=False)
+    decision = models.CharField(
+        _("decision"), max_length=12, choices=Decision.choices, default=Decision.PENDING, db_index=True
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_note = models.TextField(_("note on the decision"), blank=True)
+    # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
+    state_fields = ("indicators", "outcome", "breach_amount", "recovery_proposed", "decision", "decided_on")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-due_on", "pk"]
+        verbose_name = _("standard-land acceptance")
+        verbose_name_plural = _("standard-land acceptances")
+
+    def __str__(self) -> str:
+        return f"{self.parcel} · {self.due_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("land:acceptance_detail", args=[self.pk])
+
+    @property
+    def region(self):
+        return self.parcel.region
+
+    def clean(self):
+        """A decision has its date, not before the check; a passed acceptance has no breach to enforce."""
+        errors = {}
+        if self.decision != self.Decision.PENDING:
+            if self.decided_on is None:
+                errors["decided_on"] = _("Required to record a decision.")
+            elif self.checked_on and self.decided_on < self.checked_on:
+                errors["decided_on"] = _("Cannot be before the check.")
+            if self.decision == self.Decision.ENFORCED and self.outcome != self.Outcome.FAILED:
+                errors["decision"] = _("Only a failed acceptance has breach measures to enforce.")
+        if errors:
+            raise ValidationError(errors)

@@ -56,3 +56,49 @@ class DisposedLand(Panel):
             disposed_mu=Sum("area_disposed_mu", filter=Q(status=DisposalCase.Status.CLOSED)),
         )
         return {"land": figures} if figures["cases"] else None
+
+
+@register("land.parcel")
+class ParcelAcceptance(Panel):
+    """The 标准地 acceptance on a parcel's page: the last check with its indicators, and the button to check it."""
+
+    template_name = "land/panels/parcel_acceptance.html"
+    order = 20
+
+    def get_context(self):
+        from django.utils import timezone
+
+        from mujun.core.scoping import can_edit_record
+        from mujun.land import services
+        from mujun.land.models import Acceptance
+        from mujun.land.views import acceptance_rows
+
+        parcel = self.object
+        due = services.acceptance_due(Parcel.objects.filter(pk=parcel.pk))
+        latest = parcel.acceptances.order_by("-checked_on", "-pk").first()
+        if due.is_empty() and latest is None:
+            return None  # no 标准地 commitment, or not commissioned: nothing to accept
+        due_on = due["due_on"][0] if not due.is_empty() else None
+        due_now = due_on is not None and due_on <= timezone.localdate()
+        settled = latest is not None and latest.decision not in (Acceptance.Decision.PENDING, Acceptance.Decision.RECHECK)
+        return {
+            "latest": latest,
+            "rows": acceptance_rows(latest) if latest else [],
+            "due_on": due_on,
+            "due_now": due_now,
+            "can_accept": due_now and not settled and parcel.holder_id is not None and can_edit_record(self.user, parcel),
+        }
+
+
+@register("enterprises.enterprise")
+class EnterpriseAcceptances(Panel):
+    """The 标准地 acceptances of the parcels the enterprise holds (or held when checked)."""
+
+    template_name = "land/panels/enterprise_acceptances.html"
+    order = 31
+
+    def get_context(self):
+        from mujun.land.models import Acceptance
+
+        acceptances = list(Acceptance.objects.filter(holder=self.object).select_related("parcel").order_by("-due_on"))
+        return {"acceptances": acceptances} if acceptances else None

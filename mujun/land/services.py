@@ -21,11 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mujun.core.deletion import DeletionRefused, delete_record
-from mujun.core.history import UPDATE_BATCH_SIZE
+from mujun.core.history import UPDATE_BATCH_SIZE, bulk_create, write_history_of
 from mujun.core.scoping import require_edit
+from mujun.core.rules import rule_errors
+from mujun.engine import idle_land
 from mujun.engine import land as engine
+from mujun.engine import acceptance as acceptance_engine
 from mujun.evaluation.grades import latest_published_grades
+from mujun.evaluation.grades import published_grades
 from mujun.land.models import DisposalCase, Finding, LandTarget, Parcel, Thresholds
+from mujun.land.models import Acceptance
 from mujun.regions.models import Region, county_map
 
 BATCH_SIZE = 2000
@@ -186,6 +191,75 @@ def overview(year: int) -> list[dict]:
     return rows
 
 
+# --- the idle-land clock (闲置土地处置办法) ------------------------------------------------------------
+
+# What the ledger shows of a parcel beside its clock.
+IDLE_FACTS = {
+    "id": pl.Int64, "name": pl.String, "region_name": pl.String, "holder_name": pl.String,
+    "idle_cause_reason": pl.String,
+}  # fmt: skip
+
+
+def idle_clock(queryset=None, as_of: date | None = None) -> pl.DataFrame:
+    """The idle-land clock (mujun.engine.idle_land) of the supplied parcels of ``queryset`` (all by default) as
+    of a date (today by default), under each county's five-wei thresholds, with the facts the ledger shows."""
+    as_of = as_of or timezone.localdate()
+    queryset = (Parcel.objects.all() if queryset is None else queryset).exclude(supplied_on=None)
+    facts = pl.DataFrame(
+        list(queryset.values_list("id", "name", "region__name", "holder__name", "idle_cause_reason")),
+        schema=IDLE_FACTS, orient="row",
+    )  # fmt: skip
+    recorded = {name: dtype for name, dtype in idle_land.CLOCK_COLUMNS.items() if name != "land_price"}
+    frame = parcels_frame(queryset).join(
+        pl.DataFrame(list(queryset.values_list("id", *recorded)), schema={"id": pl.Int64, **recorded}, orient="row"),
+        on="id",
+    )
+    counties = county_of_regions()
+    frame = frame.with_columns(
+        pl.col("region_id").replace_strict(counties, default=None).cast(pl.String).alias("region")
+    )
+    clock = idle_land.clock(frame, as_of, by_region=county_thresholds())
+    shown = frame.select("id", "code", "area_mu", *idle_land.CLOCK_COLUMNS).join(facts, on="id")
+    return shown.join(clock, on="code").sort("idle_since", "overdue_since", "code", nulls_last=True)
+
+
+def parcel_idle_clock(parcel: Parcel, as_of: date | None = None) -> dict | None:
+    """One parcel's clock as a dict, or None for a parcel not supplied."""
+    rows = idle_clock(Parcel.objects.filter(pk=parcel.pk), as_of).to_dicts()
+    return rows[0] if rows else None
+
+
+def proposed_measure(finding: Finding) -> str | None:
+    """The measure the statute proposes for a case opened from an idle finding (fee, recovery, or the
+    government route), else None."""
+    if finding.category != "supplied_not_used":
+        return None
+    clock = parcel_idle_clock(finding.parcel)
+    return clock["measure"] if clock else None
+
+
+def record_idle(parcel: Parcel, user, *, cause: str, reason: str, notice_on: date | None, reply_on: date | None) -> Parcel:
+    """Records the land bureau's investigation of an idle parcel: the cause (and why), the day the notice was
+    served and the day the reply came. Refused (``ValidationError`` naming the fields) for a notice before the
+    parcel became idle or on a parcel not idle, a reply before the notice or without one, a date after today,
+    or a government cause without its reason."""
+    require_edit(user, parcel)
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = Parcel.objects.select_for_update().get(pk=parcel.pk)
+        locked.idle_cause, locked.idle_cause_reason = cause or "", (reason or "").strip()
+        locked.idle_notice_on, locked.idle_reply_on = notice_on, reply_on
+        clock = parcel_idle_clock(locked, today)
+        idle_since = clock["idle_since"] if clock else None
+        errors = rule_errors(locked, idle_land.RECORD_RULES, idle_since=idle_since, today=today)
+        if errors:
+            raise ValidationError(errors)
+        locked.full_clean()
+        locked._history_user = user
+        locked.save()
+    return locked
+
+
 # --- GeoJSON ------------------------------------------------------------------------------------------
 
 
@@ -215,3 +289,221 @@ def regions_geojson(regions) -> dict:
             if r.boundary
         ],
     }
+
+
+# --- 标准地 acceptance (达产复核, DB33/T 2172) ------------------------------------------------------------
+
+# The enterprise-year figures an acceptance reads, and the parcel's actual value each gives (numerator, divisor).
+ACTUAL_FIGURES = {
+    "actual_output_per_mu": ("revenue", "land_mu"),
+    "actual_tax_per_mu": ("tax", "land_mu"),
+    "actual_energy_per_value_added": ("energy_tce", "value_added"),
+    "actual_emissions_per_value_added": ("emission_eq", "value_added"),
+}
+ACTUAL_COLUMNS = ["actual_investment_intensity", *ACTUAL_FIGURES]
+
+
+def standard_land(queryset=None):
+    """Parcels with at least one 标准地 commitment."""
+    queryset = Parcel.objects.all() if queryset is None else queryset
+    committed = Q()
+    for spec in engine.CONTRACT_INDICATORS.values():
+        committed |= Q(**{f"{spec.committed}__isnull": False})
+    return queryset.filter(committed)
+
+
+def acceptance_due(queryset=None) -> pl.DataFrame:
+    """``id, code, due_on`` of the commissioned 标准地 parcels of ``queryset``: commissioning plus the county's
+    initial operating period (the five-wei thresholds), the day 投而未达标 starts to apply."""
+    queryset = standard_land(queryset).exclude(commissioned_on=None)
+    frame = pl.DataFrame(
+        list(queryset.values_list("id", "code", "region_id", "commissioned_on")),
+        schema={"id": pl.Int64, "code": pl.String, "region_id": pl.Int64, "commissioned_on": pl.Date}, orient="row",
+    )  # fmt: skip
+    months_of = {int(county): t.operating_period_months for county, t in county_thresholds().items()}
+    default = engine.Thresholds().operating_period_months
+    counties = county_of_regions()
+    frame = frame.with_columns(
+        pl.col("region_id").replace_strict(counties, default=None).replace_strict(months_of, default=default)
+        .cast(pl.Int64).alias("months")
+    )  # fmt: skip
+    months = (pl.col("months"), {default, *months_of.values()})
+    return frame.select("id", "code", acceptance_engine.due_on(months).alias("due_on"))
+
+
+def settled_parcel_ids() -> set[int]:
+    """Parcels whose acceptance is pending or decided for good (a "re-check later" makes the parcel due again)."""
+    return set(Acceptance.objects.exclude(decision=Acceptance.Decision.RECHECK).values_list("parcel_id", flat=True))
+
+
+def due_parcels(as_of: date | None = None, queryset=None):
+    """The parcels whose initial operating period has ended by ``as_of`` (today) without an acceptance."""
+    as_of = as_of or timezone.localdate()
+    due = acceptance_due(queryset).filter(pl.col("due_on") <= as_of)
+    ids = set(due["id"].to_list()) - settled_parcel_ids()
+    return Parcel.objects.filter(pk__in=ids, holder__isnull=False)
+
+
+def figures_years(holders_due: list[tuple[int, date]]) -> dict[tuple[int, date], tuple[int, str]]:
+    """For each (holder, due date): the published evaluation year used and its grade — the year the period
+    ends if the holder's figures of that year are published, else the latest published year."""
+    holder_ids = {holder for holder, _due in holders_due}
+    grades = {}
+    ids = sorted(holder_ids)
+    for start in range(0, len(ids), 500):
+        grades.update(published_grades(ids[start : start + 500]))
+    chosen = {}
+    for holder, due in holders_due:
+        years = grades.get(holder)
+        if not years:
+            continue
+        pick = next((g for g in years if g.year == due.year), years[0])
+        chosen[(holder, due)] = (pick.year, pick.grade)
+    return chosen
+
+
+def invested_intensity(parcel_ids: list[int]) -> dict[int, float]:
+    """Each parcel's fixed-asset investment from the projects standing on it (a project on several parcels
+    shared by their area), per mu; parcels with no such investment are left out."""
+    if not hasattr(Parcel, "projects"):
+        return {}
+    through = Parcel.projects.through
+    project = next(f.name for f in through._meta.concrete_fields if f.is_relation and f.related_model is not Parcel)
+    project_ids = through.objects.filter(parcel_id__in=parcel_ids).values(f"{project}_id")
+    links = pl.DataFrame(
+        list(through.objects.filter(**{f"{project}_id__in": project_ids}).values_list(
+            "parcel_id", f"{project}_id", f"{project}__fixed_asset_investment", "parcel__area_mu"
+        )),
+        schema={"parcel_id": pl.Int64, "project_id": pl.Int64, "fai": pl.Float64, "area_mu": pl.Float64}, orient="row",
+    )  # fmt: skip
+    shared = links.drop_nulls("fai").with_columns(
+        (pl.col("fai") * pl.col("area_mu") / pl.col("area_mu").sum().over("project_id")).alias("share")
+    )
+    per_parcel = shared.group_by("parcel_id").agg(pl.col("share").sum(), pl.col("area_mu").first())
+    return {pk: share / area for pk, share, area in per_parcel.iter_rows() if area}
+
+
+def actual_values(parcels: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """``parcels`` (id, holder_id, due_on, the parcel's columns) with the actual values of the acceptance:
+    the holder's published evaluation year's figures and its projects' investment; ``figures_year`` and
+    ``holder_grade`` say which year was read."""
+    from mujun.enterprises.models import EnterpriseYear
+
+    chosen = figures_years(list(zip(parcels["holder_id"].to_list(), parcels["due_on"].to_list(), strict=True)))
+    picks = pl.DataFrame(
+        [(holder, due, year, grade) for (holder, due), (year, grade) in chosen.items()],
+        schema={"holder_id": pl.Int64, "due_on": pl.Date, "figures_year": pl.Int64, "holder_grade": pl.String},
+        orient="row",
+    )
+    names = sorted({name for pair in ACTUAL_FIGURES.values() for name in pair})
+    years = EnterpriseYear.objects.filter(
+        enterprise_id__in=picks["holder_id"].unique().to_list(), year__in=picks["figures_year"].unique().to_list()
+    ).values_list("enterprise_id", "year", *names)
+    figures = pl.DataFrame(
+        list(years), schema={"holder_id": pl.Int64, "figures_year": pl.Int64, **{n: pl.Float64 for n in names}},
+        orient="row",
+    )  # fmt: skip
+    invested = invested_intensity(parcels["id"].to_list())
+    frame = parcels.join(picks, on=["holder_id", "due_on"], how="left").join(
+        figures, on=["holder_id", "figures_year"], how="left"
+    )
+    # Without published figures, the value recorded on the parcel stands.
+    ratios = [
+        pl.when(pl.col(divisor) > 0).then(pl.col(numerator) / pl.col(divisor)).fill_null(pl.col(name)).alias(name)
+        for name, (numerator, divisor) in ACTUAL_FIGURES.items()
+    ]
+    investment = pl.col("id").replace_strict(invested, default=None, return_dtype=pl.Float64)
+    return frame.with_columns(
+        *ratios, investment.fill_null(pl.col("actual_investment_intensity")).alias("actual_investment_intensity")
+    )
+
+
+def accept_parcels(queryset, user, as_of: date | None = None) -> list[Acceptance]:
+    """The acceptance of every parcel of ``queryset`` whose operating period has ended by ``as_of`` (today): a
+    new record, or the pending one checked again. Each parcel's actual values are written on it and its
+    five-wei findings classified again, so 投而未达标 and the acceptance agree."""
+    as_of = as_of or timezone.localdate()
+    due = acceptance_due(queryset).filter(pl.col("due_on") <= as_of)
+    frame = parcels_frame(Parcel.objects.filter(pk__in=due["id"].to_list()).exclude(holder=None))
+    if frame.is_empty():
+        return []
+    frame = actual_values(frame.join(due.select("id", "due_on"), on="id"), as_of)
+    outcome = acceptance_engine.accept(frame)
+    indicators: dict[str, dict] = {}
+    for code, name, text in acceptance_engine.indicator_json(outcome.indicators).iter_rows():
+        indicators.setdefault(code, {})[name] = json.loads(text)
+    summary = {row["code"]: row for row in outcome.parcels.iter_rows(named=True)}
+    rows = {row["code"]: row for row in frame.iter_rows(named=True)}
+    with transaction.atomic():
+        pending = {a.parcel_id: a for a in Acceptance.objects.select_for_update().filter(
+            parcel_id__in=frame["id"].to_list(), decision=Acceptance.Decision.PENDING)}  # fmt: skip
+        made, changed = [], []
+        for code, outline in summary.items():
+            row = rows[code]
+            record = pending.get(row["id"]) or Acceptance(parcel_id=row["id"])
+            record.holder_id, record.due_on, record.checked_on = row["holder_id"], row["due_on"], as_of
+            record.figures_year, record.holder_grade = row["figures_year"], row["holder_grade"] or ""
+            record.indicators, record.outcome = indicators[code], outline["result"]
+            record.breach_amount = round(outline["breach_amount"] or 0.0, 2)
+            record.recovery_proposed = outline["recovery_proposed"]
+            (changed if record.pk else made).append(record)
+        bulk_create(Acceptance, made, user=user)
+        fields_changed = ["holder", "due_on", "checked_on", "figures_year", "holder_grade", "indicators", "outcome",
+                          "breach_amount", "recovery_proposed"]  # fmt: skip
+        Acceptance.objects.bulk_update(changed, fields_changed, batch_size=UPDATE_BATCH_SIZE)
+        write_history_of(Acceptance, [a.pk for a in changed], "~", user=user)
+        parcels = list(Parcel.objects.filter(pk__in=frame["id"].to_list()).only("id", "code", *ACTUAL_COLUMNS))
+        for parcel in parcels:  # unrounded, so the findings compare the very figures the acceptance did
+            for name in ACTUAL_COLUMNS:
+                setattr(parcel, name, rows[parcel.code][name])
+        Parcel.objects.bulk_update(parcels, ACTUAL_COLUMNS, batch_size=UPDATE_BATCH_SIZE)
+        write_history_of(Parcel, [p.pk for p in parcels], "~", user=user)
+        classify_parcels(as_of, Parcel.objects.filter(pk__in=[p.pk for p in parcels]))
+    return made + changed
+
+
+def accept_parcel(parcel: Parcel, user, as_of: date | None = None) -> Acceptance:
+    """One parcel's acceptance, from its page: refused (``ValidationError``) for a parcel with no commitment,
+    no holder, not due yet, or accepted and decided."""
+    require_edit(user, parcel)
+    as_of = as_of or timezone.localdate()
+    if not standard_land(Parcel.objects.filter(pk=parcel.pk)).exists():
+        raise ValidationError(_("Parcel %(parcel)s has no standard-land commitment to check.") % {"parcel": parcel})
+    if parcel.holder_id is None:
+        raise ValidationError(_("Parcel %(parcel)s has no holder to check.") % {"parcel": parcel})
+    due = acceptance_due(Parcel.objects.filter(pk=parcel.pk))
+    if due.is_empty():
+        raise ValidationError(_("Parcel %(parcel)s is not commissioned: nothing to check yet.") % {"parcel": parcel})
+    due_on = due["due_on"][0]
+    if due_on > as_of:
+        raise ValidationError(
+            _("The initial operating period of parcel %(parcel)s ends on %(date)s: not due yet.")
+            % {"parcel": parcel, "date": due_on.isoformat()}
+        )
+    decided = parcel.acceptances.exclude(decision__in=[Acceptance.Decision.PENDING, Acceptance.Decision.RECHECK])
+    if decided.exists():
+        raise ValidationError(_("Parcel %(parcel)s is accepted and decided.") % {"parcel": parcel})
+    (record,) = accept_parcels(Parcel.objects.filter(pk=parcel.pk), user, as_of)
+    return record
+
+
+def accept_due_parcels(user, as_of: date | None = None) -> list[Acceptance]:
+    """Every parcel due by ``as_of`` (today) and not yet accepted, at once (the city administrator's button, the
+    ``accept_due_parcels`` command)."""
+    return accept_parcels(due_parcels(as_of), user, as_of)
+
+
+def decide_acceptance(acceptance: Acceptance, decision: str, decided_on: date | None, note: str, user) -> Acceptance:
+    """Records the decision on a pending acceptance: breach measures enforced, re-check later, or waived;
+    refused (``ValidationError`` naming the field) without its date, or once decided."""
+    require_edit(user, acceptance)
+    with transaction.atomic():
+        locked = Acceptance.objects.select_for_update().get(pk=acceptance.pk)
+        if locked.decision != Acceptance.Decision.PENDING:
+            raise ValidationError(_("The acceptance is decided."))
+        if decision == Acceptance.Decision.PENDING:
+            raise ValidationError({"decision": _("Choose a decision.")})
+        locked.decision, locked.decided_on, locked.decision_note = decision, decided_on, note
+        locked.full_clean()
+        locked.save()
+    return locked

@@ -1,6 +1,7 @@
 import json
 from datetime import date
 
+import polars as pl
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,12 +10,15 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
-from mujun.core.exports import ExportColumn
+from mujun.core.exports import ExportColumn, xlsx_response
+from mujun.core import cases
 from mujun.core.scoping import require_edit
 from mujun.core.views import (
     ObjectDetailView,
@@ -24,22 +28,32 @@ from mujun.core.views import (
     ObjectListView,
     combined_history,
 )
+from mujun.engine import idle_land
 from mujun.engine.land import FIGURE_LABELS, PARCEL_COLUMNS, RULES
 from mujun.evaluation.grades import published_grades
 from mujun.land import services
-from mujun.land.filtersets import DisposalCaseFilterSet, ParcelFilterSet
+from mujun.land.filtersets import DisposalCaseFilterSet, IdleLedgerFilterSet, ParcelFilterSet
 from mujun.land.forms import (
     CloseCaseForm,
     DisposalCaseForm,
+    IdleRecordForm,
     LandTargetForm,
     ParcelForm,
     ProgressForm,
     ThresholdsForm,
 )
 from mujun.land.imports import ParcelImporter
-from mujun.land.models import Category, DisposalCase, Finding, LandTarget, Parcel, Stage, Thresholds
-from mujun.land.tables import DisposalCaseTable, ParcelTable, ThresholdsTable
+from mujun.land.models import Category, DisposalCase, Finding, IdleCause, IdleStage, LandTarget, Parcel, Stage, Thresholds
+from mujun.land.tables import DisposalCaseTable, IdleLedgerTable, ParcelTable, ThresholdsTable
 from mujun.regions.models import Region
+from mujun.core.exports import queryset_frame
+from mujun.engine.acceptance import INDICATOR_LABELS as ACCEPTANCE_INDICATOR_LABELS
+from mujun.engine.acceptance import MEASURES as ACCEPTANCE_MEASURES
+from mujun.engine.land import CONTRACT_INDICATORS
+from mujun.land.filtersets import AcceptanceFilterSet
+from mujun.land.forms import AcceptanceDecisionForm
+from mujun.land.models import Acceptance
+from mujun.land.tables import AcceptanceTable
 
 # Colours of the map and its legend, by category and by stage.
 CATEGORY_COLOURS = {
@@ -92,7 +106,11 @@ class ParcelDetailView(ObjectDetailView):
         return get_object_or_404(Parcel.objects.select_related("region__parent", "holder"), pk=self.kwargs["pk"])
 
     def get_extra_context(self, obj):
-        return parcel_context(obj)
+        idle = services.parcel_idle_clock(obj)
+        if idle is not None:
+            idle["stage_label"] = IdleStage(idle["stage"]).label
+            idle["rule_label"] = rule_label(idle["idle_rule"]) if idle["idle_rule"] else ""
+        return {**parcel_context(obj), "idle": idle, "idle_form": IdleRecordForm.of(obj)}
 
 
 def parcel_context(parcel: Parcel) -> dict:
@@ -185,6 +203,94 @@ def classify_view(request):
     return HttpResponseRedirect(reverse("land:parcel_list"))
 
 
+# --- the idle-land clock: the ledger, its export and the investigation recorded -----------------------
+
+
+class IdleLedgerView(ObjectListView):
+    """闲置土地台账: every supplied parcel past its start (idle or about to be) with its clock as of today."""
+
+    model = Parcel
+    table_class = IdleLedgerTable
+    filterset_class = IdleLedgerFilterSet
+    queryset = Parcel.objects.all()
+    export_url_name = "land:idle_ledger_export"
+    template_name = "land/idle_ledger.html"
+    title = gettext_lazy("Idle land ledger")
+
+    def get_table_data(self):
+        self.ledger = idle_ledger(self.object_list)
+        return self.ledger.to_dicts()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        idle = self.ledger.filter(pl.col("idle_since").is_not_null())
+        ctx["sums"] = {
+            "parcels": self.ledger.height,
+            "area": self.ledger["area_mu"].sum(),
+            "idle_parcels": idle.height,
+            "idle_area": idle["area_mu"].sum(),
+            "fees": self.ledger["fee"].sum(),
+            "recovery_area": self.ledger.filter(pl.col("stage") == IdleStage.RECOVERY_DUE)["area_mu"].sum(),
+            "replies_overdue": self.ledger["reply_overdue"].sum(),
+        }
+        return ctx
+
+
+def idle_ledger(queryset) -> pl.DataFrame:
+    """The ledger's rows: the clock of the parcels that are behind (every stage but not idle)."""
+    return services.idle_clock(queryset).filter(pl.col("stage") != IdleStage.NOT_IDLE)
+
+
+# The ledger's workbook: the clock's columns under the Chinese headers of the land bureau's 台账.
+LEDGER_HEADERS = {
+    "code": PARCEL_COLUMNS["code"], "name": PARCEL_COLUMNS["name"], "region_name": PARCEL_COLUMNS["region"],
+    "holder_name": "用地企业", "area_mu": PARCEL_COLUMNS["area_mu"], "land_price": PARCEL_COLUMNS["land_price"],
+    "idle_cause": "闲置原因", "idle_cause_reason": "原因说明", "overdue_since": "逾期开工（停工）起始日",
+    "idle_since": "认定闲置日期", "idle_rule": "认定依据", "idle_days": "闲置天数", "stage": "处置阶段",
+    "fee": "应缴土地闲置费(万元)", "recovery_due_on": "应无偿收回日期", "idle_notice_on": "调查通知书送达日期",
+    "reply_deadline": "答复期限", "reply_overdue": "逾期未答复", "idle_reply_on": "答复日期", "measure": "建议处置措施",
+}  # fmt: skip
+
+
+def idle_ledger_export(request):
+    filterset = IdleLedgerFilterSet(request.GET, queryset=Parcel.objects.all(), request=request)
+    ledger = idle_ledger(filterset.qs if filterset.is_valid() else Parcel.objects.none())
+    with translation.override("zh-hans"):
+        causes = {value: str(label) for value, label in IdleCause.choices}
+        measures = {value: str(label) for value, label in DisposalCase.Measure.choices}
+    sheet = ledger.with_columns(
+        pl.col("idle_cause").replace_strict(causes, default=None),
+        pl.col("idle_rule").replace_strict({r: zh for r, (_c, zh) in RULES.items()}, default=None),
+        pl.col("stage").replace_strict(idle_land.STAGE_LABELS, default=None),
+        pl.col("measure").replace_strict(measures, default=None),
+        pl.col("reply_overdue").replace_strict({True: "是", False: "否"}, default=None, return_dtype=pl.String),
+    ).select([pl.col(name).alias(header) for name, header in LEDGER_HEADERS.items()])
+    return xlsx_response({"闲置土地台账": sheet}, _("idle-land-ledger.xlsx"))
+
+
+@require_POST
+def parcel_idle_record(request, pk):
+    """Record the cause, the notice served and the reply of an idle parcel (services.record_idle)."""
+    parcel = get_object_or_404(Parcel.objects.select_related("region"), pk=pk)
+    require_edit(request.user, parcel)
+    form = IdleRecordForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_idle(
+                parcel, request.user, cause=data["cause"], reason=data["reason"], notice_on=data["notice_on"],
+                reply_on=data["reply_on"],
+            )  # fmt: skip
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(IdleRecordForm.FIELD_OF.get(field), problems)
+        else:
+            messages.success(request, _("Recorded the idle-land investigation."))
+            return HttpResponseRedirect(parcel.get_absolute_url() + "#idle-clock")
+    messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e) for f, e in form.errors.items()))
+    return HttpResponseRedirect(parcel.get_absolute_url() + "#idle-clock")
+
+
 # --- map ----------------------------------------------------------------------------------------------
 
 
@@ -248,7 +354,8 @@ class FindingOpenCaseView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, pk):
-        return self.render(DisposalCaseForm())
+        # An idle finding's case starts from the measure the statute proposes today (fee, recovery, government route).
+        return self.render(DisposalCaseForm(initial={"measure": services.proposed_measure(self.finding)}))
 
     def post(self, request, pk):
         # The case carries the finding before validation, so the model's rules (one open case per parcel) apply.
@@ -300,41 +407,20 @@ class DisposalCaseEditView(ObjectEditView):
 
 
 def _editable_open_case(request, pk) -> DisposalCase:
-    case = get_object_or_404(DisposalCase.objects.select_related("parcel__region"), pk=pk)
-    require_edit(request.user, case)
-    if case.status != DisposalCase.Status.OPEN:
-        raise PermissionDenied(_("The case is closed."))
-    return case
+    return cases.editable_open_case(request, DisposalCase.objects.select_related("parcel__region"), pk, _("The case is closed."))
 
 
 @require_POST
 def case_progress(request, pk):
-    case = _editable_open_case(request, pk)
-    form = ProgressForm(request.POST, request.FILES)
-    if form.is_valid():
-        note = form.save(commit=False)
-        note.case, note.created_by = case, request.user
-        note.save()
-        messages.success(request, _("Progress noted."))
-    else:
-        messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
-    return HttpResponseRedirect(case.get_absolute_url())
+    return cases.note_progress(request, _editable_open_case(request, pk), ProgressForm, _("Progress noted."))
 
 
 @require_POST
 def case_close(request, pk):
-    case = _editable_open_case(request, pk)
-    form = CloseCaseForm(request.POST)
-    if form.is_valid():
-        try:
-            case = services.close_case(case, form.cleaned_data["closed_on"], form.cleaned_data["area_disposed_mu"], request.user)
-        except ValidationError as error:
-            form.add_error(None, error)  # the model's errors, on the form's fields of the same names
-        else:
-            messages.success(request, _("Closed the case: %(mu)s mu disposed.") % {"mu": case.area_disposed_mu})
-            return HttpResponseRedirect(case.get_absolute_url())
-    messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e) for f, e in form.errors.items()))
-    return HttpResponseRedirect(case.get_absolute_url())
+    def closed(case):
+        return _("Closed the case: %(mu)s mu disposed.") % {"mu": case.area_disposed_mu}
+
+    return cases.close_case(request, _editable_open_case(request, pk), CloseCaseForm, services.close_case, closed)
 
 
 # --- settings: thresholds and targets -----------------------------------------------------------------
@@ -378,3 +464,178 @@ def targets_view(request):
         "land/targets.html",
         {"targets": targets, "can_edit": request.user.can_edit, "overview": services.overview(timezone.localdate().year)},
     )
+
+
+# --- 标准地 acceptance (达产复核) ------------------------------------------------------------------------
+
+
+def acceptance_rows(acceptance: Acceptance) -> list[dict]:
+    """The acceptance's indicators in words, in the engine's order (a JSON object keeps none on PostgreSQL)."""
+    labels = dict(Acceptance.Outcome.choices)
+    return [
+        {
+            "name": name,
+            "label": ACCEPTANCE_INDICATOR_WORDS.get(name, name),
+            "lower_is_better": CONTRACT_INDICATORS[name].lower_is_better if name in CONTRACT_INDICATORS else False,
+            **values,
+            "committed_shown": figure(values.get("committed")),
+            "actual_shown": figure(values.get("actual")),
+            "measure_label": BREACH_MEASURE_WORDS.get(values.get("measure") or "", ""),
+            "result_label": labels[Acceptance.Outcome.INCOMPLETE] if values.get("passed") is None else
+            labels[Acceptance.Outcome.PASSED] if values["passed"] else labels[Acceptance.Outcome.FAILED],
+        }  # fmt: skip
+        for name, values in sorted(acceptance.indicators.items(), key=lambda item: INDICATOR_ORDER.get(item[0], 99))
+    ]
+
+
+INDICATOR_ORDER = {name: order for order, name in enumerate(CONTRACT_INDICATORS)}
+# The pages' words for the engine's codes (its Chinese labels head the workbook's columns).
+ACCEPTANCE_INDICATOR_WORDS = {
+    "investment_intensity": gettext_lazy("investment intensity (10k yuan/mu)"),
+    "output_per_mu": gettext_lazy("output per mu (10k yuan)"),
+    "tax_per_mu": gettext_lazy("tax per mu (10k yuan)"),
+    "energy_per_value_added": gettext_lazy("energy per value added (tce/10k yuan)"),
+    "emissions_per_value_added": gettext_lazy("emissions per value added (t eq./10k yuan)"),
+}
+BREACH_MEASURE_WORDS = {
+    "recovery": gettext_lazy("recovery of the land"),
+    "price_difference": gettext_lazy("land price difference paid"),
+    "tax_shortfall": gettext_lazy("tax shortfall paid"),
+    "deposit": gettext_lazy("deposit kept"),
+}
+
+
+def figure(value: float | None) -> str:
+    """Two decimals, or three significant digits for the small figures (emissions per 万元 are ten-thousandths)."""
+    if value is None:
+        return "—"
+    return f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"
+
+
+class AcceptanceListView(ObjectListView):
+    model = Acceptance
+    table_class = AcceptanceTable
+    filterset_class = AcceptanceFilterSet
+    queryset = Acceptance.objects.select_related("parcel__region", "holder")
+    export_url_name = "land:acceptance_export"
+    template_name = "land/acceptance_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        due = services.due_parcels().select_related("region", "holder").order_by("commissioned_on", "code")
+        region = self.filterset.form.cleaned_data.get("region") if self.filterset.is_valid() else None
+        if region is not None:  # the region chosen (a county operator's own by default)
+            due = due.filter(region_id__in=region.descendant_ids())
+        ctx.update(
+            due=due[:10],
+            due_count=due.count(),
+            outcome_counts={o: self.filterset.qs.filter(outcome=o).count() for o, _label in Acceptance.Outcome.choices},
+            can_accept_due=self.request.user.is_city_admin,
+        )
+        return ctx
+
+
+ACCEPTANCE_EXPORT_COLUMNS = [
+    ExportColumn("parcel__code", PARCEL_COLUMNS["code"]),
+    ExportColumn("parcel__region__name", PARCEL_COLUMNS["region"]),
+    ExportColumn("holder__uscc", PARCEL_COLUMNS["holder_uscc"]),
+    ExportColumn("holder__name", "用地企业"),
+    ExportColumn("parcel__area_mu", PARCEL_COLUMNS["area_mu"]),
+    ExportColumn("due_on", "初始运行期满日期"),
+    ExportColumn("checked_on", "复核日期"),
+    ExportColumn("figures_year", "采用评价年度"),
+    ExportColumn("holder_grade", PARCEL_COLUMNS["holder_grade"]),
+    ExportColumn("outcome", "复核结果"),
+    *[
+        ExportColumn(f"indicators__{name}__{part}", f"{label}{suffix}")
+        for name, label in ACCEPTANCE_INDICATOR_LABELS.items()
+        for part, suffix in (("committed", "·承诺"), ("actual", "·实际"), ("passed", "·达标"), ("measure", "·违约措施"),
+                             ("amount", "·金额(万元)"))
+    ],
+    ExportColumn("breach_amount", "违约金额合计(万元)"),
+    ExportColumn("recovery_proposed", "建议收回土地"),
+    ExportColumn("decision", "处置决定"),
+    ExportColumn("decided_on", "决定日期"),
+]
+
+
+class AcceptanceExportView(ObjectExportView):
+    """The acceptances as filtered on the list, one row each with every indicator's columns; codes in words."""
+
+    queryset = Acceptance.objects.all()
+    filterset_class = AcceptanceFilterSet
+    columns = ACCEPTANCE_EXPORT_COLUMNS
+
+    def export(self, queryset, filename):
+        frame = queryset_frame(queryset, self.columns)
+        words = {
+            "复核结果": {k: str(v) for k, v in Acceptance.Outcome.choices},
+            "处置决定": {k: str(v) for k, v in Acceptance.Decision.choices},
+            **{f"{label}·违约措施": ACCEPTANCE_MEASURES for label in ACCEPTANCE_INDICATOR_LABELS.values()},
+        }
+        frame = frame.with_columns(
+            pl.col(header).cast(pl.String).replace(mapping) for header, mapping in words.items()
+        )
+        return xlsx_response({_("Acceptances"): frame}, filename)
+
+
+class AcceptanceDetailView(ObjectDetailView):
+    model = Acceptance
+    template_name = "land/acceptance_detail.html"
+
+    def get_object(self):
+        return get_object_or_404(
+            Acceptance.objects.select_related("parcel__region", "holder"), pk=self.kwargs["pk"]
+        )
+
+    def get_extra_context(self, obj):
+        return {
+            "rows": acceptance_rows(obj),
+            "decision_form": AcceptanceDecisionForm(initial={"decided_on": timezone.localdate()}),
+        }
+
+
+@require_POST
+def parcel_accept(request, pk):
+    """Check the parcel against its 标准地 commitments now (or again, while the last check is undecided)."""
+    parcel = get_object_or_404(Parcel.objects.select_related("region"), pk=pk)
+    require_edit(request.user, parcel)
+    try:
+        acceptance = services.accept_parcel(parcel, request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return HttpResponseRedirect(parcel.get_absolute_url())
+    messages.success(
+        request, _("Checked parcel %(parcel)s: %(result)s.") % {"parcel": parcel, "result": acceptance.get_outcome_display()}
+    )
+    return HttpResponseRedirect(acceptance.get_absolute_url())
+
+
+@require_POST
+def acceptance_accept_due(request):
+    if not request.user.is_city_admin:
+        raise PermissionDenied(_("Only the city administrator may check all due parcels at once."))
+    made = services.accept_due_parcels(request.user)
+    failed = sum(1 for a in made if a.outcome == Acceptance.Outcome.FAILED)
+    messages.success(request, _("Checked %(count)d due parcels: %(failed)d failed.") % {"count": len(made), "failed": failed})
+    return HttpResponseRedirect(reverse("land:acceptance_list"))
+
+
+@require_POST
+def acceptance_decide(request, pk):
+    acceptance = get_object_or_404(Acceptance.objects.select_related("parcel__region"), pk=pk)
+    require_edit(request.user, acceptance)
+    form = AcceptanceDecisionForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.decide_acceptance(acceptance, data["decision"], data["decided_on"], data["note"], request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return HttpResponseRedirect(acceptance.get_absolute_url())
+    messages.error(request, "; ".join(
+        f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e) for f, e in form.errors.items()
+    ))  # fmt: skip
+    return HttpResponseRedirect(acceptance.get_absolute_url())

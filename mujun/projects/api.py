@@ -1,5 +1,7 @@
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from datetime import date
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -10,11 +12,13 @@ from rest_framework.response import Response
 from mujun.core.permissions import CityAdminOnly, RegionScopedWritesMixin
 from mujun.core.scoping import require_edit
 from mujun.core.serializers import ValidatedModelSerializer
-from mujun.projects import services
+from mujun.core.validators import year_validators
+from mujun.projects import services, wall
 from mujun.projects.filtersets import MonthlyReportFilterSet, ProjectFilterSet
 from mujun.projects.forms import PLANNED_FIELDS, ProjectForm
 from mujun.projects.models import Evidence, MonthlyReport, Project, Stage, parcels_problem
 from mujun.projects.oc4ids import project_release
+from mujun.regions.models import Region
 
 ACTUAL_FIELDS = [name.replace("planned_", "actual_") for name in PLANNED_FIELDS]
 
@@ -63,6 +67,21 @@ class ReviewSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class StartRatesQuery(serializers.Serializer):
+    year = serializers.IntegerField(required=False, validators=year_validators())
+
+
+class KeyListsQuery(serializers.Serializer):
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False, allow_null=True)
+    month = serializers.DateField(required=False, input_formats=["%Y-%m", "%Y-%m-%d"])
+
+
+def _query(serializer_class, request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
 def refused(refusal: services.Refused) -> ValidationError:
     # A field's refusal names the field, as the serializers' own errors do.
     return ValidationError({refusal.field: [str(refusal)]} if refusal.field else {"detail": str(refusal)})
@@ -100,6 +119,24 @@ class ProjectViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
         except services.Refused as refusal:
             raise refused(refusal) from refusal
         return Response(ProjectSerializer(project).data)
+
+    @extend_schema(parameters=[StartRatesQuery], responses=dict)
+    @action(detail=False, methods=["get"], url_path="start-rates")
+    def start_rates(self, request):
+        """The start rates of a year's new projects per county against the targets, with each county's flag."""
+        today = date.today()
+        year = _query(StartRatesQuery, request).get("year") or today.year
+        per_county, total = wall.start_rates(year, today, str(_("Whole city")))
+        return Response({"year": year, "counties": per_county.to_dicts(), "total": total.to_dicts()[0] if total.height else None})
+
+    @extend_schema(parameters=[KeyListsQuery], responses=dict)
+    @action(detail=False, methods=["get"], url_path="key-lists")
+    def key_lists(self, request):
+        """The five key lists of a region (the whole city without one) at the end of a month (this month without one)."""
+        query = _query(KeyListsQuery, request)
+        month = (query.get("month") or date.today()).replace(day=1)
+        lists = wall.key_lists(query.get("region"), month)
+        return Response({"month": f"{month:%Y-%m}", **{key: frame.to_dicts() for key, frame in lists.items()}})
 
     @extend_schema(responses=dict)
     @action(detail=True, methods=["get"])

@@ -12,6 +12,8 @@ class ProjectsConfig(apps_registry.DomainAppConfig):
         (_("Projects"), "projects:project_list"),
         (_("Four lists"), "projects:four_lists"),
         (_("Battle board"), "projects:board"),
+        (_("Start rates"), "projects:start_rates"),
+        (_("Key lists"), "projects:key_lists"),
         (_("Major projects"), "projects:portfolio"),
         (_("Investment attraction"), "projects:lead_list"),
     ]

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from mujun.core.history import bulk_create
 from mujun.engine.demo import PRODUCTS, generate_projects, investor_names, manufacturing_project_name, person_names
-from mujun.engine.projects import DATED_STAGES, REPORTING_STAGES
-from mujun.projects.models import ElementNeed, Lead, Level, MonthlyReport, Project, Team
+from mujun.engine.projects import DATED_STAGES, DEFAULT_RED_MARGIN, DEFAULT_START_TARGETS, REPORTING_STAGES, due_deadline
+from mujun.projects.models import ElementNeed, Lead, Level, ListThresholds, MonthlyReport, Project, StartTarget, Team
 from mujun.projects.services import approve_reports, create_with_reached_stages, refresh_progress
 
 PROJECTS = 600
@@ -29,6 +29,75 @@ def _month_starts(first: date, last: date):
     while month <= last:
         yield month
         month = (month + timedelta(days=32)).replace(day=1)
+
+
+KEY_COUNTY_FROM = 20_000.0  # 万元: the demo's key county investment projects are its county projects from 2亿
+# What each county's start rate is made to be against its target, in turn: a spread of the wall's flags.
+START_OUTCOMES = ("green", "yellow", "red", "green", "yellow")
+# A county's own start-rate targets (a county may be set stricter than the province's defaults).
+STRICTER = {"q1": 35.0, "q2": 65.0, "q3": 90.0, "october": 100.0}
+
+
+def _start_targets(counties, today: date, admin) -> dict[int, dict[str, float]]:
+    """The province's targets for last year and this, and a stricter one of this year's for the second county;
+    returns each county's targets in force this year."""
+    city = {**DEFAULT_START_TARGETS, "red_margin": DEFAULT_RED_MARGIN}
+    records = [StartTarget(year=year, **city) for year in (today.year - 1, today.year)]
+    own = {counties[1].pk: {**STRICTER, "red_margin": DEFAULT_RED_MARGIN}} if len(counties) > 1 else {}
+    records += [StartTarget(year=today.year, region_id=pk, **figures) for pk, figures in own.items()]
+    bulk_create(StartTarget, records, user=admin)
+    return {county.pk: own.get(county.pk, city) for county in counties}
+
+
+def _flag(rate: float, target: float, margin: float) -> str:
+    return "red" if target - rate > margin else "yellow" if rate < target else "green"
+
+
+def _spread_starts(projects: list[Project], counties, targets: dict[int, dict[str, float]], today: date) -> None:
+    """Marks as new this year's projects of each county some that started this year and some not yet started, in
+    the proportion that gives the county its flag of START_OUTCOMES (mujun.engine.projects.start_rates), the
+    starts spread over the year."""
+    due = due_deadline(today.year, today)
+    county_of = {county.code: county.pk for county in counties}
+    for project in projects:
+        project.is_new = False
+    for index, county in enumerate(counties):
+        mine = [p for p in projects if county_of.get(p.region.code[:6]) == county.pk]
+        started = [p for p in mine if p.actual_construction and p.actual_construction.year == today.year]
+        waiting = [p for p in mine if p.actual_construction is None][:30]
+        target, margin = (targets[county.pk][due], targets[county.pk]["red_margin"]) if due else (0.0, 0.0)
+        wanted = START_OUTCOMES[index % len(START_OUTCOMES)]
+        # The most projects giving the wanted flag, closest to the middle of its band.
+        middle = {"green": target, "yellow": target - margin / 2, "red": target - margin * 2}[wanted]
+        choices = [
+            (n_started, n_waiting) for n_started in range(len(started) + 1) for n_waiting in range(len(waiting) + 1)
+            if n_started + n_waiting and _flag(100 * n_started / (n_started + n_waiting), target, margin) == wanted
+        ]  # fmt: skip
+        if not choices:
+            continue
+        n_started, n_waiting = min(
+            choices, key=lambda c: (abs(100 * c[0] / (c[0] + c[1]) - max(middle, 0)) // 5, -(c[0] + c[1]))
+        )
+        for project in started[:n_started] + waiting[:n_waiting]:
+            project.is_new = True
+        _spread_over_the_year(started[:n_started], today)
+
+
+def _spread_over_the_year(started: list[Project], today: date) -> None:
+    """Moves every date of these projects, all started this year, so that their starts spread evenly from January
+    to ``today`` (the generated starts all fall in the last months), no actual date moved past ``today``."""
+    first = date(today.year, 1, 10)
+    if today <= first:
+        return
+    span = (today - first).days
+    for position, project in enumerate(sorted(started, key=lambda p: p.actual_construction)):
+        dated = [f"{kind}_{stage}" for stage in DATED_STAGES for kind in ("actual", "planned")]
+        latest = max(getattr(project, name) for name in dated if name.startswith("actual_") and getattr(project, name))
+        wanted = first + timedelta(days=int(span * (position + 0.5) / len(started)))
+        shift = min(wanted - project.actual_construction, today - latest)
+        for name in dated:
+            if getattr(project, name) is not None:
+                setattr(project, name, getattr(project, name) + shift)
 
 
 def load(context) -> None:
@@ -75,7 +144,8 @@ def load(context) -> None:
                 total_investment=total,
                 fixed_asset_investment=round(total * rng.uniform(0.6, 0.9), 0),
                 foreign_capital_usd=round(total * rng.uniform(0.05, 0.2) / 7, 0) if rng.random() < 0.15 else None,
-                is_new=rng.random() < 0.35,
+                is_new=rng.random() < 0.35,  # drawn to keep the draws after it; set again by _spread_starts
+                key_county=not provincial and total >= KEY_COUNTY_FROM,
                 level=Level.PROVINCIAL if provincial else rng.choice([Level.MUNICIPAL, Level.COUNTY, Level.COUNTY]),
                 field=row["field"],
                 batch=f"{today.year}年第一批" if provincial else "",
@@ -84,6 +154,9 @@ def load(context) -> None:
                 **fields,
             )
         )
+    targets = _start_targets(counties, today, context.admin)
+    _spread_starts(projects, counties, targets, today)
+    bulk_create(ListThresholds, [ListThresholds()], user=context.admin)
     # Each project is at the last stage it has a date for: the services record how it got there.
     create_with_reached_stages(projects, context.admin)
     projects = list(Project.objects.order_by("pk"))

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from mujun.core.forms import ScopedModelForm
 from mujun.engine.projects import PLANNED_COLUMNS
 from mujun.enterprises.models import Enterprise
-from mujun.projects.models import ElementNeed, Lead, Project, Stage, Team, parcels_problem
+from mujun.projects.models import ElementNeed, Lead, ListThresholds, Project, Stage, StartTarget, Team, parcels_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_FIELDS = PLANNED_COLUMNS
@@ -36,8 +36,8 @@ class ProjectForm(ScopedModelForm):
         model = Project
         fields = [
             "code", "name", "enterprise", "region", "parcels", "industry_code", "chain_tags", "total_investment",
-            "fixed_asset_investment", "foreign_capital_usd", "is_new", "level", "field", "batch", "plan_year",
-            "annual_plan", *PLANNED_FIELDS,
+            "fixed_asset_investment", "foreign_capital_usd", "is_new", "key_county", "level", "field", "batch",
+            "plan_year", "annual_plan", *PLANNED_FIELDS,
         ]  # fmt: skip
         widgets = {name: DATE for name in PLANNED_FIELDS}
 
@@ -109,6 +109,18 @@ class TeamForm(ScopedModelForm):
     class Meta:
         model = Team
         fields = ["name", "region", "leader"]
+
+
+class StartTargetForm(ScopedModelForm):
+    class Meta:
+        model = StartTarget
+        fields = ["year", "region", "q1", "q2", "q3", "october", "red_margin"]
+
+
+class ListThresholdsForm(ScopedModelForm):
+    class Meta:
+        model = ListThresholds
+        fields = ["talks_min", "signed_min", "construction_min"]
 
 
 def current_month() -> date:

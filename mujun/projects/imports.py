@@ -4,6 +4,7 @@ Stages are not imported: a project moves through its stages with dates and evide
 API), so an imported project keeps its stage (a new one starts as planned).
 """
 
+from collections import defaultdict
 from datetime import date
 
 import polars as pl
@@ -92,6 +93,7 @@ class ProjectImporter(Importer):
         Column("fixed_asset_investment", "固定资产投资(万元)", NUMBER),
         Column("foreign_capital_usd", "实际利用外资(万美元)", NUMBER),
         Column("is_new", "是否新开工", BOOL, default="是"),
+        Column("key_county", "县重点投资项目", BOOL, default="否"),
         Column("level", "项目层级", validate=_choice(LEVEL_NAMES, "项目层级", "level"), default="县级"),
         Column("field", "所属领域", validate=_choice(FIELD_NAMES, "所属领域", "field")),
         Column("batch", "批次", max_length=32),
@@ -205,8 +207,11 @@ class ProjectImporter(Importer):
             .values("enterprise_id")
             .annotate(year=Max("year"))
         )
+        by_year = defaultdict(list)  # one call per year, not per enterprise: each call reads the projects at capacity
         for row in latest:
-            mark_above_scale([row["enterprise_id"]], row["year"])
+            by_year[row["year"]].append(row["enterprise_id"])
+        for year, enterprise_ids in by_year.items():
+            mark_above_scale(enterprise_ids, year)
 
 
 def _codes(name: str) -> pl.Expr:

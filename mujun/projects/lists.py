@@ -69,23 +69,21 @@ def month_lists(region: Region | None, month: date) -> tuple[dict[str, pl.DataFr
     return live_lists(region, month), None
 
 
-def list_sheet(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    """One list as the city circulates it: Chinese headers, a totals row."""
-    date_header = LIST_TITLES[key][2]
+def circulated(frame: pl.DataFrame, headers: dict[str, str | pl.Expr], sums: list[str]) -> pl.DataFrame:
+    """A list as the city circulates it: numbered rows, Chinese ``headers`` (header -> column or expression) and
+    a totals row summing the ``sums`` headers."""
     sheet = frame.select(
         pl.int_range(1, pl.len() + 1).cast(pl.Utf8).alias("序号"),
-        pl.col("code").alias("项目编号"),
-        pl.col("name").alias("项目名称"),
-        pl.col("enterprise__name").alias("实施企业"),
-        pl.col("county").alias("县区"),
-        pl.col("region").alias("所属区域"),
-        pl.col("total_investment").alias("总投资(万元)"),
-        pl.col("fixed_asset_investment").alias("固定资产投资(万元)"),
-        pl.col("reached_on").alias(date_header),
-        pl.col("invested_month").alias("当月完成投资(万元)"),
-        pl.col("invested_to_date").alias("累计完成投资(万元)"),
+        *[(pl.col(source) if isinstance(source, str) else source).alias(header) for header, source in headers.items()],
     )
-    return engine.with_totals(
-        sheet, "序号", f"合计（{frame.height}个）",
-        ["总投资(万元)", "固定资产投资(万元)", "当月完成投资(万元)", "累计完成投资(万元)"],
-    )  # fmt: skip
+    return engine.with_totals(sheet, "序号", f"合计（{frame.height}个）", sums)
+
+
+def list_sheet(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """One of the four lists as the city circulates it."""
+    headers = {
+        "项目编号": "code", "项目名称": "name", "实施企业": "enterprise__name", "县区": "county", "所属区域": "region",
+        "总投资(万元)": "total_investment", "固定资产投资(万元)": "fixed_asset_investment", LIST_TITLES[key][2]: "reached_on",
+        "当月完成投资(万元)": "invested_month", "累计完成投资(万元)": "invested_to_date",
+    }  # fmt: skip
+    return circulated(frame, headers, ["总投资(万元)", "固定资产投资(万元)", "当月完成投资(万元)", "累计完成投资(万元)"])

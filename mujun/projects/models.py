@@ -18,7 +18,17 @@ from simple_history.models import HistoricalRecords
 from mujun.core.rules import rule_errors
 from mujun.core.validators import year_validators
 from mujun.regions.models import county_map
-from mujun.engine.projects import ELEMENT_NEED_RULES, PROJECT_RULES, REPORT_RULES, STAGE_ORDER
+from mujun.engine.projects import (
+    DEFAULT_LIST_THRESHOLDS,
+    DEFAULT_RED_MARGIN,
+    DEFAULT_START_TARGETS,
+    ELEMENT_NEED_RULES,
+    LIST_THRESHOLD_RULES,
+    PROJECT_RULES,
+    REPORT_RULES,
+    STAGE_ORDER,
+    START_TARGET_RULES,
+)
 
 
 class Stage(models.TextChoices):
@@ -125,6 +135,7 @@ class Project(models.Model):
     fixed_asset_investment = models.FloatField(_("fixed-asset investment (10k yuan)"), null=True, blank=True)
     foreign_capital_usd = models.FloatField(_("foreign capital used (10k USD)"), null=True, blank=True)
     is_new = models.BooleanField(_("new project"), default=True, help_text=_("New this year, or continued"))
+    key_county = models.BooleanField(_("key county investment project"), default=False)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, default=Level.COUNTY)
     field = models.CharField(_("field"), max_length=16, choices=Field.choices, blank=True)
     batch = models.CharField(_("batch"), max_length=32, blank=True)
@@ -480,3 +491,88 @@ class MonthClosing(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+
+TARGETS_EXIST = _("The year already has targets for this county (or for the whole city).")
+
+
+def _percent(label, key: str):
+    return models.FloatField(label, default=DEFAULT_START_TARGETS[key], help_text=_("percent of the year's new projects"))
+
+
+class StartTarget(models.Model):
+    """The share of a year's new projects that must have started (开工) by each deadline: the province's defaults
+    for the whole city (no county), or a county's own. Read by mujun.projects.wall."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("county"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+", limit_choices_to={"level": "county"}, help_text=_("Blank: the whole city"),
+    )  # fmt: skip
+    q1 = _percent(_("started by the end of Q1 (%)"), "q1")
+    q2 = _percent(_("started by the end of Q2 (%)"), "q2")
+    q3 = _percent(_("started by the end of Q3 (%)"), "q3")
+    october = _percent(_("started by the end of October (%)"), "october")
+    red_margin = models.FloatField(
+        _("red flag margin (points)"), default=DEFAULT_RED_MARGIN,
+        help_text=_("A county behind its target by more than this many points is flagged red; behind at all, yellow."),
+    )  # fmt: skip
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "region__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "region"], name="unique_start_target", violation_error_message=TARGETS_EXIST),
+            models.UniqueConstraint(
+                fields=["year"], condition=models.Q(region=None), name="unique_city_start_target",
+                violation_error_message=TARGETS_EXIST,
+            ),
+        ]
+        verbose_name = _("start-rate target")
+        verbose_name_plural = _("start-rate targets")
+
+    def __str__(self) -> str:
+        return f"{self.region or _('whole city')} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:start_rates") + f"?year={self.year}"
+
+    def clean(self):
+        errors = rule_errors(self, START_TARGET_RULES)
+        if self.region_id and self.region.level != "county":
+            errors["region"] = _("Targets are set for the whole city or for a county.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _threshold(label, key: str):
+    return models.FloatField(label, default=DEFAULT_LIST_THRESHOLDS[key])
+
+
+class ListThresholds(models.Model):
+    """The city's thresholds of the key project lists (mujun.engine.projects.key_lists); one record."""
+
+    talks_min = _threshold(_("in talks: from (10k yuan)"), "talks_min")
+    signed_min = _threshold(_("signed, not started: from (10k yuan)"), "signed_min")
+    construction_min = _threshold(_("under construction: from (10k yuan)"), "construction_min")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("key list thresholds")
+        verbose_name_plural = _("key list thresholds")
+
+    def __str__(self) -> str:
+        return str(_("key list thresholds"))
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:key_lists")
+
+    def clean(self):
+        if errors := rule_errors(self, LIST_THRESHOLD_RULES):
+            raise ValidationError(errors)
+
+    @classmethod
+    def current(cls) -> dict[str, float]:
+        """The thresholds in force: the record's, or the defaults while there is none."""
+        record = cls.objects.first()
+        return {name: getattr(record, name) for name in DEFAULT_LIST_THRESHOLDS} if record else dict(DEFAULT_LIST_THRESHOLDS)

@@ -1,5 +1,7 @@
 """The projects' panels: an enterprise's projects on its page; investment and stages on the home page."""
 
+from datetime import date
+
 from django.db.models import Count, Sum
 
 from mujun.core.extensions import HOME, Panel, register
@@ -47,3 +49,18 @@ class Investment(ProjectFigures):
 class ProjectStages(ProjectFigures):
     template_name = "projects/panels/home_stages.html"
     order = 210
+
+
+@register(HOME)
+class StartRateFlags(Panel):
+    """The counties flagged red for the start rate of this year's new projects; left out while none is."""
+
+    template_name = "projects/panels/home_start_flags.html"
+    order = 215
+
+    def get_context(self):
+        from mujun.projects.wall import red_counties
+
+        today = date.today()
+        red = red_counties(today.year, today)
+        return {"red_counties": red.to_dicts(), "year": today.year} if red.height else None

@@ -27,17 +27,19 @@ from mujun.core.views import (
 )
 from mujun.engine import projects as engine
 from mujun.evaluation.grades import published_grades
-from mujun.projects import board, frames, lists, portfolio, services
+from mujun.projects import board, frames, lists, portfolio, services, wall
 from mujun.projects.filtersets import LeadFilterSet, MonthlyReportFilterSet, ProjectFilterSet
 from mujun.projects.forms import (
     AdvanceForm,
     CorrectionForm,
     ElementNeedForm,
     LeadForm,
+    ListThresholdsForm,
     MonthClosingForm,
     MonthlyReportForm,
     ProjectForm,
     ReviewForm,
+    StartTargetForm,
     TeamForm,
     current_month,
 )
@@ -48,10 +50,12 @@ from mujun.projects.models import (
     Field,
     Lead,
     Level,
+    ListThresholds,
     MonthClosing,
     MonthlyReport,
     Project,
     Stage,
+    StartTarget,
     Team,
 )
 from mujun.projects.tables import LeadTable, MonthlyReportTable, ProjectTable
@@ -193,6 +197,7 @@ PROJECT_EXPORT_COLUMNS = [
     ExportColumn("fixed_asset_investment", "固定资产投资(万元)"),
     ExportColumn("foreign_capital_usd", "实际利用外资(万美元)"),
     ExportColumn("is_new", "是否新开工"),
+    ExportColumn("key_county", "县重点投资项目"),
     ExportColumn("level", "项目层级"),
     ExportColumn("field", "所属领域"),
     ExportColumn("batch", "批次"),
@@ -352,10 +357,9 @@ class FourListsView(View):
     def get(self, request):
         form, region, month = region_and_month(request, reported=True)
         four, closing = lists.month_lists(region, month)
-        place = region.name if region else Region.objects.filter(level="city").values_list("name", flat=True).first() or ""
+        place = _place(region)
         if "export" in request.GET:
-            sheets = {lists.LIST_TITLES[key][0]: lists.list_sheet(frame, key) for key, frame in four.items()}
-            return xlsx_response(sheets, f"{place}{month:%Y年%m月}四张清单.xlsx")
+            return lists_workbook(four, region, month, place)
         tabs = [
             {
                 "key": key,
@@ -376,6 +380,16 @@ class FourListsView(View):
                 "can_close": getattr(request.user, "is_city_admin", False),
             },
         )  # fmt: skip
+
+
+def lists_workbook(four: dict[str, pl.DataFrame], region: Region | None, month: date, place: str) -> HttpResponse:
+    """The four lists of the month and, after them, the five key lists (wall.key_lists) in one workbook."""
+    sheets = {lists.LIST_TITLES[key][0]: lists.list_sheet(frame, key) for key, frame in four.items()}
+    return xlsx_response({**sheets, **wall.key_list_sheets(region, month)}, f"{place}{month:%Y年%m月}四张清单.xlsx")
+
+
+def _place(region: Region | None) -> str:
+    return region.name if region else Region.objects.filter(level="city").values_list("name", flat=True).first() or ""
 
 
 class MonthClosingView(View):
@@ -453,6 +467,125 @@ class BoardView(View):
         )  # fmt: skip
 
 
+# -- projects on the wall: start rates of the year's new projects, and the key lists -------------------------------
+
+FLAG_CLASSES = {"red": "danger", "yellow": "warning", "green": "success", "none": "secondary"}
+
+
+def plan_years() -> list[int]:
+    """The plan years of the projects (the current year while there is none)."""
+    return list(
+        Project.objects.exclude(plan_year=None).order_by("plan_year").values_list("plan_year", flat=True).distinct()
+    ) or [date.today().year]
+
+
+def _start_chart(rows: list[dict]) -> str:
+    counties = [row["county"] for row in rows]
+    colours = {"red": "#dc3545", "yellow": "#ffc107", "green": "#198754", "none": "#adb5bd"}
+    return chart_html(
+        {
+            "data": [
+                {"type": "bar", "name": _("Start rate now (%)"), "x": counties, "y": [row["rate_now"] for row in rows],
+                 "marker": {"color": [colours[row["flag"]] for row in rows]}},
+                {"type": "scatter", "mode": "markers", "name": _("Target due (%)"), "x": counties,
+                 "y": [row["target_due"] for row in rows], "marker": {"symbol": "line-ew-open", "size": 36, "color": "#212529"}},
+            ],
+            "layout": {
+                "title": {"text": _("Start rate of new projects by county")}, "yaxis": {"title": {"text": "%"}, "range": [0, 105]},
+                "height": 340, "margin": {"l": 50, "r": 20, "t": 50, "b": 60}, "showlegend": True,
+            },
+        }
+    )  # fmt: skip
+
+
+class StartRatesView(View):
+    """新开工项目开工率: per county, the year's new projects started by each of the province's deadlines and now,
+    against the targets, flagged red, yellow or green (mujun.engine.projects.start_rates)."""
+
+    def get(self, request):
+        years = plan_years()
+        year = query_value(request, "year", forms.IntegerField(validators=year_validators())) or years[-1]
+        today = date.today()
+        per_county, total = wall.start_rates(year, today, _("Whole city"))
+        deadlines = engine.start_deadlines(year)
+
+        def shown(row: dict) -> dict:
+            cells = [{"started": row[f"started_{key}"], "rate": row[f"rate_{key}"]} for key in deadlines]
+            return {**row, "cells": cells, "flag_class": FLAG_CLASSES[row["flag"]]}
+
+        rows = [shown(row) for row in per_county.to_dicts()]
+        in_force = wall.targets(year)
+        return render(
+            request, "projects/start_rates.html",
+            {
+                "year": year, "years": sorted({*years, today.year}), "today": today, "rows": rows,
+                "total": [shown(row) for row in total.to_dicts()],
+                "deadlines": [
+                    {"key": key, "label": wall.DEADLINE_LABELS[key], "date": day, "target": in_force[None][key]}
+                    for key, day in deadlines.items()
+                ],
+                "due": engine.due_deadline(year, min(today, date(year, 12, 31))), "red_margin": in_force[None]["red_margin"],
+                "chart": _start_chart(rows) if rows else "",
+                "stored": StartTarget.objects.filter(year=year).select_related("region"),
+                "can_set": getattr(request.user, "is_city_admin", False),
+            },
+        )  # fmt: skip
+
+
+class StartTargetEditView(ObjectEditView):
+    """A year's start-rate targets, of the whole city or a county: the city administrator sets them."""
+
+    model = StartTarget
+    form_class = StartTargetForm
+
+    def dispatch(self, request, *args, **kwargs):
+        services.require_city_admin(request.user, _("set start-rate targets"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, obj):
+        form = super().get_form(obj)
+        form.fields["region"].queryset = Region.objects.filter(level=Region.Level.COUNTY)
+        return form
+
+
+class KeyListsView(View):
+    """The five key lists (在谈, 签约未开工, 在建, 投产未上规, 县重点投资) of a region at the end of a month; their
+    workbook is the four lists' (:func:`lists_workbook`)."""
+
+    def get(self, request):
+        form, region, month = region_and_month(request)
+        if "export" in request.GET:
+            return lists_workbook(lists.month_lists(region, month)[0], region, month, _place(region))
+        thresholds = ListThresholds.current()
+        stages = {**dict(Stage.choices), "negotiation": Lead.Status.NEGOTIATION.label}
+        tabs = [
+            {
+                "key": key, "label": wall.KEY_LIST_TITLES[key][1], "count": frame.height,
+                "rows": [{**row, "stage_label": stages.get(row["stage_at"])} for row in frame.head(200).to_dicts()],
+                "total": frame["total_investment"].sum(),
+                "threshold": thresholds[wall.KEY_LIST_TITLES[key][2]] if wall.KEY_LIST_TITLES[key][2] else None,
+            }
+            for key, frame in wall.key_lists(region, month).items()
+        ]  # fmt: skip
+        return render(
+            request, "projects/key_lists.html",
+            {
+                "form": form, "tabs": tabs, "month": month, "place": _place(region), "querystring": request.GET.urlencode(),
+                "can_set": getattr(request.user, "is_city_admin", False),
+            },
+        )  # fmt: skip
+
+
+class ListThresholdsEditView(ObjectEditView):
+    """The city's one record of key list thresholds (created on its first save)."""
+
+    model = ListThresholds
+    form_class = ListThresholdsForm
+
+    def get_object(self):
+        return ListThresholds.objects.first() or ListThresholds()
+
+
 # -- major-project portfolio (千项万亿) --------------------------------------------------------------------------
 
 
@@ -495,9 +628,7 @@ class PortfolioView(View):
     their element needs. Counted in the database (mujun.projects.portfolio): no project's row is read."""
 
     def get(self, request):
-        years = list(
-            Project.objects.exclude(plan_year=None).order_by("plan_year").values_list("plan_year", flat=True).distinct()
-        ) or [date.today().year]
+        years = plan_years()
         year = query_value(request, "year", forms.IntegerField(validators=year_validators())) or years[-1]
         level = query_value(request, "level", forms.ChoiceField(choices=Level.choices)) or ""
         figures = portfolio.portfolio(year, level, frames.county_names())

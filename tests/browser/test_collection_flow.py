@@ -47,16 +47,20 @@ def test_a_department_uploads_and_the_operator_sees_completeness_and_the_conflic
     logged_in("data_stats", "pw-stats-2026", lands="/collection/")  # department staff land on the collections
     page.click(f"text={collection}")
     page.set_input_files("input[name=file]", str(bad))
-    page.click("#upload-submit")
-    problems = page.locator("#upload-problems")
+    with page.expect_navigation():
+        page.click("#upload-submit")  # the workbook is imported in the background, on its own page
+    problems = page.locator("#import-problems")
     assert "用电量(万千瓦时)" in problems.inner_text() and "不在湖州市统计局的报送范围内" in problems.inner_text()
     screenshot(page, "collection-01-refused-workbook")
 
-    page.goto(page.base + collection.get_absolute_url())
+    page.click("text=导入另一个文件")  # back to the collection, which lists the user's deliveries
+    assert page.locator("#import-jobs").count() == 1
     assert page.locator("#conflicts").count() == 0  # a department sees its own part only
     page.set_input_files("input[name=file]", str(good))
-    page.click("#upload-submit")
-    assert "已入库湖州市统计局 第1版" in page.locator("#upload-stored").inner_text()
+    with page.expect_navigation():
+        page.click("#upload-submit")
+    result = page.locator("#import-result")
+    assert "湖州市统计局 第1版" in result.inner_text() and "湖州市统计局报送" in page.locator("h1").inner_text()
     screenshot(page, "collection-02-stored-workbook")
     page.context.clear_cookies()
 

@@ -83,7 +83,7 @@ def test_collect_evaluate_post_object_regrade_publish_and_see_the_mark(
     page.set_input_files("#upload-card input[name=file]", str(workbook))
     with page.expect_navigation():
         page.click("#upload-submit")
-    assert page.locator("#upload-stored").count() == 1
+    assert page.locator("#import-result").count() == 1
     screenshot(page, "cycle-00a-tax-delivered")
 
     # The city administrator closes the collection (its figures merge into the enterprises' years) ...

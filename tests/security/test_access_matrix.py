@@ -57,12 +57,12 @@ def build_records(county, users) -> dict[str, dict[str, dict]]:
     from mujun.collection.models import Collection, Conflict, Supplier, Upload
     from mujun.enterprises.models import Enterprise, EnterpriseYear
     from mujun.core.models import ImportJob
-    from mujun.evaluation.models import Objection, Result, RobustnessAnalysis, Run, Scheme
-    from mujun.indicators.models import Indicator, IndicatorValue
+    from mujun.evaluation.models import Objection, ProvincialAverage, Result, RobustnessAnalysis, Run, Scheme
+    from mujun.indicators.models import HorseRaceRound, HorseRaceScheme, Indicator, IndicatorValue
     from mujun.inspections.models import Criterion, Nomination, Round
     from mujun.land import services as land_services
     from mujun.land.models import DisposalCase, DisposalProgress, Finding, LandTarget, Parcel, Thresholds
-    from mujun.projects.models import ElementNeed, Evidence, Lead, MonthlyReport, Project, Team
+    from mujun.projects.models import ElementNeed, Evidence, Lead, MonthlyReport, Project, StartTarget, Team
     from mujun.regions.models import Region
     from mujun.services.models import Department, Problem, ServicePlan
 
@@ -86,6 +86,16 @@ def build_records(county, users) -> dict[str, dict[str, dict]]:
         progress[scope] = DisposalProgress.objects.create(case=case, note="推进中",
                                                           evidence=ContentFile(PDF, name="progress.pdf"))
         cases[scope] = case
+    from mujun.land.models import Acceptance
+
+    acceptances = {}  # a pending 标准地 acceptance of each scope (the small city may have none due)
+    for scope in (OWN, OTHER):
+        acceptance = _in_county(Acceptance.objects.filter(decision="pending"), "parcel__region", county, scope == OWN).first()
+        if acceptance is None:
+            parcel = _in_county(Parcel.objects.order_by("pk"), "region", county, scope == OWN).first()
+            acceptance = Acceptance.objects.create(parcel=parcel, holder=parcel.holder, due_on=date(2024, 1, 1),
+                                                   checked_on=date(2024, 2, 1), outcome="failed")
+        acceptances[scope] = acceptance
     projects = _pair(Project.objects.order_by("pk"), "region", county)
     for project in projects.values():
         Evidence.objects.create(project=project, stage=project.stage, kind=Evidence.Kind.PHOTO, original_name="site.png",
@@ -119,6 +129,7 @@ def build_records(county, users) -> dict[str, dict[str, dict]]:
         "supplier": {CITY: Supplier.objects.filter(region=city).first()},
         "scheme": {CITY: Scheme.objects.filter(region=city).first()},
         "run": {CITY: run},
+        "provincialaverage": {CITY: ProvincialAverage.objects.first()},
         "objection": objections,
         "project": projects,
         "elementneed": _pair(ElementNeed.objects.order_by("pk"), "project__region", county),
@@ -126,9 +137,11 @@ def build_records(county, users) -> dict[str, dict[str, dict]]:
         "evidence": {scope: Evidence.objects.filter(project=project).first() for scope, project in projects.items()},
         "lead": _pair(Lead.objects.order_by("pk"), "region", county),
         "team": _pair(Team.objects.order_by("pk"), "region", county),
+        "start_target": {CITY: StartTarget.objects.filter(region=None).first()},
         "parcel": _pair(Parcel.objects.order_by("pk"), "region", county),
         "finding": _pair(Finding.objects.filter(parcel__disposal_cases__isnull=True), "parcel__region", county),
         "case": cases,
+        "acceptance": acceptances,
         "thresholds": _pair(Thresholds.objects.order_by("pk"), "region", county),
         "target": _pair(LandTarget.objects.order_by("pk"), "region", county),
         "round": {CITY: Round.objects.filter(status="open").first()},
@@ -137,6 +150,8 @@ def build_records(county, users) -> dict[str, dict[str, dict]]:
         "nomination": _pair(Nomination.objects.filter(round__status="open"), "region", county),
         "indicator": {CITY: Indicator.objects.first()},
         "indicatorvalue": _pair(IndicatorValue.objects.order_by("pk"), "region", county),
+        "horse_race_scheme": {CITY: HorseRaceScheme.objects.first()},
+        "horse_race_round": {CITY: HorseRaceRound.objects.first()},
         # A handler's own problems are their department's; the other's are another department's.
         "problem": {OWN: _in_county(Problem.objects.filter(department=department), "enterprise__region", county, True).first(),
                     OTHER: _in_county(Problem.objects.exclude(department=department).exclude(department=None),
@@ -169,6 +184,38 @@ def build_records(county, users) -> dict[str, dict[str, dict]]:
     records["progress"] = {s: {"case_pk": p.case_id, "pk": p.pk} for s, p in progress.items()}
     # The API names an objection by its own id.
     records["objection_api"] = {s: {"pk": o.pk} for s, o in objections.items()}
+    records.update(_remediation_records(county, admin))
+    return records
+
+
+def _remediation_records(county, admin) -> dict[str, dict[str, dict]]:
+    """A listed firm, an open remediation case with its evidence, rules and a target of each scope: the small
+    city may list nobody in a county, so what is missing is made here."""
+    from mujun.enterprises.models import Enterprise
+    from mujun.regions.models import Region
+    from mujun.remediation import services as remediation
+    from mujun.remediation.models import Listing, RemediationCase, RemediationProgress, RemediationTarget, Thresholds
+
+    records: dict[str, dict[str, dict]] = {key: {} for key in ("listing", "remediation_case", "remediation_progress",
+                                                                "lowfirm_rules", "remediation_target")}  # fmt: skip
+    for scope in (OWN, OTHER):
+        own = scope == OWN
+        firm = _in_county(Enterprise.objects.filter(remediation_cases__isnull=True).order_by("pk"), "region", county, own).first()
+        listing = Listing.objects.create(year=2001, enterprise=firm, region=firm.region, rules=["above_scale_tax"],
+                                         figures={"land_mu": 20.0}, land_mu=20.0, tax=10.0, tax_per_mu=0.5)
+        case = _in_county(RemediationCase.objects.filter(status="open"), "enterprise__region", county, own).first()
+        if case is None:
+            case = remediation.open_case(remediation.new_case(listing, measure="upgrade", responsible_unit="经信局",
+                                                              deadline=date(2030, 1, 1)), admin)  # fmt: skip
+        note = RemediationProgress.objects.create(case=case, note="推进中", evidence=ContentFile(PDF, name="progress.pdf"))
+        region = county if own else Region.objects.filter(level=Region.Level.COUNTY).exclude(pk=county.pk).first()
+        rules = Thresholds.objects.get_or_create(region=region)[0]
+        target = RemediationTarget.objects.get_or_create(region=region, year=2001)[0]
+        records["listing"][scope] = {"pk": listing.pk}
+        records["remediation_case"][scope] = {"pk": case.pk}
+        records["remediation_progress"][scope] = {"case_pk": case.pk, "pk": note.pk}
+        records["lowfirm_rules"][scope] = {"pk": rules.pk}
+        records["remediation_target"][scope] = {"pk": target.pk}
     return records
 
 

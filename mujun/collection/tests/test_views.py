@@ -6,6 +6,8 @@ from mujun.collection import services
 from mujun.collection.models import Collection, Conflict, Supplier, Upload
 from mujun.collection.tests.conftest import csv
 from mujun.core.exports import workbook_bytes
+from mujun.core.models import ImportJob
+from mujun.core.services import execute_import
 
 import polars as pl
 
@@ -13,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(client, collection, supplier, content: bytes, name: str):
+    """The upload's answer after its redirect: the import's page, or the form again."""
     return client.post(
-        f"/collection/{collection.pk}/upload/", {"supplier": supplier.pk, "file": _file(content, name)}
+        f"/collection/{collection.pk}/upload/", {"supplier": supplier.pk, "file": _file(content, name)}, follow=True
     )
 
 
@@ -26,10 +29,16 @@ def _file(content, name):
 
 def test_a_department_uploads_an_excel_workbook_and_sees_what_was_stored(client_as, collection, tax_bureau, tax_staff, firms, uscc):
     sheet = pl.DataFrame({"纳税人识别号": [firms[0].uscc, uscc(777)], "入库税收合计(万元)": [12.5, 3.0]})
-    response = upload(client_as(tax_staff), collection, tax_bureau, workbook_bytes({"税收": sheet}), "税收.xlsx")
+    client = client_as(tax_staff)
+    response = upload(client, collection, tax_bureau, workbook_bytes({"税收": sheet}), "税收.xlsx")
+    job = response.context["job"]
+    assert response.redirect_chain == [(job.get_absolute_url(), 302)]  # a background import, on its own page
     page = response.content.decode()
-    assert response.status_code == 200 and 'id="upload-stored"' in page
-    assert "数据未入库" in page and uscc(777) in page  # the unknown code, said plainly
+    assert job.status == "done" and 'id="import-result"' in page and "国家税务总局湖州市税务局 第1版" in page
+    assert job.counts["国家税务总局湖州市税务局 第1版"] == {"created": 1, "updated": 0, "unchanged": 0}
+    assert 'id="import-skipped"' in page and "该行数据未入库" in page and uscc(777) in page  # the unknown code, said plainly
+    assert job.problem_rows[0][:3] == [3, "纳税人识别号", "uscc"]
+    assert job.get_absolute_url() in client.get(collection.get_absolute_url()).content.decode()  # the user's deliveries
     stored = Upload.objects.get()
     assert stored.figures == 1 and stored.original_name == "税收.xlsx"
     download = client_as(tax_staff).get(f"/collection/uploads/{stored.pk}/file/")
@@ -38,9 +47,27 @@ def test_a_department_uploads_an_excel_workbook_and_sees_what_was_stored(client_
 
 def test_a_refused_workbook_lists_every_problem_in_chinese(client_as, collection, tax_bureau, tax_staff, firms):
     content = csv("纳税人识别号,入库税收合计(万元),用电量(万千瓦时)", f"{firms[0].uscc},1,2")
-    page = upload(client_as(tax_staff), collection, tax_bureau, content, "t.csv").content.decode()
-    assert 'id="upload-problems"' in page and "不在国家税务总局湖州市税务局的报送范围内" in page and "用电量(万千瓦时)" in page
+    response = upload(client_as(tax_staff), collection, tax_bureau, content, "t.csv")
+    page = response.content.decode()
+    assert response.context["job"].status == "failed"
+    assert 'id="import-problems"' in page and "不在国家税务总局湖州市税务局的报送范围内" in page and "用电量(万千瓦时)" in page
     assert not Upload.objects.exists()
+
+
+def test_a_closed_collection_refuses_the_upload_at_once(client_as, collection, tax_bureau, tax_staff, firms, city_admin):
+    services.close_collection(collection, city_admin, confirm=True)
+    response = upload(client_as(tax_staff), collection, tax_bureau, csv("纳税人识别号,入库税收合计(万元)", f"{firms[0].uscc},1"), "t.csv")
+    assert response.redirect_chain == [] and "不再接收报送" in response.content.decode()
+    assert not ImportJob.objects.exists() and not Upload.objects.exists()
+
+
+def test_a_delivery_queued_before_the_collection_closed_is_refused_whole(collection, tax_bureau, tax_staff, firms, city_admin, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}  # queued, not run
+    job = services.start_delivery(collection, tax_bureau, tax_staff, csv("纳税人识别号,入库税收合计(万元)", f"{firms[0].uscc},1"), "t.csv")
+    services.close_collection(collection, city_admin, confirm=True)
+    execute_import(ImportJob.objects.get(pk=job.pk))
+    job.refresh_from_db()
+    assert job.status == "failed" and "不再接收报送" in job.problem_rows[0][3] and not Upload.objects.exists()
 
 
 def test_a_department_sees_only_its_own_deliveries(client_as, collection, tax_bureau, stats_bureau, tax_staff, stats_staff, firms):
@@ -101,18 +128,26 @@ def test_closing_through_the_page_and_the_api(client_as, collection, city_admin,
     assert closed.status_code == 200 and Collection.objects.get(pk=opened.json()["id"]).status == "closed"
 
 
-def test_the_api_refuses_a_bad_delivery_with_every_problem(client_as, collection, tax_bureau, tax_staff, firms):
+def test_the_api_refuses_a_bad_delivery_with_every_problem(client_as, collection, tax_bureau, tax_staff, stats_staff, city_admin, firms):
     api = client_as(tax_staff)
     response = api.post("/api/collection-uploads/", {
         "collection": collection.pk, "supplier": tax_bureau.pk,
         "file": _file(csv("纳税人识别号,入库税收合计(万元)", f"{firms[0].uscc},abc"), "t.csv"),
     })  # fmt: skip
-    assert response.status_code == 400 and "第2行 入库税收合计(万元)：不是数字" in response.json()["problems"][0]
+    refused = response.json()
+    assert response.status_code == 202 and refused["status"] == "failed"
+    assert "第2行 入库税收合计(万元)：不是数字" in refused["problems"][0] and not Upload.objects.exists()
+    assert api.get(response["Location"]).json() == refused  # the import, to follow while it runs
+    assert response["Location"].endswith(f"/api/imports/{refused['id']}/") and refused["page"].endswith(f"/imports/{refused['id']}/")
     ok = api.post("/api/collection-uploads/", {
         "collection": collection.pk, "supplier": tax_bureau.pk,
         "file": _file(csv("纳税人识别号,入库税收合计(万元)", f"{firms[0].uscc},5"), "t.csv"),
     })  # fmt: skip
-    assert ok.status_code == 201 and ok.json()["figures"] == 1
+    assert ok.status_code == 202 and ok.json()["status"] == "done" and ok.json()["rows_total"] == 1
+    assert Upload.objects.get().figures == 1
+    assert client_as(city_admin).get(ok["Location"]).status_code == 200  # a city administrator sees every import
+    assert client_as(stats_staff).get(ok["Location"]).status_code == 404  # nobody else sees another's
+    assert client_as(stats_staff).get("/api/imports/").json()["count"] == 0
 
 
 def test_supplier_pages_and_their_rules(client_as, city_admin, regions, tax_bureau, tax_staff):

@@ -45,3 +45,27 @@ def test_a_panel_registered_elsewhere_or_with_nothing_to_show_does_not(
     add_panel(monkeypatch, HOME, Empty)
     html = client_as(viewer).get("/").content.decode()
     assert 'id="probe"' not in html
+
+
+def test_cards_sharing_their_figures_compute_them_once_per_request(monkeypatch, probe_template, viewer, client_as):
+    computed = []
+
+    class Figures(Panel):
+        template_name = probe_template
+
+        def get_context(self):
+            computed.append(1)
+            return {"probe": f"figures {len(computed)}"}
+
+    class FirstCard(Figures):
+        pass
+
+    class SecondCard(Figures):
+        order = 101
+
+    add_panel(monkeypatch, HOME, FirstCard)
+    add_panel(monkeypatch, HOME, SecondCard)
+    client = client_as(viewer)
+    html = client.get("/").content.decode()
+    assert html.count('<p id="probe">figures 1 for viewer</p>') == 2 and len(computed) == 1
+    assert '<p id="probe">figures 2 for viewer</p>' in client.get("/").content.decode()  # the next request anew

@@ -133,3 +133,52 @@ def test_new_records_take_the_models_defaults(city_admin, regions, uscc):
     year = enterprise.years.get()
     assert enterprise.active is True and enterprise.industry_code == ""
     assert (year.coefficient, year.bonus, year.major_violation, year.value_added) == (1.0, 0.0, False, None)
+
+
+def every_column_csv(rows: int) -> bytes:
+    """A county's file of every column the enterprise import takes (dates, 是/否, money, text, empty cells)."""
+    import polars as pl
+
+    from mujun.engine.demo import generate_enterprises
+    from mujun.engine.io import INPUT_COLUMNS
+
+    frame = generate_enterprises(n_above=rows // 2, n_below=rows - rows // 2, years=(2024,)).drop("town_code", "prior_d_years")
+    frame = frame.with_columns(
+        pl.col(name).replace_strict({True: "是", False: "否"}, return_dtype=pl.Utf8)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Boolean
+    )
+    return frame.select(pl.col("year").alias("年度"), *[pl.col(c).alias(INPUT_COLUMNS[c]) for c in frame.columns if c != "year"]).write_csv().encode()
+
+
+def test_the_creation_rows_of_an_import_are_the_records_as_stored(city_admin, regions):
+    """The import takes its new records' ids before inserting them and copies their history rows by that
+    range: the rows hold exactly what copying every stored record (write_history's INSERT … SELECT) gives."""
+    from mujun.core.history import write_history
+    from mujun.regions.demo import load_regions
+
+    load_regions()
+    EnterpriseImporter(city_admin).run(every_column_csv(60), filename="企业.csv")
+    for model in (Enterprise, EnterpriseYear):
+        history = model.history.model
+        extra = ["history_type", "history_user_id", "history_change_reason", "history_date"]
+        fields = [f.attname for f in history.tracked_fields] + extra
+        written = list(history.objects.order_by("id").values(*fields))
+        assert len(written) == model.objects.count() == 60
+        history.objects.all().delete()
+        write_history(model.objects.all(), "+", user=city_admin, reason="import", date=written[0]["history_date"])
+        assert list(history.objects.order_by("id").values(*fields)) == written
+
+
+def test_new_records_never_take_the_id_of_a_deleted_one(city_admin, regions, uscc):
+    """The ids an import takes before inserting follow the highest the table ever gave (as the database's
+    own numbering does): a deleted record's history never mixes with a new record's."""
+    EnterpriseImporter(city_admin, year=2023).run(csv(*good_rows(uscc, 3)), filename="a.csv")
+    last = EnterpriseYear.objects.order_by("pk").last()
+    deleted = last.pk
+    last.delete()
+    EnterpriseImporter(city_admin, year=2024).run(csv(*good_rows(uscc, 3)), filename="b.csv")
+    new = EnterpriseYear.objects.filter(year=2024).order_by("pk")
+    assert [year.pk for year in new] == list(range(deleted + 1, deleted + 4))
+    assert EnterpriseYear.history.filter(id=deleted).values_list("history_type", flat=True).count() == 2  # + and -
+    assert EnterpriseYear.history.filter(history_type="+", year=2024).count() == 3

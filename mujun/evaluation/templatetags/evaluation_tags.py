@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -56,3 +57,20 @@ def list_cell(value) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"  # grouped in thousands whatever the locale: sums run into the millions
     return str(value)
+
+
+@register.filter(name="grade_badge")
+def grade_badge_filter(grade: str) -> str:
+    from mujun.evaluation.tables import grade_badge
+
+    return grade_badge(grade)
+
+
+@register.filter
+def gap_badge(value) -> str:
+    """A per-mu figure's gap to a benchmark (%): above in green, below in red; a dash without a benchmark."""
+    if value is None:
+        return "—"
+    if value >= 0:
+        return format_html('<span class="text-success gap-above">+{}%</span>', f"{value:.1f}")
+    return format_html('<span class="text-danger gap-below">{}%</span>', f"{value:.1f}")
