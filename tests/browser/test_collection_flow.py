@@ -53,7 +53,8 @@ def test_a_department_uploads_and_the_operator_sees_completeness_and_the_conflic
     assert "用电量(万千瓦时)" in problems.inner_text() and "不在湖州市统计局的报送范围内" in problems.inner_text()
     screenshot(page, "collection-01-refused-workbook")
 
-    page.click("text=导入另一个文件")  # back to the collection, which lists the user's deliveries
+    with page.expect_navigation():
+        page.click("text=导入另一个文件")  # back to the collection, which lists the user's deliveries
     assert page.locator("#import-jobs").count() == 1
     assert page.locator("#conflicts").count() == 0  # a department sees its own part only
     page.set_input_files("input[name=file]", str(good))
