@@ -23,3 +23,9 @@ def _test_settings(settings, tmp_path):
     # Django's own advice for tests: the production hasher takes ~0.4 s per password by design, and every
     # user a fixture or the demo creates pays it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test process its own cache, empty at each test: figures kept for a data version (mujun.core.kept)
+    # must not pass from one test's database to the next.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()

@@ -357,6 +357,7 @@ def load_test(pages: list[tuple[str, str]], args) -> list[str]:
                                     cwd=REPOSITORY, env=environment, start_new_session=True)  # fmt: skip
         run = start_evaluation()
         times: list[float] = []
+        by_page: dict[str, list[float]] = {}
         errors: list[str] = []
         stop = time.perf_counter() + args.seconds
 
@@ -375,6 +376,7 @@ def load_test(pages: list[tuple[str, str]], args) -> list[str]:
                 except requests.RequestException as error:
                     errors.append(f"{name}: {error}")
                 times.append((time.perf_counter() - started) * 1000)
+                by_page.setdefault(name, []).append(times[-1])
 
         time.sleep(2)  # the import has read its file and the run has started: both write during the test
         began = time.perf_counter()
@@ -392,6 +394,9 @@ def load_test(pages: list[tuple[str, str]], args) -> list[str]:
                  f"{args.import_rows:,} enterprise-years and an evaluation run write: {rate:.1f} req/s** "
                  f"(target ≥ {TARGET_REQUESTS_PER_SECOND}), p50 {statistics.median(times):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
                  f"{len(errors)} errors of {len(times):,} requests; at the end: {writing}; load average {load:.1f}"]  # fmt: skip
+        slowest = sorted(by_page.items(), key=lambda item: -statistics.median(item[1]))[:8]
+        lines.append("- slowest pages under load, median ms (requests): "
+                     + ", ".join(f"{name} {statistics.median(values):.0f} ({len(values)})" for name, values in slowest))  # fmt: skip
         if errors:
             lines.append("- errors: " + "; ".join(sorted(set(errors))[:10]))
         return lines

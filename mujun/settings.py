@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "mujun.core",
+    "django.forms",  # Django's widget templates, after mujun.core's faster select (FORM_RENDERER below)
     "mujun.regions",
     "mujun.enterprises",
     "mujun.collection",
@@ -108,6 +109,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the project's templates, so that mujun/core/templates/django/forms/widgets/select.html
+# (the same markup, written without a template include per option) takes the place of Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.config(
@@ -173,6 +178,16 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Figures kept until what they read changes (mujun.core.kept): in files, so that every web worker and the task
+# worker share one computation of each version, and a restart keeps them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
 
 # Every page's scripts are the platform's static files (no inline script, no handler attributes); inline
 # style attributes and the styles Plotly and htmx inject are allowed. Images may also be data: URLs (Bootstrap's

@@ -12,6 +12,9 @@ class CoreConfig(AppConfig):
         from mujun.core.tables import install_signature_cache  # also registers the date columns
 
         install_signature_cache()
+        from mujun.core.choices import install_choice_displays
+
+        install_choice_displays()
         from mujun.core.extensions import autodiscover
 
         autodiscover()

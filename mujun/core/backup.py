@@ -25,6 +25,7 @@ from io import BytesIO
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management.base import CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.loader import MigrationLoader
@@ -269,6 +270,7 @@ def restore(source: Path, force: bool = False, using: str = DEFAULT_DB_ALIAS) ->
             else:
                 restore_postgresql(connection, database_file)
             swap_media(root, new_media, work / "old-media")
+    cache.clear()  # figures kept for the database replaced (mujun.core.kept)
     # A backup from an older Mujun restores fine; ``mujun migrate`` then brings it up to date.
     missing = tuple(sorted(known - set(manifest["migrations"])))
     return Outcome(engine=engine, files=len(manifest["files"]), size=source.stat().st_size, missing_migrations=missing)

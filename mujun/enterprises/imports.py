@@ -159,6 +159,8 @@ class EnterpriseImporter(Importer):
 
     @staticmethod
     def _latest_stored_years(usccs: list[str]) -> dict[str, int]:
+        if not EnterpriseYear.objects.exists():  # a first import: no table of codes to build and join
+            return {}
         with values_table("usccs", pl.DataFrame({"uscc": usccs}, schema={"uscc": pl.Utf8})) as table:
             return dict(
                 EnterpriseYear.objects.filter(enterprise__uscc__in=keys_in(table, "uscc"))

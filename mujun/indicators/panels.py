@@ -10,6 +10,15 @@ class IndicatorRanking(Panel):
     order = 130
 
     def get_context(self):
+        from mujun.core.kept import history_version, kept
+        from mujun.indicators.models import Indicator, IndicatorValue
+        from mujun.regions.models import Region
+
+        # Every value of every month is read and ranked: kept until an indicator, a value or a region changes.
+        return kept("indicators:home-ranking", history_version(Indicator, IndicatorValue, Region), self.latest_ranking)
+
+    @staticmethod
+    def latest_ranking():
         from mujun.indicators.ranking import latest_period, ranking
 
         period = latest_period()

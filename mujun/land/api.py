@@ -5,6 +5,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from mujun.core import cases
+from mujun.core.cases import refusal
 from mujun.core.permissions import RegionScopedWritesMixin
 from mujun.core.serializers import ValidatedModelSerializer
 from mujun.land import services
@@ -35,7 +37,7 @@ class ParcelSerializer(ValidatedModelSerializer):
         return super().save(**kwargs)
 
 
-class DisposalCaseSerializer(ValidatedModelSerializer):
+class DisposalCaseSerializer(cases.CaseSerializerMixin, ValidatedModelSerializer):
     """A case is opened from a finding (``finding``, on creation) and closed through the ``close`` action, as
     on the pages; what the finding and the closing set is read-only."""
 
@@ -52,17 +54,10 @@ class DisposalCaseSerializer(ValidatedModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["parcel", "category", "rule", "figures", "opened_on", "status", "closed_on", "area_disposed_mu"]
 
-    def validate(self, data):
-        finding = data.pop("finding", None)
-        if self.instance is None:
-            if finding is None:
-                raise serializers.ValidationError({"finding": self.fields["finding"].error_messages["required"]})
-            data.update(services.finding_fields(finding))  # so the model's rules see the case it makes
-        elif finding is not None:
-            raise serializers.ValidationError({"finding": _("A case stays with the finding it was opened from.")})
-        elif self.instance.status != DisposalCase.Status.OPEN:  # as on the pages: a closed case is done
-            raise serializers.ValidationError(_("The case is closed."))
-        return super().validate(data)
+    source_field = "finding"
+    source_fields = staticmethod(services.finding_fields)
+    stays_message = _("A case stays with the finding it was opened from.")
+    closed_message = _("The case is closed.")
 
 
 class IdleRecordSerializer(serializers.Serializer):
@@ -77,11 +72,6 @@ class IdleRecordSerializer(serializers.Serializer):
 class CloseCaseSerializer(serializers.Serializer):
     closed_on = serializers.DateField()
     area_disposed_mu = serializers.FloatField()
-
-
-def refusal(error: DjangoValidationError) -> serializers.ValidationError:
-    """A service's refusal as a 400 naming each field."""
-    return serializers.ValidationError(serializers.as_serializer_error(error))
 
 
 class ParcelViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
@@ -107,32 +97,17 @@ class ParcelViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
         return Response(self.get_serializer(parcel).data)
 
 
-class DisposalCaseViewSet(RegionScopedWritesMixin, viewsets.ModelViewSet):
+class DisposalCaseViewSet(cases.CaseViewSetMixin, RegionScopedWritesMixin, viewsets.ModelViewSet):
     queryset = DisposalCase.objects.select_related("parcel__region")
     serializer_class = DisposalCaseSerializer
     filterset_class = DisposalCaseFilterSet
-
-    def perform_create(self, serializer):
-        try:
-            serializer.instance = services.open_case(DisposalCase(**serializer.validated_data), self.request.user)
-        except DjangoValidationError as error:
-            raise refusal(error) from error
-
-    def perform_destroy(self, instance):
-        services.delete_case(instance, self.request.user)
+    services = services
 
     @extend_schema(request=CloseCaseSerializer, responses=DisposalCaseSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """Close the case on a date with the area disposed, as the case's page does."""
-        case = self.get_object()
-        data = CloseCaseSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            case = services.close_case(case, data.validated_data["closed_on"], data.validated_data["area_disposed_mu"], request.user)
-        except DjangoValidationError as error:
-            raise refusal(error) from error
-        return Response(self.get_serializer(case).data)
+        return self.close_with(request, CloseCaseSerializer)
 
 
 class AcceptanceSerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from mujun.engine.demo import COUNTIES, COUNTY_SEATS, county_outlines, generate_
 from mujun.engine.land import CONTRACT_INDICATORS
 from mujun.land.geometry import area_mu
 from mujun.land.models import SQUARE_METRES_PER_MU, DisposalCase, DisposalProgress, LandTarget, Parcel, Thresholds
-from mujun.land.services import classify_parcels, close_case, idle_clock, record_idle
+from mujun.land.services import classify_parcels, close_case, idle_ledger, record_idle
 
 # At most this many parcels, an enterprise's all or none (the enterprises' land gives about 8,700).
 PARCELS = 12_000
@@ -212,7 +212,7 @@ GOVERNMENT_REASONS = [
 def _idle(rng: np.random.Generator, today: date, admin) -> None:
     """Investigations of idle parcels through the service, as the land bureau records them: a few found the
     government's fault, notices served and answered on parcels at each stage, one reply overdue."""
-    idle = idle_clock().filter(pl.col("idle_since").is_not_null())
+    idle = idle_ledger().filter(pl.col("idle_since").is_not_null())
     parcels = {p.pk: p for p in Parcel.objects.filter(pk__in=idle["id"].to_list())}
     order = rng.permutation(idle.height)
     rows = [idle.row(int(i), named=True) for i in order]
@@ -271,7 +271,7 @@ def _cases(rng: np.random.Generator, today: date, admin) -> None:
 
     findings = list(Finding.objects.filter(primary=True).select_related("parcel").order_by("pk"))
     # An idle parcel's case takes the measure the idle-land statute proposes for it today.
-    statutory = dict(idle_clock().filter(pl.col("measure").is_not_null()).select("id", "measure").iter_rows())
+    statutory = dict(idle_ledger().filter(pl.col("measure").is_not_null()).select("id", "measure").iter_rows())
     first_per_parcel = list({f.parcel_id: f for f in reversed(findings)}.values())  # one case per parcel
     picked = [f for f in first_per_parcel if rng.random() < 0.2]
     measure_of = {

@@ -8,7 +8,7 @@ from mujun.core.filtersets import FilterSet
 from mujun.enterprises.filtersets import YES_NO_ALL, InRegionFilter
 from mujun.land.models import Category, DisposalCase, IdleCause, IdleStage, Parcel, Stage
 from mujun.land.models import Acceptance
-from mujun.land.services import idle_clock
+from mujun.land.services import idle_ledger
 
 
 class ParcelFilterSet(FilterSet):
@@ -48,7 +48,7 @@ class DisposalCaseFilterSet(FilterSet):
 
 
 class IdleLedgerFilterSet(FilterSet):
-    """The idle-land ledger's filters; the stage is the clock's as of today (mujun.land.services.idle_clock)."""
+    """The idle-land ledger's filters; the stage is the clock's as of today (mujun.land.services.idle_ledger)."""
 
     region = InRegionFilter(field_name="region_id")
     cause = django_filters.ChoiceFilter(field_name="idle_cause", choices=IdleCause.choices, label=_("cause of idleness"))
@@ -59,7 +59,7 @@ class IdleLedgerFilterSet(FilterSet):
         fields = ["region", "cause", "stage"]
 
     def filter_stage(self, queryset, name, value):
-        ids = idle_clock(queryset).filter(pl.col("stage") == value)["id"].to_list()
+        ids = idle_ledger(queryset).filter(pl.col("stage") == value)["id"].to_list()
         return queryset.filter(pk__in=ids)
 
 

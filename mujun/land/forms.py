@@ -3,6 +3,7 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import cases
 from mujun.core.forms import ScopedModelForm
 from mujun.enterprises.models import Enterprise
 from mujun.land.geometry import area_mu, parse_boundary
@@ -82,11 +83,9 @@ class IdleRecordForm(forms.Form):
         })  # fmt: skip
 
 
-class ProgressForm(forms.ModelForm):
-    class Meta:
+class ProgressForm(cases.ProgressForm):
+    class Meta(cases.ProgressForm.Meta):
         model = DisposalProgress
-        fields = ["noted_on", "note", "evidence"]
-        widgets = {"noted_on": DATE_WIDGET, "note": forms.Textarea(attrs={"rows": 2})}
 
 
 class CloseCaseForm(forms.Form):

@@ -4,7 +4,6 @@ Areas are in mu (1 mu = 666.67 m²), money in 万元. The boundary is a GeoJSON 
 its area is computed with shapely after projecting to a metric CRS (see mujun.land.geometry).
 """
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from mujun.core.uploads import IMAGES_AND_PDF, FileContentValidator
+from mujun.core.cases import ProgressNote, evidence_path  # noqa: F401 (evidence_path: the name the migrations import)
 from mujun.core.validators import year_validators
 from mujun.core.rules import rule_errors
 from mujun.engine.land import CASE_RULES, PARCEL_COLUMNS
@@ -166,6 +165,10 @@ class Parcel(models.Model):
         ordering = ["code"]
         verbose_name = _("parcel")
         verbose_name_plural = _("parcels")
+        indexes = [
+            # The land supplied in a year per town (the cases' overview): read from the index alone.
+            models.Index(fields=["supplied_on", "region", "area_mu"], name="land_parcel_supplied_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.code
@@ -335,38 +338,12 @@ class DisposalCase(models.Model):
         return self.status == self.Status.OPEN and self.deadline < timezone.localdate()
 
 
-def evidence_path(instance: "DisposalProgress", filename: str) -> str:
-    return f"land/cases/{instance.case_id}/{filename}"
-
-
-class DisposalProgress(models.Model):
+class DisposalProgress(ProgressNote):
     """A progress note on a disposal case, with optional evidence."""
 
     case = models.ForeignKey(
         DisposalCase, verbose_name=_("disposal case"), on_delete=models.CASCADE, related_name="progress"
     )
-    noted_on = models.DateField(_("date"), default=timezone.localdate)
-    note = models.TextField(_("progress"))
-    evidence = models.FileField(
-        _("evidence"), upload_to=evidence_path, blank=True, validators=[FileContentValidator(IMAGES_AND_PDF)],
-        help_text=_("jpg, png or pdf, at most 20 MB"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["case", "noted_on", "pk"]
-        verbose_name = _("progress note")
-        verbose_name_plural = _("progress notes")
-
-    def __str__(self) -> str:
-        return f"{self.case} {self.noted_on}"
-
-    @property
-    def region(self):
-        return self.case.parcel.region
 
 
 class LandTarget(models.Model):

@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core.tables import DateColumn
 from mujun.land.models import DisposalCase, IdleCause, IdleStage, Parcel, Thresholds
 from mujun.land.models import Acceptance
 
@@ -43,7 +44,7 @@ class ThresholdsTable(tables.Table):
 
 
 class IdleLedgerTable(tables.Table):
-    """The idle-land ledger: rows of mujun.land.services.idle_clock (dicts), in the clock's order."""
+    """The idle-land ledger: rows of mujun.land.services.idle_ledger (dicts), in the clock's order."""
 
     code = tables.Column(verbose_name=_("parcel code"), linkify=lambda record: reverse("land:parcel_detail", args=[record["id"]]))
     name = tables.Column(verbose_name=_("name / location"))
@@ -52,17 +53,17 @@ class IdleLedgerTable(tables.Table):
     area_mu = tables.Column(verbose_name=_("area (mu)"), attrs={"td": {"class": "text-end"}})
     land_price = tables.Column(verbose_name=_("land price (10k yuan)"), attrs={"td": {"class": "text-end"}})
     idle_cause = tables.Column(verbose_name=_("cause of idleness"))
-    idle_since = tables.DateColumn(verbose_name=_("idle since"), format="Y-m-d")
+    idle_since = DateColumn(verbose_name=_("idle since"), format="Y-m-d")
     idle_days = tables.Column(verbose_name=_("days idle"), attrs={"td": {"class": "text-end"}})
     stage = tables.Column(verbose_name=_("idle stage"), attrs={"td": {"class": "idle-stage"}})
     fee = tables.Column(verbose_name=_("idle-land fee due (10k yuan)"), attrs={"td": {"class": "text-end"}})
-    recovery_due_on = tables.DateColumn(verbose_name=_("recovery due on"), format="Y-m-d")
-    idle_notice_on = tables.DateColumn(verbose_name=_("investigation notice served on"), format="Y-m-d")
-    reply_deadline = tables.DateColumn(
+    recovery_due_on = DateColumn(verbose_name=_("recovery due on"), format="Y-m-d")
+    idle_notice_on = DateColumn(verbose_name=_("investigation notice served on"), format="Y-m-d")
+    reply_deadline = DateColumn(
         verbose_name=_("reply due by"), format="Y-m-d",
         attrs={"td": {"class": lambda record: "text-danger fw-bold reply-overdue" if record["reply_overdue"] else ""}},
     )  # fmt: skip
-    idle_reply_on = tables.DateColumn(verbose_name=_("reply received on"), format="Y-m-d")
+    idle_reply_on = DateColumn(verbose_name=_("reply received on"), format="Y-m-d")
 
     class Meta:
         orderable = False  # the clock's order: longest idle first
@@ -98,9 +99,9 @@ class AcceptanceTable(tables.Table):
     region = tables.Column(accessor="parcel__region", verbose_name=_("region"), orderable=False)
     holder = tables.Column(linkify=True)
     breach_amount = tables.Column(attrs={"td": {"class": "text-end"}})
-    due_on = tables.DateColumn(format="Y-m-d")
-    checked_on = tables.DateColumn(format="Y-m-d")
-    decided_on = tables.DateColumn(format="Y-m-d")
+    due_on = DateColumn(format="Y-m-d")
+    checked_on = DateColumn(format="Y-m-d")
+    decided_on = DateColumn(format="Y-m-d")
 
     class Meta:
         model = Acceptance

@@ -5,6 +5,7 @@ import polars as pl
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,7 +14,6 @@ from django.utils.http import content_disposition_header
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
@@ -26,7 +26,6 @@ from mujun.core.views import (
     ObjectExportView,
     ObjectImportView,
     ObjectListView,
-    combined_history,
 )
 from mujun.engine import idle_land
 from mujun.engine.land import FIGURE_LABELS, PARCEL_COLUMNS, RULES
@@ -218,7 +217,7 @@ class IdleLedgerView(ObjectListView):
     title = gettext_lazy("Idle land ledger")
 
     def get_table_data(self):
-        self.ledger = idle_ledger(self.object_list)
+        self.ledger = services.idle_ledger(self.object_list)
         return self.ledger.to_dicts()
 
     def get_context_data(self, **kwargs):
@@ -236,11 +235,6 @@ class IdleLedgerView(ObjectListView):
         return ctx
 
 
-def idle_ledger(queryset) -> pl.DataFrame:
-    """The ledger's rows: the clock of the parcels that are behind (every stage but not idle)."""
-    return services.idle_clock(queryset).filter(pl.col("stage") != IdleStage.NOT_IDLE)
-
-
 # The ledger's workbook: the clock's columns under the Chinese headers of the land bureau's 台账.
 LEDGER_HEADERS = {
     "code": PARCEL_COLUMNS["code"], "name": PARCEL_COLUMNS["name"], "region_name": PARCEL_COLUMNS["region"],
@@ -254,7 +248,7 @@ LEDGER_HEADERS = {
 
 def idle_ledger_export(request):
     filterset = IdleLedgerFilterSet(request.GET, queryset=Parcel.objects.all(), request=request)
-    ledger = idle_ledger(filterset.qs if filterset.is_valid() else Parcel.objects.none())
+    ledger = services.idle_ledger(filterset.qs if filterset.is_valid() else Parcel.objects.none())
     with translation.override("zh-hans"):
         causes = {value: str(label) for value, label in IdleCause.choices}
         measures = {value: str(label) for value, label in DisposalCase.Measure.choices}
@@ -287,7 +281,7 @@ def parcel_idle_record(request, pk):
         else:
             messages.success(request, _("Recorded the idle-land investigation."))
             return HttpResponseRedirect(parcel.get_absolute_url() + "#idle-clock")
-    messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e) for f, e in form.errors.items()))
+    messages.error(request, cases.form_problems(form))
     return HttpResponseRedirect(parcel.get_absolute_url() + "#idle-clock")
 
 
@@ -331,48 +325,34 @@ def parcel_popup(request, pk):
 # --- disposal cases -----------------------------------------------------------------------------------
 
 
-class DisposalCaseListView(ObjectListView):
+class DisposalCaseListView(cases.CaseListMixin, ObjectListView):
     model = DisposalCase
     table_class = DisposalCaseTable
     filterset_class = DisposalCaseFilterSet
     queryset = DisposalCase.objects.select_related("parcel__region")
     template_name = "land/case_list.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        year = timezone.localdate().year
-        ctx.update(year=year, overview=services.overview(year))
-        return ctx
+    services = services
 
 
-class FindingOpenCaseView(View):
+class FindingOpenCaseView(cases.OpenCaseView):
     """Open a disposal case from a finding: the finding's category, rule and figures go with it."""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.finding = get_object_or_404(Finding.objects.select_related("parcel__region"), pk=kwargs["pk"])
-        require_edit(request.user, self.finding.parcel)
-        return super().dispatch(request, *args, **kwargs)
+    source_queryset = Finding.objects.select_related("parcel__region")
+    form_class = DisposalCaseForm
+    services = services
+    template_name = "land/case_open.html"
+    opened_message = gettext_lazy("Opened disposal case %(case)s.")
 
-    def get(self, request, pk):
+    def edited(self, finding):
+        return finding.parcel
+
+    def initial(self):
         # An idle finding's case starts from the measure the statute proposes today (fee, recovery, government route).
-        return self.render(DisposalCaseForm(initial={"measure": services.proposed_measure(self.finding)}))
+        return {"measure": services.proposed_measure(self.source)}
 
-    def post(self, request, pk):
-        # The case carries the finding before validation, so the model's rules (one open case per parcel) apply.
-        form = DisposalCaseForm(request.POST, instance=services.new_case(self.finding))
-        if form.is_valid():
-            try:
-                case = services.open_case(form.save(commit=False), request.user)
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                messages.success(request, _("Opened disposal case %(case)s.") % {"case": case})
-                return HttpResponseRedirect(case.get_absolute_url())
-        return self.render(form)
-
-    def render(self, form):
-        self.finding.rule_label = rule_label(self.finding.rule)
-        return render(self.request, "land/case_open.html", {"form": form, "finding": self.finding})
+    def source_context(self):
+        self.source.rule_label = rule_label(self.source.rule)
+        return {"finding": self.source}
 
 
 class DisposalCaseDetailView(ObjectDetailView):
@@ -383,27 +363,18 @@ class DisposalCaseDetailView(ObjectDetailView):
         return get_object_or_404(DisposalCase.objects.select_related("parcel__region", "parcel__holder"), pk=self.kwargs["pk"])
 
     def get_extra_context(self, obj):
-        progress = list(obj.progress.select_related("created_by"))
         return {
-            "progress": progress,
-            "history": combined_history([obj, *progress]),
-            "history_objects": True,
+            **cases.progress_context(obj, ProgressForm),
             "rule_label": rule_label(obj.rule),
             "figure_text": figure_text(obj.figures),
-            "progress_form": ProgressForm(initial={"noted_on": timezone.localdate()}),
             "close_form": CloseCaseForm(initial={"closed_on": timezone.localdate(), "area_disposed_mu": obj.parcel.area_mu}),
         }
 
 
-class DisposalCaseEditView(ObjectEditView):
+class DisposalCaseEditView(cases.OpenCaseEditMixin, ObjectEditView):
     model = DisposalCase
     form_class = DisposalCaseForm
-
-    def get_object(self):
-        case = super().get_object()
-        if case.status != DisposalCase.Status.OPEN:  # as on the case's page: a closed case is done
-            raise PermissionDenied(_("The case is closed."))
-        return case
+    closed_message = gettext_lazy("The case is closed.")
 
 
 def _editable_open_case(request, pk) -> DisposalCase:
@@ -458,12 +429,7 @@ class LandTargetEditView(ObjectEditView):
 
 
 def targets_view(request):
-    targets = LandTarget.objects.select_related("region")
-    return render(
-        request,
-        "land/targets.html",
-        {"targets": targets, "can_edit": request.user.can_edit, "overview": services.overview(timezone.localdate().year)},
-    )
+    return cases.targets_page(request, "land/targets.html", LandTarget.objects.select_related("region"), services)
 
 
 # --- 标准地 acceptance (达产复核) ------------------------------------------------------------------------
@@ -512,6 +478,9 @@ def figure(value: float | None) -> str:
     return f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3g}"
 
 
+DUE_SHOWN = 10  # parcels due for acceptance named above the list (all are checked at once)
+
+
 class AcceptanceListView(ObjectListView):
     model = Acceptance
     table_class = AcceptanceTable
@@ -522,14 +491,17 @@ class AcceptanceListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        due = services.due_parcels().select_related("region", "holder").order_by("commissioned_on", "code")
+        due = services.due_frame()
         region = self.filterset.form.cleaned_data.get("region") if self.filterset.is_valid() else None
         if region is not None:  # the region chosen (a county operator's own by default)
-            due = due.filter(region_id__in=region.descendant_ids())
+            due = due.filter(pl.col("region_id").is_in(region.descendant_ids()))
+        first = due.sort("commissioned_on", "code").head(DUE_SHOWN)["id"].to_list()
+        shown = Parcel.objects.filter(pk__in=first).select_related("region", "holder").defer("boundary").in_bulk()
+        outcomes = Acceptance.Outcome.choices
         ctx.update(
-            due=due[:10],
-            due_count=due.count(),
-            outcome_counts={o: self.filterset.qs.filter(outcome=o).count() for o, _label in Acceptance.Outcome.choices},
+            due=[shown[pk] for pk in first],
+            due_count=due.height,
+            outcome_counts=self.filterset.qs.aggregate(**{o: Count("pk", filter=Q(outcome=o)) for o, _label in outcomes}),
             can_accept_due=self.request.user.is_city_admin,
         )
         return ctx
@@ -635,7 +607,5 @@ def acceptance_decide(request, pk):
         else:
             messages.success(request, _("Decision recorded."))
             return HttpResponseRedirect(acceptance.get_absolute_url())
-    messages.error(request, "; ".join(
-        f"{form.fields[f].label}: {' '.join(e)}" if f in form.fields else " ".join(e) for f, e in form.errors.items()
-    ))  # fmt: skip
+    messages.error(request, cases.form_problems(form))
     return HttpResponseRedirect(acceptance.get_absolute_url())

@@ -59,8 +59,18 @@ class StartRateFlags(Panel):
     order = 215
 
     def get_context(self):
+        from mujun.core.kept import history_version, kept
+        from mujun.projects.models import StartTarget
+        from mujun.regions.models import Region
+
+        # Every new project of the year is read: kept for the day until a project, a target or a region changes.
+        today = date.today()
+        version = (today.isoformat(), *history_version(Project, StartTarget, Region))
+        return kept("projects:home-start-flags", version, lambda: self.flags(today))
+
+    @staticmethod
+    def flags(today: date) -> dict | None:
         from mujun.projects.wall import red_counties
 
-        today = date.today()
         red = red_counties(today.year, today)
         return {"red_counties": red.to_dicts(), "year": today.year} if red.height else None

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mujun.core import cases
 from mujun.core.forms import ScopedModelForm
 from mujun.land.forms import DATE_WIDGET
 from mujun.regions.models import Region
@@ -34,11 +35,9 @@ class RemediationCaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
 
-class ProgressForm(forms.ModelForm):
-    class Meta:
+class ProgressForm(cases.ProgressForm):
+    class Meta(cases.ProgressForm.Meta):
         model = RemediationProgress
-        fields = ["noted_on", "note", "evidence"]
-        widgets = {"noted_on": DATE_WIDGET, "note": forms.Textarea(attrs={"rows": 2})}
 
 
 class CloseCaseForm(forms.Form):

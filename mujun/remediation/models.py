@@ -6,7 +6,6 @@ written by this app's services.py from the latest published evaluation of the ye
 """
 
 import polars as pl
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -15,8 +14,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mujun.core.cases import ProgressNote, evidence_path  # noqa: F401 (evidence_path: the name the migrations import)
 from mujun.core.rules import rule_errors
-from mujun.core.uploads import IMAGES_AND_PDF, FileContentValidator
 from mujun.core.validators import year_validators
 from mujun.engine.low_efficiency import RULES
 from mujun.engine.rules import Rule, greater_than_zero, not_negative
@@ -202,38 +201,12 @@ class RemediationCase(models.Model):
         return self.status == self.Status.OPEN and self.deadline < timezone.localdate()
 
 
-def evidence_path(instance: "RemediationProgress", filename: str) -> str:
-    return f"remediation/cases/{instance.case_id}/{filename}"
-
-
-class RemediationProgress(models.Model):
+class RemediationProgress(ProgressNote):
     """A progress note on a remediation case, with optional evidence."""
 
     case = models.ForeignKey(
         RemediationCase, verbose_name=_("remediation case"), on_delete=models.CASCADE, related_name="progress"
     )
-    noted_on = models.DateField(_("date"), default=timezone.localdate)
-    note = models.TextField(_("progress"))
-    evidence = models.FileField(
-        _("evidence"), upload_to=evidence_path, blank=True, validators=[FileContentValidator(IMAGES_AND_PDF)],
-        help_text=_("jpg, png or pdf, at most 20 MB"),
-    )  # fmt: skip
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["case", "noted_on", "pk"]
-        verbose_name = _("progress note")
-        verbose_name_plural = _("progress notes")
-
-    def __str__(self) -> str:
-        return f"{self.case} {self.noted_on}"
-
-    @property
-    def region(self):
-        return self.case.enterprise.region
 
 
 class RemediationTarget(models.Model):

@@ -99,16 +99,20 @@ def listed_years() -> list[int]:
     return list(Listing.objects.order_by("-year").values_list("year", flat=True).distinct())
 
 
-def left_the_list(year: int, queryset=None) -> list[dict]:
-    """The firms listed the year before and not in ``year``: last year's listing, this year's figures and
-    whether a closed case remediated them."""
+def left_ids(year: int, queryset=None) -> list[int]:
+    """The enterprises listed the year before (among ``queryset``'s listings) and not in ``year``, by id."""
+    queryset = Listing.objects.all() if queryset is None else queryset
+    previous = queryset.filter(year=year - 1).values_list("enterprise_id", flat=True)
+    current = Listing.objects.filter(year=year).values_list("enterprise_id", flat=True)
+    return engine.left_the_list(pl.Series(list(previous), dtype=pl.Int64), pl.Series(list(current), dtype=pl.Int64)).to_list()
+
+
+def left_the_list(year: int, queryset=None, gone: list[int] | None = None) -> list[dict]:
+    """The firms listed the year before and not in ``year`` (those of ``gone`` only, when given: a page shows
+    a few of them): last year's listing, this year's figures and whether a closed case remediated them."""
     queryset = Listing.objects.all() if queryset is None else queryset
     previous = queryset.filter(year=year - 1)
-    current = Listing.objects.filter(year=year).values_list("enterprise_id", flat=True)
-    gone = engine.left_the_list(
-        pl.Series(list(previous.values_list("enterprise_id", flat=True)), dtype=pl.Int64),
-        pl.Series(list(current), dtype=pl.Int64),
-    ).to_list()
+    gone = left_ids(year, queryset) if gone is None else gone
     figures = {
         pk: (tax, land, above)
         for pk, tax, land, above in EnterpriseYear.objects.filter(year=year, enterprise_id__in=gone).values_list(
@@ -198,17 +202,25 @@ def overview(year: int, listing_year: int | None = None) -> list[dict]:
     for region_id, listed in Listing.objects.filter(year=listing_year).values("region_id").annotate(n=Count("pk")).values_list("region_id", "n"):
         if county_of.get(region_id) in figures:
             figures[county_of[region_id]]["listed"] += listed
-    cases = RemediationCase.objects.filter(Q(status=RemediationCase.Status.OPEN) | Q(closed_on__year=year))
-    for region_id, status, deadline, released in cases.values_list("enterprise__region_id", "status", "deadline", "land_released_mu"):
+    is_open, is_closed = Q(status=RemediationCase.Status.OPEN), Q(status=RemediationCase.Status.CLOSED)
+    per_region = (
+        RemediationCase.objects.filter(is_open | Q(closed_on__year=year))
+        .values("enterprise__region_id")
+        .annotate(
+            open=Count("pk", filter=is_open), overdue=Count("pk", filter=is_open & Q(deadline__lt=today)),
+            closed=Count("pk", filter=is_closed), released=Sum("land_released_mu", filter=is_closed),
+        )
+    )  # fmt: skip  # counted in the database: a few rows per town
+    for region_id, opened, late, closed, released in per_region.values_list(
+        "enterprise__region_id", "open", "overdue", "closed", "released"
+    ):
         row = figures.get(county_of.get(region_id))
         if row is None:
             continue
-        if status == RemediationCase.Status.CLOSED:
-            row["closed"] += 1
-            row["released"] += released or 0
-        else:
-            row["open"] += 1
-            row["overdue"] += deadline < today
+        row["open"] += opened
+        row["overdue"] += late
+        row["closed"] += closed
+        row["released"] += released or 0
     rows = []
     for county in counties:
         target = targets.get(county.pk)

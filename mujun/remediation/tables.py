@@ -1,5 +1,6 @@
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -36,14 +37,21 @@ class ListingTable(tables.Table):
 
     def __init__(self, *args, cases=None, can_open=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.cases = cases or {}
+        self.cases = RemediationCase.objects.none() if cases is None else cases
         self.can_open = can_open or (lambda record: False)
+
+    @cached_property
+    def shown_cases(self) -> dict:
+        """Each shown firm's case of ``cases`` (ordered: the last one wins), read for the page's firms only."""
+        rows = self.page.object_list if hasattr(self, "page") else self.rows
+        firms = [row.record.enterprise_id for row in rows]
+        return {case.enterprise_id: case for case in self.cases.filter(enterprise_id__in=firms)}
 
     def render_tax_per_mu(self, value):
         return f"{value:.2f}"
 
     def render_case(self, record):
-        case = self.cases.get(record.enterprise_id)
+        case = self.shown_cases.get(record.enterprise_id)
         if case is not None:
             badge = "text-bg-danger" if case.is_overdue else "text-bg-success" if case.status == "closed" else "text-bg-secondary"
             return format_html('<a class="badge {}" href="{}">{}</a>', badge, case.get_absolute_url(), case.get_status_display())

@@ -1,18 +1,18 @@
 import polars as pl
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import View
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from mujun.core import cases
 from mujun.core.exports import ExportColumn, queryset_frame, xlsx_response
-from mujun.core.scoping import can_edit_record, require_edit
-from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectExportView, ObjectListView, combined_history
+from mujun.core.scoping import can_edit_record
+from mujun.core.views import ObjectDetailView, ObjectEditView, ObjectExportView, ObjectListView
 from mujun.engine.low_efficiency import RULES
 from mujun.land import views as land_views
 from mujun.land.views import CityAdminOnlyMixin
@@ -52,6 +52,9 @@ def chosen_year(request) -> int | None:
         return years[0] if years else None
 
 
+LEAVERS_SHOWN = 20  # the page names the first of the firms that left the list; the workbook holds them all
+
+
 class ListingListView(ObjectListView):
     """The list of a year: each firm with the rule it met, its case, and the firms that left the list."""
 
@@ -75,7 +78,14 @@ class ListingListView(ObjectListView):
         user = self.request.user
         # Each firm's case opened from this year's listing (the latest, should there be several).
         opened = RemediationCase.objects.filter(year=chosen_year(self.request)).order_by("opened_on", "pk")
-        return {"cases": {case.enterprise_id: case for case in opened}, "can_open": lambda record: can_edit_record(user, record)}
+        return {"cases": opened, "can_open": lambda record: can_edit_record(user, record)}
+
+    def leavers(self, year: int | None) -> dict:
+        if not year:
+            return {"left": [], "left_count": 0}
+        listings = self.in_chosen_region(Listing.objects.all())
+        gone = services.left_ids(year, listings)
+        return {"left": services.left_the_list(year, listings, gone[:LEAVERS_SHOWN]), "left_count": len(gone)}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -83,7 +93,7 @@ class ListingListView(ObjectListView):
         ctx.update(
             year=year,
             years=services.listed_years(),
-            left=services.left_the_list(year, self.in_chosen_region(Listing.objects.all())) if year else [],
+            **self.leavers(year),
             this_year=timezone.localdate().year,
             overview=services.overview(timezone.localdate().year, listing_year=year) if year else [],
             can_compute=self.request.user.is_city_admin,
@@ -154,47 +164,26 @@ def compute_view(request):
     return HttpResponseRedirect(f"{reverse('remediation:lowfirm_list')}?year={year}")
 
 
-class ListingOpenCaseView(View):
+class ListingOpenCaseView(cases.OpenCaseView):
     """Open a remediation case from a listed firm: the year, rules and figures go with it."""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.listing = get_object_or_404(Listing.objects.select_related("enterprise__region"), pk=kwargs["pk"])
-        require_edit(request.user, self.listing)
-        return super().dispatch(request, *args, **kwargs)
+    source_queryset = Listing.objects.select_related("enterprise__region")
+    form_class = RemediationCaseForm
+    services = services
+    template_name = "remediation/case_open.html"
+    opened_message = gettext_lazy("Opened remediation case %(case)s.")
 
-    def get(self, request, pk):
-        return self.render(RemediationCaseForm())
-
-    def post(self, request, pk):
-        # The case carries the listing before validation, so the model's rules (one open case per firm) apply.
-        form = RemediationCaseForm(request.POST, instance=services.new_case(self.listing))
-        if form.is_valid():
-            try:
-                case = services.open_case(form.save(commit=False), request.user)
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                messages.success(request, _("Opened remediation case %(case)s.") % {"case": case})
-                return HttpResponseRedirect(case.get_absolute_url())
-        return self.render(form)
-
-    def render(self, form):
-        context = {"form": form, "listing": self.listing, "figure_text": figure_text(self.listing.figures)}
-        return render(self.request, "remediation/case_open.html", context)
+    def source_context(self):
+        return {"listing": self.source, "figure_text": figure_text(self.source.figures)}
 
 
-class RemediationCaseListView(ObjectListView):
+class RemediationCaseListView(cases.CaseListMixin, ObjectListView):
     model = RemediationCase
     table_class = RemediationCaseTable
     filterset_class = RemediationCaseFilterSet
     queryset = RemediationCase.objects.select_related("enterprise__region")
     template_name = "remediation/case_list.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        year = timezone.localdate().year
-        ctx.update(year=year, overview=services.overview(year))
-        return ctx
+    services = services
 
 
 class RemediationCaseDetailView(ObjectDetailView):
@@ -205,28 +194,19 @@ class RemediationCaseDetailView(ObjectDetailView):
         return get_object_or_404(RemediationCase.objects.select_related("enterprise__region"), pk=self.kwargs["pk"])
 
     def get_extra_context(self, obj):
-        progress = list(obj.progress.select_related("created_by"))
         return {
-            "progress": progress,
-            "history": combined_history([obj, *progress]),
-            "history_objects": True,
+            **cases.progress_context(obj, ProgressForm),
             "rule_labels": rule_labels(obj.rules),
             "figure_text": figure_text(obj.figures),
-            "progress_form": ProgressForm(initial={"noted_on": timezone.localdate()}),
             "close_form": CloseCaseForm(initial={"closed_on": timezone.localdate()}),
             "releases_land": obj.measure in RemediationCase.RELEASING,
         }
 
 
-class RemediationCaseEditView(ObjectEditView):
+class RemediationCaseEditView(cases.OpenCaseEditMixin, ObjectEditView):
     model = RemediationCase
     form_class = RemediationCaseForm
-
-    def get_object(self):
-        case = super().get_object()
-        if case.status != RemediationCase.Status.OPEN:  # as on the case's page: a closed case is done
-            raise PermissionDenied(_("The remediation case is closed."))
-        return case
+    closed_message = gettext_lazy("The remediation case is closed.")
 
 
 def _editable_open_case(request, pk) -> RemediationCase:
@@ -268,14 +248,4 @@ class RemediationTargetEditView(ObjectEditView):
 
 
 def targets_view(request):
-    year = timezone.localdate().year
-    return render(
-        request,
-        "remediation/targets.html",
-        {
-            "targets": RemediationTarget.objects.select_related("region"),
-            "can_edit": request.user.can_edit,
-            "year": year,
-            "overview": services.overview(year),
-        },
-    )
+    return cases.targets_page(request, "remediation/targets.html", RemediationTarget.objects.select_related("region"), services)

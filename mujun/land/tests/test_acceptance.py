@@ -166,6 +166,8 @@ def test_the_pages(land, client_as, city_admin, operator_wuxing, operator_nanxun
     # The list shows the due parcels; only the city administrator checks them all at once.
     page = client_as(viewer).get(reverse("land:acceptance_list")).content.decode()
     assert "P-1" in page and "accept-due" not in page
+    due = page.split('id="acceptance-due"')[1]  # G-1 and P-1, by commissioning; N-1 not due, O-1 no commitment
+    assert "到期待复核地块2宗" in due and due.index("G-1") < due.index("P-1") and "N-1" not in due and "O-1" not in due
     assert "P-1" not in client_as(operator_nanxun).get(reverse("land:acceptance_list")).content.decode()  # 南浔's list
     assert client_as(operator_wuxing).post(reverse("land:acceptance_accept_due")).status_code == 403
     # The parcel's page offers the check to its county's operator, not to another county's.
@@ -175,6 +177,8 @@ def test_the_pages(land, client_as, city_admin, operator_wuxing, operator_nanxun
     response = client_as(operator_wuxing).post(reverse("land:parcel_accept", args=[land["poor"].pk]))
     acceptance = Acceptance.objects.get(parcel=land["poor"])
     assert response.status_code == 302 and response.url == acceptance.get_absolute_url()
+    page = client_as(viewer).get(reverse("land:acceptance_list")).content.decode()
+    assert "到期待复核地块1宗" in page.split('id="acceptance-due"')[1] and "未达标 1" in page
     # A parcel not due: back to its page with the reason.
     due_on = services.acceptance_due(Parcel.objects.filter(pk=land["new"].pk))["due_on"][0]
     response = client_as(operator_wuxing).post(reverse("land:parcel_accept", args=[land["new"].pk]), follow=True)

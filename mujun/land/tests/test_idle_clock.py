@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mujun.land.models import DisposalCase, Finding, Parcel
-from mujun.land.services import classify_parcels, idle_clock, parcel_idle_clock, proposed_measure, record_idle
+from mujun.land.services import (classify_parcels, computed_idle_clock, idle_ledger, parcel_idle_clock, proposed_measure,
+                                 record_idle)  # fmt: skip
 
 
 def year_after(day):
@@ -48,7 +49,7 @@ def idle_parcels(regions, today):
 
 
 def test_the_clock_of_stored_parcels(idle_parcels, today):
-    clock = {row["code"]: row for row in idle_clock().iter_rows(named=True)}
+    clock = {row["code"]: row for row in computed_idle_clock().iter_rows(named=True)}
     assert {code: row["stage"] for code, row in clock.items()} == {
         "LATE": "overdue", "FEE": "fee_due", "RECOVER": "recovery_due", "NX": "fee_due", "FINE": "not_idle",
     }  # fmt: skip
@@ -57,6 +58,25 @@ def test_the_clock_of_stored_parcels(idle_parcels, today):
     assert fee["recovery_due_on"] == year_after(fee["idle_since"])
     assert fee["fee"] == pytest.approx(240.0) and clock["RECOVER"]["fee"] == pytest.approx(180.0)
     assert fee["region_name"] == "织里镇" and fee["measure"] == "idle_fee"
+
+
+def behind():
+    return computed_idle_clock().filter(pl.col("stage") != "not_idle")
+
+
+def test_the_kept_ledger_follows_each_change_of_what_it_reads(idle_parcels, operator_wuxing, regions, today):
+    assert idle_ledger().equals(behind()) and "FINE" not in idle_ledger()["code"]
+    fee = idle_parcels["fee"]
+    notice = parcel_idle_clock(fee)["idle_since"] + timedelta(days=20)
+    record_idle(fee, operator_wuxing, cause="government", reason="规划调整", notice_on=notice, reply_on=notice + timedelta(days=5))
+    assert idle_ledger().filter(pl.col("code") == "FEE")["stage"].to_list() == ["government"]
+    regions.zhili.name = "织里镇（新）"
+    regions.zhili.save()
+    assert set(idle_ledger().filter(pl.col("code").is_in(["FEE", "LATE"]))["region_name"]) == {"织里镇（新）"}
+    late = Parcel.objects.create(code="LATER", region=regions.lianshi, area_mu=5, supplied_on=today - timedelta(days=900),
+                                 agreed_start_on=today - timedelta(days=600))  # fmt: skip
+    assert idle_ledger(Parcel.objects.filter(pk=late.pk))["stage"].to_list() == ["fee_due"]
+    assert idle_ledger().equals(behind())
 
 
 def test_recording_the_investigation(idle_parcels, operator_wuxing, operator_nanxun, today):

@@ -93,6 +93,21 @@ def test_computing_again_replaces_the_year_and_a_firm_leaving_is_shown(firms):
     assert left[0]["tax_per_mu"] == 7.0 and left[0]["above_scale"] is True
 
 
+def test_the_page_names_the_first_leavers_and_counts_them_all(firms, city_admin, client_as, monkeypatch):
+    from mujun.remediation import views
+
+    services.compute_listing(2023)
+    services.compute_listing(2024)
+    services.compute_listing(2024)  # 大块地织造厂 left the list; one more firm leaving by its listing removed:
+    Listing.objects.filter(year=2024, enterprise=firms["low"]).delete()
+    url = reverse("remediation:lowfirm_list") + "?year=2024"
+    page = client_as(city_admin).get(url).content.decode()
+    assert "大块地织造厂" in page and "低效纺织有限公司" in page.split('id="left-the-list"')[1] and 'id="left-shown"' not in page
+    monkeypatch.setattr(views, "LEAVERS_SHOWN", 1)
+    card = client_as(city_admin).get(url).content.decode().split('id="left-the-list"')[1]
+    assert card.count("<tr><td>") == 1 and "此处列出前1家（共2家）" in card
+
+
 def open_case_for(firm, city_admin, year=2024, **fields):
     listing = Listing.objects.get(enterprise=firm, year=year)
     fields = {"measure": "upgrade", "responsible_unit": "经信局", "deadline": timezone.localdate() + timedelta(days=90), **fields}
