@@ -357,20 +357,18 @@ def settled_parcel_ids() -> set[int]:
     return set(Acceptance.objects.exclude(decision=Acceptance.Decision.RECHECK).order_by().values_list("parcel_id", flat=True))
 
 
-def due_frame(as_of: date | None = None) -> pl.DataFrame:
-    """The held parcels whose initial operating period has ended by ``as_of`` (today) without an acceptance, as
-    :func:`acceptance_due`'s rows: counted and picked from without a query over thousands of ids."""
+def due_frame(as_of: date | None = None, queryset=None) -> pl.DataFrame:
+    """The held parcels of ``queryset`` (all by default) whose initial operating period has ended by ``as_of``
+    (today) without an acceptance, as :func:`acceptance_due`'s rows: counted and picked from without a query
+    over thousands of ids."""
     as_of = as_of or timezone.localdate()
-    due = acceptance_due().filter((pl.col("due_on") <= as_of) & pl.col("holder_id").is_not_null())
+    due = acceptance_due(queryset).filter((pl.col("due_on") <= as_of) & pl.col("holder_id").is_not_null())
     return due.filter(~pl.col("id").is_in(list(settled_parcel_ids())))
 
 
 def due_parcels(as_of: date | None = None, queryset=None):
-    """The parcels whose initial operating period has ended by ``as_of`` (today) without an acceptance."""
-    as_of = as_of or timezone.localdate()
-    due = acceptance_due(queryset).filter(pl.col("due_on") <= as_of)
-    ids = set(due["id"].to_list()) - settled_parcel_ids()
-    return Parcel.objects.filter(pk__in=ids, holder__isnull=False)
+    """The parcels of :func:`due_frame`, as a queryset."""
+    return Parcel.objects.filter(pk__in=due_frame(as_of, queryset)["id"].to_list())
 
 
 def figures_years(holders_due: list[tuple[int, date]]) -> dict[tuple[int, date], tuple[int, str]]:
