@@ -298,10 +298,15 @@ def import_file(rows: int, data_dir: Path) -> Path:
 
 
 def write_in_background(kind: str, path: str) -> None:
-    """``--writer``: the import (a process of its own) of the load test, through the importer's public entry point."""
+    """``--writer``: the import (a process of its own) of the load test, through the importer's public entry point.
+    It stands for a second background worker, beside the one ``mujun serve`` starts for the evaluation run, and
+    so runs at a worker's priority."""
     from django.contrib.auth import get_user_model
 
+    from mujun.core.management.commands.serve import lower_priority
     from mujun.enterprises.imports import EnterpriseImporter
+
+    lower_priority(os.getpid())
 
     started = time.perf_counter()
     admin = get_user_model().objects.get(username="admin")
@@ -323,6 +328,20 @@ def start_evaluation():
     run = Run.objects.create(name=f"负载测试{time.strftime('%H%M%S')}", scheme=scheme, year=scheme.year, region=scheme.region)
     start_run(run, admin)
     return run
+
+
+def web_server_cpu_seconds() -> float:
+    """CPU time (user and system) used so far by the web server's processes (gunicorn serving mujun.wsgi)."""
+    total = 0.0
+    for command_line in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if "mujun.wsgi" not in command_line.read_text():
+                continue
+            fields = (command_line.parent / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a process that ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def load_test(pages: list[tuple[str, str]], args) -> list[str]:
@@ -379,13 +398,14 @@ def load_test(pages: list[tuple[str, str]], args) -> list[str]:
                 by_page.setdefault(name, []).append(times[-1])
 
         time.sleep(2)  # the import has read its file and the run has started: both write during the test
-        began = time.perf_counter()
+        began, web_cpu = time.perf_counter(), web_server_cpu_seconds()
         threads = [threading.Thread(target=client, args=(i * 3,)) for i in range(args.clients)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - began
+        web_cpu = web_server_cpu_seconds() - web_cpu
         load = os.getloadavg()[0]
         run.refresh_from_db()
         writing = f"import {'still running' if importer.poll() is None else 'finished (exit ' + str(importer.returncode) + ')'}, run {run.get_status_display()} {run.progress}%"
@@ -393,7 +413,8 @@ def load_test(pages: list[tuple[str, str]], args) -> list[str]:
         lines = [f"**(b) `mujun serve`, {args.clients} clients, {elapsed:.0f} s, mixed pages ({len(pages)}), while an import of "
                  f"{args.import_rows:,} enterprise-years and an evaluation run write: {rate:.1f} req/s** "
                  f"(target ≥ {TARGET_REQUESTS_PER_SECOND}), p50 {statistics.median(times):.0f} ms, p95 {percentile(times, 0.95):.0f} ms, "
-                 f"{len(errors)} errors of {len(times):,} requests; at the end: {writing}; load average {load:.1f}"]  # fmt: skip
+                 f"{len(errors)} errors of {len(times):,} requests; at the end: {writing}; load average {load:.1f}; "
+                 f"the web server used {web_cpu / elapsed:.2f} of the {os.cpu_count()} cores, {1000 * web_cpu / len(times):.0f} ms of CPU a request"]  # fmt: skip
         slowest = sorted(by_page.items(), key=lambda item: -statistics.median(item[1]))[:8]
         lines.append("- slowest pages under load, median ms (requests): "
                      + ", ".join(f"{name} {statistics.median(values):.0f} ({len(values)})" for name, values in slowest))  # fmt: skip

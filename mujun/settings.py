@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "mujun.core",
-    "django.forms",  # Django's widget templates, after mujun.core's faster select (FORM_RENDERER below)
     "mujun.regions",
     "mujun.enterprises",
     "mujun.collection",
@@ -110,9 +109,8 @@ TEMPLATES = [
     },
 ]
 
-# Widgets render through the project's templates, so that mujun/core/templates/django/forms/widgets/select.html
-# (the same markup, written without a template include per option) takes the place of Django's.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Django's widget templates, with the select written in Python (the same markup; see mujun/core/renderers.py).
+FORM_RENDERER = "mujun.core.renderers.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(

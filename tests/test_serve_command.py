@@ -108,6 +108,12 @@ def test_serve_runs_gunicorn_and_the_worker_serves_pages_and_static_files_and_si
         commands = [command_line(pid) for pid in started]
         assert any("gunicorn mujun.wsgi:application" in command for command in commands), commands
         assert any("db_worker" in command for command in commands), commands
+        # The worker yields the processor to the web server: its jobs never slow the pages users wait for.
+        priorities = {("db_worker" in command): os.getpriority(os.PRIO_PROCESS, pid) for pid, command in zip(started, commands)}
+        assert priorities == {True: os.getpriority(os.PRIO_PROCESS, 0) + serve_command.WORKER_NICENESS, False: os.getpriority(os.PRIO_PROCESS, 0)}
+        worker = next(pid for pid, command in zip(started, commands) if "db_worker" in command)
+        if Path(f"/proc/{worker}/autogroup").exists():  # Linux: the worker's session is a scheduling group of its own
+            assert Path(f"/proc/{worker}/autogroup").read_text().endswith(f" nice {serve_command.WORKER_NICENESS}\n")
         # WAL mode, which the database file keeps (the -wal file itself goes when the last connection closes).
         with closing(sqlite3.connect(tmp_path / "mujun.sqlite3")) as database:
             assert database.execute("PRAGMA journal_mode").fetchone() == ("wal",)

@@ -6,12 +6,12 @@ the figures into the enterprises' yearly records when the collection closes."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from mujun.core.links import reverse
 from mujun.core.validators import year_validators
 from mujun.engine.io import INPUT_COLUMNS, normalise_header
 from mujun.enterprises.models import YEAR_FIGURES, EnterpriseYear

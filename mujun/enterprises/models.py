@@ -1,10 +1,10 @@
 from typing import NamedTuple
 
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mujun.core.links import reverse
 from mujun.core.rules import rule_errors
 from mujun.engine.evaluation import LAND_MU_POSITIVE
 from mujun.engine.io import INPUT_COLUMNS

@@ -2,12 +2,12 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from mujun.core.clock import local_now, local_today
+from mujun.core.links import reverse
 from mujun.core.uploads import IMAGES_AND_PDF, FileContentValidator
 from mujun.core.validators import year_validators
 

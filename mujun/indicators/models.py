@@ -4,15 +4,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from mujun.core.links import reverse
 from mujun.core.rules import rule_errors
-from mujun.engine.rules import QUARTER_END_MONTH
-
 from mujun.core.validators import year_validators
+from mujun.engine.rules import QUARTER_END_MONTH
 
 
 class Indicator(models.Model):

@@ -6,14 +6,14 @@ its area is computed with shapely after projecting to a metric CRS (see mujun.la
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from mujun.core.cases import ProgressNote, evidence_path  # noqa: F401 (evidence_path: the name the migrations import)
-from mujun.core.validators import year_validators
+from mujun.core.links import reverse
 from mujun.core.rules import rule_errors
+from mujun.core.validators import year_validators
 from mujun.engine.land import CASE_RULES, PARCEL_COLUMNS
 
 SQUARE_METRES_PER_MU = 10000 / 15  # 666.67 m²

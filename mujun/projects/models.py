@@ -9,15 +9,14 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from mujun.core.links import reverse
 from mujun.core.rules import rule_errors
 from mujun.core.validators import year_validators
-from mujun.regions.models import county_map
 from mujun.engine.projects import (
     DEFAULT_LIST_THRESHOLDS,
     DEFAULT_RED_MARGIN,
@@ -29,6 +28,7 @@ from mujun.engine.projects import (
     STAGE_ORDER,
     START_TARGET_RULES,
 )
+from mujun.regions.models import county_map
 
 
 class Stage(models.TextChoices):

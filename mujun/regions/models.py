@@ -3,9 +3,10 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from mujun.core.links import reverse
 
 # Official administrative division codes: ASCII digits only (a full-width "３" is not a digit here).
 DIGITS = re.compile(r"[0-9]+")

@@ -8,13 +8,12 @@ written by this app's services.py from the latest published evaluation of the ye
 import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from mujun.core.cases import ProgressNote, evidence_path  # noqa: F401 (evidence_path: the name the migrations import)
+from mujun.core.links import reverse
 from mujun.core.rules import rule_errors
 from mujun.core.validators import year_validators
 from mujun.engine.low_efficiency import RULES

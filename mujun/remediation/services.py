@@ -103,7 +103,7 @@ def left_ids(year: int, queryset=None) -> list[int]:
     """The enterprises listed the year before (among ``queryset``'s listings) and not in ``year``, by id."""
     queryset = Listing.objects.all() if queryset is None else queryset
     previous = queryset.filter(year=year - 1).values_list("enterprise_id", flat=True)
-    current = Listing.objects.filter(year=year).values_list("enterprise_id", flat=True)
+    current = Listing.objects.filter(year=year).order_by().values_list("enterprise_id", flat=True)  # a set: unsorted
     return engine.left_the_list(pl.Series(list(previous), dtype=pl.Int64), pl.Series(list(current), dtype=pl.Int64)).to_list()
 
 

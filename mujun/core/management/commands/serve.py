@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -22,6 +23,9 @@ MAX_WEB_WORKERS = 9
 WEB_THREADS = 4
 # A large workbook is written inside its request: give it time before gunicorn restarts the worker.
 REQUEST_TIMEOUT_SECONDS = 300
+# The worker's evaluations and imports yield the processor to the web workers: a page an official waits for
+# outranks a batch job, which only takes a little longer while pages are being served (`nice` 10).
+WORKER_NICENESS = 10
 
 
 def add_server_arguments(parser) -> None:
@@ -67,10 +71,25 @@ def check_port_free(host: str, port: int) -> None:
 def start_worker() -> subprocess.Popen:
     """``mujun db_worker`` in a child process of its own session: Ctrl-C in the terminal reaches only us,
     and we stop the worker with exactly one SIGTERM (a second signal would make it abandon a running
-    evaluation)."""
-    return subprocess.Popen(
+    evaluation). It runs at a lower priority (WORKER_NICENESS) than the web server."""
+    worker = subprocess.Popen(
         [sys.executable, "-m", "mujun.cli", "db_worker", "--no-reload"], env=os.environ.copy(), start_new_session=True
     )
+    lower_priority(worker.pid)
+    return worker
+
+
+def lower_priority(pid: int) -> None:
+    """The process (still single-threaded: its threads inherit it) at WORKER_NICENESS. On Linux a session
+    of its own is also a scheduling group of its own (autogroup), shared fairly with the web server's whatever
+    the processes' niceness: the group's niceness is set too."""
+    os.setpriority(os.PRIO_PROCESS, pid, WORKER_NICENESS)
+    autogroup = Path(f"/proc/{pid}/autogroup")
+    if autogroup.exists():
+        try:
+            autogroup.write_text(str(WORKER_NICENESS))
+        except OSError:  # a kernel that refuses it: the worker then shares the processor evenly, as before
+            pass
 
 
 def start_web_server(host: str, port: int, workers: int) -> subprocess.Popen:
