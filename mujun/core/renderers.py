@@ -3,8 +3,8 @@
 Django renders a select through ``select.html``, which includes ``select_option.html`` (and its
 ``attrs.html``) once per option: about 0.3 ms an option, 20–30 ms of every list page's filter form (the
 region, town, year and status selects). The markup here is Django's, character for character
-(``tests/.../test_renderers.py`` compares them on every filter form); a select with an option of another
-template is left to the templates.
+(``tests/web/test_select_rendering.py`` compares them on every list page's filter form); a select with an
+option of another template is left to the templates.
 """
 
 from django.forms.renderers import DjangoTemplates
