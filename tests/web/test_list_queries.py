@@ -9,12 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from mujun.core.views import list_url_names
 
-from .city import page_path
+from .city import UNDER_ABSENT_RECORDS, page_path, shown_list_names
 
 MANY = 40
-# Lists under a record the demo city does not hold (a robustness analysis is made before a run is posted;
-# the demo's runs are published): their own app's tests request them.
-UNDER_ABSENT_RECORDS = {"evaluation:robustness_detail"}
 
 
 def rows_and_queries(client, path: str, per_page: int) -> tuple[int, int]:
@@ -28,7 +25,7 @@ def test_every_list_page_but_those_under_absent_records_is_checked():
     assert UNDER_ABSENT_RECORDS <= set(list_url_names())
 
 
-@pytest.mark.parametrize("name", sorted(set(list_url_names()) - UNDER_ABSENT_RECORDS))
+@pytest.mark.parametrize("name", shown_list_names())
 def test_a_list_page_takes_the_same_queries_for_one_row_as_for_many(demo_city, db, client, name):
     client.force_login(get_user_model().objects.get(username="admin"))
     path = page_path(name)
