@@ -125,6 +125,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's default cost of a random page read (4.0) is a spinning disk's: on a server whose tables sit
+    # in memory or on SSD it joins a few hundred rows by walking a whole table's key index instead of looking
+    # each one up (the home page's overdue problems: 27 ms instead of 4). 1.1 is the usual setting for SSD.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"-c random_page_cost=1.1 {options.get('options', '')}".strip()  # the URL's own come last
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

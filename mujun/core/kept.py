@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 KEEP_SECONDS = 3600  # an unused version leaves the cache within the hour
@@ -69,3 +70,13 @@ def kept(name: str, version: tuple, compute: Callable[[], Any], seconds: int = K
     finally:
         cache.delete(computing)
     return value
+
+
+def kept_count(queryset, *models) -> int:
+    """``queryset.count()``, kept until one of ``models`` changes: they must be every model the query reads
+    (its filters included). Counting a few hundred thousand rows costs tens of milliseconds a page."""
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:  # Django knows no row can match
+        return 0
+    return kept("count", (sql, tuple(map(str, params)), history_version(*models)), queryset.count)

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from collections.abc import Sequence
 
 import django_tables2 as tables
 from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django_tables2 import utils as tables_utils
 from django_tables2.columns import library
+from django_tables2.data import TableListData, TableQuerysetData
+
+from mujun.core.kept import kept_count
 
 _read_signature = tables_utils.signature
 _signatures: dict = {}
@@ -115,3 +119,47 @@ class BooleanColumn(tables.BooleanColumn):
         if key not in marks:
             marks[key] = super().render(value, None, bound_column)  # no record: the value is a boolean already
         return marks[key]
+
+
+class FrameRows(Sequence):
+    """A Polars frame as a table's rows (dicts): a page converts its own rows only, not the whole frame."""
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.sorted_rows: list[dict] | None = None
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __getitem__(self, key):
+        if self.sorted_rows is not None:
+            return self.sorted_rows[key]
+        if isinstance(key, slice):
+            return self.frame[key].to_dicts()
+        return self.frame.row(key, named=True)
+
+    def __iter__(self):
+        return iter(self.sorted_rows) if self.sorted_rows is not None else self.frame.iter_rows(named=True)
+
+    def sort(self, key, reverse: bool = False) -> None:
+        """As django-tables2 sorts a list when the user orders by a column: every row, once."""
+        self.sorted_rows = sorted(self.frame.to_dicts(), key=key, reverse=reverse)
+
+
+def frame_data(frame) -> TableListData:
+    """A frame as a table's data (django-tables2 would otherwise copy it into a list of every row first)."""
+    return TableListData(FrameRows(frame))
+
+
+class KeptCountData(TableQuerysetData):
+    """A queryset as a table's data, its count kept (:func:`mujun.core.kept.kept_count`) until one of
+    ``models`` — every model the list's query reads — changes."""
+
+    def __init__(self, data, models):
+        super().__init__(data)
+        self.models = models
+
+    def __len__(self) -> int:
+        if not hasattr(self, "_length"):
+            self._length = kept_count(self.data, *self.models)
+        return self._length

@@ -22,6 +22,7 @@ from mujun.core.history import one_history_row
 from mujun.core.imports import Problem, problems_frame
 from mujun.core.models import ImportJob
 from mujun.core.queries import IdsFirstPaginator
+from mujun.core.tables import KeptCountData
 from mujun.core.services import can_see_import, start_import
 from mujun.core.scoping import can_edit_record, home_region, placed_in_regions, record_region, require_edit
 
@@ -64,6 +65,13 @@ class ObjectListView(SingleTableMixin, FilterView):
     add_by_city_admin = False  # True: records of the city's settings, added by its administrator only
     import_url_name = ""
     export_url_name = ""
+    # Every model the list's query and filters read, when all of them keep history on every write: the
+    # count of rows is then kept until one of them changes (mujun.core.kept), not counted on each request.
+    count_reads: tuple = ()
+
+    def get_table_data(self):
+        data = super().get_table_data()
+        return KeptCountData(data, self.count_reads) if self.count_reads and isinstance(data, models.QuerySet) else data
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -129,8 +129,3 @@ def list_firms(firms: pl.DataFrame, thresholds: pl.DataFrame | None = None) -> p
         )  # fmt: skip
         .sort("enterprise_id")
     )
-
-
-def left_the_list(previous: pl.Series, current: pl.Series) -> pl.Series:
-    """The firms listed in the previous year and not in this one."""
-    return previous.filter(~previous.is_in(current.implode())).unique().sort()

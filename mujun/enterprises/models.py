@@ -47,7 +47,7 @@ class Enterprise(models.Model):
     uscc = models.CharField(
         _("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc]
     )
-    name = models.CharField(_("name"), max_length=128, db_index=True)
+    name = models.CharField(_("name"), max_length=128)
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="enterprises"
     )
@@ -56,7 +56,7 @@ class Enterprise(models.Model):
     land_mu = models.FloatField(_("land held (mu)"), null=True, blank=True)
     established_on = models.DateField(_("established on"), null=True, blank=True)
     # Changed only by mujun.enterprises.services.set_active.
-    active = models.BooleanField(_("active"), default=True, editable=False, db_index=True)
+    active = models.BooleanField(_("active"), default=True, editable=False)
     # Changed only by this app's services.py (tests/test_architecture.py holds every other module to it).
     state_fields = ("active",)
     # No index on the history's copies of indexed fields: nothing looks history rows up by them (a record's
@@ -69,8 +69,14 @@ class Enterprise(models.Model):
         ordering = ["name"]
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
-        # The list's default (active enterprises by name, and their count) from a covering index, at any page.
-        indexes = [models.Index(fields=["name", "id"], condition=models.Q(active=True), name="enterprise_active_name")]
+        # The list's default (active enterprises by name, and their count) from a covering index, at any page;
+        # all of them by name from the plain one. No index on ``active`` alone (two values), nor the pattern
+        # index PostgreSQL gets from ``db_index`` on the name (searched inside, never by prefix): an import of
+        # 100,000 enterprises paid for each.
+        indexes = [
+            models.Index(fields=["name", "id"], condition=models.Q(active=True), name="enterprise_active_name"),
+            models.Index(fields=["name"], name="enterprise_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -88,8 +94,9 @@ class Enterprise(models.Model):
 class EnterpriseYear(models.Model):
     """One enterprise's figures for one year: the evaluation's input row. Money in 万元, land in 亩."""
 
+    # No index of its own: the unique (enterprise, year) index begins with it.
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="years"
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="years", db_index=False
     )
     year = models.PositiveSmallIntegerField(_("year"), db_index=True, validators=year_validators())
     above_scale = models.BooleanField(_("above designated size"), default=False)

@@ -1,6 +1,7 @@
 """The enterprises' home card: how many there are."""
 
 from mujun.core.extensions import HOME, Panel, register
+from mujun.core.kept import kept_count
 from mujun.enterprises.models import Enterprise
 
 
@@ -10,4 +11,4 @@ class EnterpriseCount(Panel):
     order = 10
 
     def get_context(self):
-        return {"enterprise_count": self.scoped(Enterprise.objects.all()).count()}
+        return {"enterprise_count": kept_count(self.scoped(Enterprise.objects.all()), Enterprise)}

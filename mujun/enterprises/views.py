@@ -35,6 +35,7 @@ class EnterpriseListView(ObjectListView):
     table_class = EnterpriseTable
     filterset_class = EnterpriseListFilterSet
     queryset = Enterprise.objects.select_related("region")
+    count_reads = (Enterprise,)  # its filters read the enterprise's own columns (a region by its ids)
     add_url_name = "enterprises:enterprise_add"
     import_url_name = "enterprises:enterprise_import"
     export_url_name = "enterprises:enterprise_export"

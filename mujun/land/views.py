@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from mujun.core.exports import ExportColumn, xlsx_response
 from mujun.core import cases
 from mujun.core.scoping import require_edit
+from mujun.core.tables import frame_data
 from mujun.core.views import (
     ObjectDetailView,
     ObjectEditView,
@@ -218,7 +219,7 @@ class IdleLedgerView(ObjectListView):
 
     def get_table_data(self):
         self.ledger = services.idle_ledger(self.object_list)
-        return self.ledger.to_dicts()
+        return frame_data(self.ledger)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

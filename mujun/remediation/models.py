@@ -89,7 +89,7 @@ class Listing(models.Model):
     """A firm on the low-efficiency list of a year, with the rules it met and the figures that did it.
     Written by services.compute_listing from the year's published evaluation; never edited by hand."""
 
-    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators(), db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="low_efficiency_listings"
     )
@@ -106,6 +106,8 @@ class Listing(models.Model):
     class Meta:
         ordering = ["-year", "tax_per_mu", "pk"]
         constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="unique_low_efficiency_listing")]
+        # A year's list by county (the overview counts it on every view of the list) from the index alone.
+        indexes = [models.Index(fields=["year", "region"], name="listing_year_region")]
         verbose_name = _("low-efficiency listing")
         verbose_name_plural = _("low-efficiency firms")
 

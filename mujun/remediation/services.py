@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,9 +102,10 @@ def listed_years() -> list[int]:
 def left_ids(year: int, queryset=None) -> list[int]:
     """The enterprises listed the year before (among ``queryset``'s listings) and not in ``year``, by id."""
     queryset = Listing.objects.all() if queryset is None else queryset
-    previous = queryset.filter(year=year - 1).values_list("enterprise_id", flat=True)
-    current = Listing.objects.filter(year=year).order_by().values_list("enterprise_id", flat=True)  # a set: unsorted
-    return engine.left_the_list(pl.Series(list(previous), dtype=pl.Int64), pl.Series(list(current), dtype=pl.Int64)).to_list()
+    # Compared in the database: two years' listings are tens of thousands of rows in a large city.
+    listed_again = Listing.objects.filter(year=year, enterprise_id=OuterRef("enterprise_id"))
+    previous = queryset.filter(year=year - 1).exclude(Exists(listed_again))
+    return list(previous.order_by("enterprise_id").values_list("enterprise_id", flat=True))  # one listing a firm and year
 
 
 def left_the_list(year: int, queryset=None, gone: list[int] | None = None) -> list[dict]:

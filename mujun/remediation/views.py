@@ -5,6 +5,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -43,12 +44,12 @@ def figure_text(figures: dict) -> str:
     return "；".join(f"{FIGURE_LABELS.get(name, name)} {value}" for name, value in figures.items())
 
 
-def chosen_year(request) -> int | None:
-    """The year asked for, else the newest year listed."""
+def chosen_year(request, listed_years: list[int] | None = None) -> int | None:
+    """The year asked for, else the newest year listed (``listed_years`` when read already)."""
     try:
         return int(request.GET["year"])
     except (KeyError, ValueError):
-        years = services.listed_years()
+        years = services.listed_years() if listed_years is None else listed_years
         return years[0] if years else None
 
 
@@ -65,8 +66,16 @@ class ListingListView(ObjectListView):
     export_url_name = "remediation:lowfirm_export"
     template_name = "remediation/listing_list.html"
 
+    @cached_property
+    def listed_years(self) -> list[int]:
+        return services.listed_years()  # read once a request: the page asks in four places
+
+    @cached_property
+    def year(self) -> int | None:
+        return chosen_year(self.request, self.listed_years)
+
     def get_queryset(self):
-        year = chosen_year(self.request)
+        year = self.year
         queryset = super().get_queryset()
         return queryset.filter(year=year) if year and not self.request.GET.get("year") else queryset
 
@@ -77,7 +86,7 @@ class ListingListView(ObjectListView):
     def get_table_kwargs(self):
         user = self.request.user
         # Each firm's case opened from this year's listing (the latest, should there be several).
-        opened = RemediationCase.objects.filter(year=chosen_year(self.request)).order_by("opened_on", "pk")
+        opened = RemediationCase.objects.filter(year=self.year).order_by("opened_on", "pk")
         return {"cases": opened, "can_open": lambda record: can_edit_record(user, record)}
 
     def leavers(self, year: int | None) -> dict:
@@ -89,10 +98,10 @@ class ListingListView(ObjectListView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        year = chosen_year(self.request)
+        year = self.year
         ctx.update(
             year=year,
-            years=services.listed_years(),
+            years=self.listed_years,
             **self.leavers(year),
             this_year=timezone.localdate().year,
             overview=services.overview(timezone.localdate().year, listing_year=year) if year else [],

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from mujun.core import kept as kept_module
-from mujun.core.kept import history_version, kept
+from mujun.core.kept import history_version, kept, kept_count
 
 
 def counting(value):
@@ -71,3 +71,18 @@ def test_a_newer_build_does_not_read_what_an_older_one_kept(monkeypatch):
     monkeypatch.setattr(kept_module, "code_version", lambda: "newer")
     kept("test", (9,), compute)
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_a_count_is_kept_until_a_model_it_reads_changes(make_enterprise, regions, django_assert_num_queries):
+    from mujun.enterprises.models import Enterprise
+
+    make_enterprise(1)
+    make_enterprise(2, region=regions.nanxun)
+    everyone, in_nanxun = Enterprise.objects.all(), Enterprise.objects.filter(region_id__in=[regions.nanxun.pk])
+    assert kept_count(everyone, Enterprise) == 2 and kept_count(in_nanxun, Enterprise) == 1  # a count per filter
+    with django_assert_num_queries(1):  # the version only
+        assert kept_count(everyone, Enterprise) == 2
+    make_enterprise(3, region=regions.nanxun)
+    assert kept_count(everyone, Enterprise) == 3 and kept_count(in_nanxun, Enterprise) == 2
+    assert kept_count(Enterprise.objects.filter(pk__in=[]), Enterprise) == 0

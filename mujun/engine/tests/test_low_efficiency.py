@@ -11,7 +11,6 @@ from mujun.engine.low_efficiency import (
     FIRM_COLUMNS,
     RULES,
     Thresholds,
-    left_the_list,
     list_firms,
     thresholds_frame,
 )
@@ -71,10 +70,6 @@ def test_industry_average_rule_dongyang_style():
 def test_firms_without_land_or_tax_are_not_measured():
     frame = firms({"land_mu": 0.0, "tax": 0.0}, {"tax": None}, {"land_mu": None})
     assert listed(frame) == {}
-
-
-def test_left_the_list():
-    assert left_the_list(pl.Series([1, 2, 3]), pl.Series([2, 4])).to_list() == [1, 3]
 
 
 # --- properties ----------------------------------------------------------------------------------------

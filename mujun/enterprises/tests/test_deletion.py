@@ -119,14 +119,16 @@ def test_deactivation_through_the_api_keeps_the_enterprise_and_its_results(
 def test_deactivated_enterprise_leaves_the_default_list_and_data_entry(client_as, operator_wuxing, held):
     silk, _ = held
     client = client_as(operator_wuxing)
+    before = client.get(reverse("enterprises:enterprise_list")).context["table"].paginator.count
     response = client.post(reverse("enterprises:enterprise_deactivate", args=[silk.pk]))
     assert response.status_code == 302
     silk.refresh_from_db()
     assert not silk.active
 
     assert "已停用" in client.get(silk.get_absolute_url()).content.decode()
-    listing = client.get(reverse("enterprises:enterprise_list")).content.decode()
-    assert "湖州丝绸有限公司" not in listing and "录错的企业" in listing
+    listing = client.get(reverse("enterprises:enterprise_list"))
+    assert "湖州丝绸有限公司" not in listing.content.decode() and "录错的企业" in listing.content.decode()
+    assert listing.context["table"].paginator.count == before - 1  # the count kept before the deactivation: computed again
     everything = client.get(reverse("enterprises:enterprise_list"), {"active": ""}).content.decode()
     assert "湖州丝绸有限公司" in everything
 
