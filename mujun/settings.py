@@ -184,12 +184,14 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 
 # Figures kept until what they read changes (mujun.core.kept): in files, so that every web worker and the task
-# worker share one computation of each version, and a restart keeps them.
+# worker share one computation of each version, and a restart keeps them. Room for a count per filter and search
+# of a list (kept_count: a few bytes each) beside the large figures: past the limit Django deletes a third of the
+# entries at random, a ledger that takes seconds to compute among them.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": DATA_DIR / "cache",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
 
