@@ -100,21 +100,20 @@ class ObjectListView(SingleTableMixin, FilterView):
         return user.is_city_admin if self.add_by_city_admin else user.can_edit
 
 
-def list_url_names() -> list[str]:
-    """The namespaced URL names of every list page (an ``ObjectListView``) in the URL conf."""
+def named_views(patterns=None, namespace: str = ""):
+    """``(namespaced URL name, view function)`` of every named pattern in the URL conf."""
     from django.urls import URLResolver, get_resolver
 
-    names = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from named_views(pattern.url_patterns, ":".join(filter(None, [namespace, pattern.namespace])))
+        elif pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern.callback
 
-    def walk(patterns, namespace):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, ":".join(filter(None, [namespace, pattern.namespace])))
-            elif issubclass(getattr(pattern.callback, "view_class", object), ObjectListView):
-                names.append(f"{namespace}:{pattern.name}" if namespace else pattern.name)
 
-    walk(get_resolver().url_patterns, "")
-    return names
+def list_url_names() -> list[str]:
+    """The namespaced URL names of every list page (an ``ObjectListView``) in the URL conf."""
+    return [name for name, view in named_views() if issubclass(getattr(view, "view_class", object), ObjectListView)]
 
 
 class ObjectDetailView(View):

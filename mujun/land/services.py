@@ -372,7 +372,7 @@ def due_frame(as_of: date | None = None, queryset=None) -> pl.DataFrame:
     region or an acceptance changes: the acceptance list reads them on each request."""
     as_of = as_of or timezone.localdate()
     if queryset is None:
-        version = (history_version(Parcel, Thresholds, Region, Acceptance), as_of.isoformat())
+        version = (as_of.isoformat(), *history_version(Parcel, Thresholds, Region, Acceptance))
         return kept("land:due", version, lambda: _due_frame(as_of, None))
     return _due_frame(as_of, queryset)
 
