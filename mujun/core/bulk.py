@@ -1,6 +1,7 @@
 """Rows of a Polars frame written straight into a model's table, for imports of hundreds of thousands of rows.
 
-Model instances are not built: PostgreSQL takes the rows with COPY (CSV written by Polars), other databases
+Model instances are not built: PostgreSQL takes the rows with COPY (CSV written by Polars); SQLite takes
+large inserts from a staging file that ADBC writes (:func:`_insert_staged`, within :func:`bulk_writes`), others
 with one prepared statement over all rows (``executemany``). Values are typed as the model's fields store them
 (:func:`typed_frame`), so a frame read back from the database (:func:`stored_frame`) compares with a file's.
 Many keys go to the database as a temporary table joined in one query (:func:`values_table`), not as lists of
@@ -9,9 +10,14 @@ parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
+import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
 
 import polars as pl
 from django.db import connection, models
@@ -23,6 +29,10 @@ from django.db.models.expressions import RawSQL
 # as it is used.
 SQLITE_WRITE_CACHE_KIB = 1 << 20
 QUERY_CHUNK = 2000  # keys per ``__in`` query: well under every database's parameter limit
+# SQLite: inserts of at least this many rows go through a staging file (:func:`_insert_staged`); below it
+# the file's fixed cost is not worth it.
+STAGED_ROWS = 20_000
+MAX_STAGED = 8  # staging files attached at once: SQLite attaches at most 10 databases to a connection
 COPY_BATCH = 50_000  # rows per CSV chunk handed to COPY: bounded memory for files of millions of rows
 SQL_TYPES = {pl.Int64: "bigint", pl.Int32: "bigint", pl.Utf8: "text", pl.Date: "date", pl.Float64: "double precision",
              pl.Boolean: "boolean"}  # fmt: skip
@@ -82,9 +92,11 @@ def values_table(name: str, frame: pl.DataFrame):
 
 
 @contextmanager
-def write_cache():
-    """On SQLite, a page cache of :data:`SQLITE_WRITE_CACHE_KIB` for the connection within the block (a bulk
-    write's transaction), the previous one afterwards; elsewhere nothing."""
+def bulk_writes():
+    """Around the transaction of a bulk write (enter before it opens, leave after it has ended). On SQLite: a
+    page cache of :data:`SQLITE_WRITE_CACHE_KIB` for the connection, the previous one afterwards; and large
+    inserts go through staging files (:func:`_insert_staged`), detached and deleted at the end. Elsewhere
+    nothing."""
     if connection.vendor != "sqlite":
         yield
         return
@@ -92,11 +104,100 @@ def write_cache():
         cursor.execute("PRAGMA cache_size")
         previous = cursor.fetchone()[0]
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
+    # SQLite detaches a database only outside a transaction: inside a caller's transaction nothing is staged.
+    staging = None if connection.in_atomic_block else Staging(_staging_directory())
+    token = _staging.set(staging)
     try:
         yield
     finally:
+        _staging.reset(token)
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")  # the pages beyond it are freed
+            if staging is not None:
+                for alias in staging.attached:
+                    cursor.execute(f"DETACH DATABASE {alias}")
+                shutil.rmtree(staging.directory, ignore_errors=True)
+
+
+@dataclasses.dataclass
+class Staging:
+    directory: Path
+    attached: list[str] = dataclasses.field(default_factory=list)
+
+
+def _staging_directory() -> Path:
+    """A new directory beside the database file (its disk has room for the rows), else in the system's."""
+    database = Path(str(connection.settings_dict["NAME"]))
+    beside = database.parent if database.is_absolute() and database.parent.is_dir() else None  # not in memory
+    return Path(tempfile.mkdtemp(prefix="mujun-staging-", dir=beside))
+
+
+_staging: ContextVar[Staging | None] = ContextVar("mujun_bulk_staging", default=None)
+
+
+def _insert_staged(cursor, staging: Staging, table: str, columns: str, values: pl.DataFrame) -> None:
+    """SQLite: rows into ``table`` by way of a staging file. ADBC writes the frame there from its Arrow
+    columns, in C; the connection attaches the file and copies the rows over in one INSERT … SELECT. One
+    prepared INSERT bound from Python objects row by row costs about twice as much (1,000,000 rows of 24
+    columns: 14.5 s against 3.5 + 4.1 s, bench/README, Imports). A file per insert: a database read in a
+    transaction keeps that transaction's snapshot of it, and stays attached until the transaction ends."""
+    from adbc_driver_sqlite import dbapi as adbc  # loaded by the imports that need it, not by every process
+
+    alias = f"mujun_staged_{len(staging.attached)}"
+    path = staging.directory / f"{alias}.sqlite3"
+    with adbc.connect(str(path)) as stage, stage.cursor() as stage_cursor:
+        stage_cursor.adbc_ingest("rows", values, mode="create")
+        stage.commit()
+    cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
+    staging.attached.append(alias)
+    staged = ", ".join(connection.ops.quote_name(name) for name in values.columns)
+    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {staged} FROM {alias}.rows")
+
+
+def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of ``table``'s indexes that are neither its key nor a uniqueness rule."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT i.indisunique",
+            [connection.ops.quote_name(table)],
+        )
+    else:  # SQLite keeps each index's own statement; the indexes of UNIQUE columns have none (not droppable)
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            [table],
+        )
+    return cursor.fetchall()
+
+
+@contextmanager
+def indexes_built_after(model, adding: int):
+    """Inside a transaction about to add ``adding`` rows to ``model``'s table: when that is at least as many
+    as the table holds (a county's first load), its secondary indexes are dropped for the block and built
+    again at its end from all rows at once. Sorting the rows once costs a fraction of putting each new row
+    into every index at its place (issue 11: bench/README, Imports). Keys and uniqueness rules stay, and go
+    on checking every row. Nothing of it shows outside the transaction: on SQLite readers see the database
+    as it was until the commit; on PostgreSQL dropping an index makes readers of the table wait for the
+    commit, a price paid only by a load that at least doubles the table."""
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    if not connection.in_atomic_block:
+        raise RuntimeError("indexes are set aside only inside the transaction that loads the rows")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1 OFFSET %s", [adding])
+        indexes = [] if adding == 0 or cursor.fetchone() else _secondary_indexes(cursor, table)
+        for name, _statement in indexes:
+            cursor.execute(f"DROP INDEX {name if connection.vendor == 'postgresql' else quote(name)}")
+    yield  # a failure in the block rolls the transaction back, the dropped indexes with it
+    with connection.cursor() as cursor:
+        if indexes and connection.vendor == "postgresql":
+            # PostgreSQL builds no index on a table with foreign-key checks pending: run them now (as the commit
+            # would), then defer again.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for _name, statement in indexes:
+            cursor.execute(statement)
 
 
 def keys_in(table: str, column: str) -> RawSQL:
@@ -262,6 +363,8 @@ def _write(cursor, table: str, frame: pl.DataFrame, columns: list[str] | None = 
                 # credential_provider=None: text in memory, not a cloud file (spares Polars' look-up per call).
                 csv = batch.write_csv(include_header=False, quote_style="non_numeric", null_value="", credential_provider=None)
                 copy.write(csv)
+    elif (staging := _staging.get()) and values.height >= STAGED_ROWS and len(staging.attached) < MAX_STAGED:
+        _insert_staged(cursor, staging, table, columns, values)
     else:
         placeholders = ", ".join(["%s"] * values.width)
         cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values.iter_rows())

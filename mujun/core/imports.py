@@ -203,7 +203,7 @@ class Importer:
             raise ImportFailed(problems)
         self.report(WRITING)
         try:
-            with bulk.write_cache(), transaction.atomic():
+            with bulk.bulk_writes(), transaction.atomic():
                 result = self.save(frame)
         except IntegrityError as error:  # a concurrent edit slipped between checking and writing
             raise ImportFailed([Problem(1, "", "", "数据库拒绝写入：" + str(error), "database refused: " + str(error))])
@@ -288,8 +288,10 @@ class Importer:
         # The new records' primary keys are taken before the insert: nothing is read back, and their
         # history rows are copied by one range of ids.
         created = new.select(*key).with_columns(bulk.new_ids(model, new.height).alias("id"))
-        bulk.insert(model, new.with_columns(*bulk.column_defaults(model, new.columns, self.started), id=created["id"]))
-        write_history_of(model, created["id"].to_list(), "+", **history)
+        defaults = bulk.column_defaults(model, new.columns, self.started)
+        with bulk.indexes_built_after(model, new.height), bulk.indexes_built_after(model.history.model, new.height):
+            bulk.insert(model, new.with_columns(*defaults, id=created["id"]))
+            write_history_of(model, created["id"].to_list(), "+", **history)
         bulk.update(model, changed)
         write_history_of(model, changed["id"].to_list(), "~", **history)
         ids = pl.concat([found.select(*key, "id"), created.select(*key, "id")])

@@ -131,24 +131,22 @@ class EnterpriseImporter(Importer):
             Enterprise, current.select("uscc", *enterprise_fields).rename({"region": "region_id"}), key=("uscc",)
         )
         enterprises.counts.unchanged += latest.height - current.height
-        enterprise_ids = dict(enterprises.ids.select("uscc", "id").iter_rows())
-        enterprise_ids.update(self._enterprise_ids(latest.filter(~pl.col("uscc").is_in(current["uscc"].implode()))))
+        # Every enterprise of the file with its id: those just written, and those whose fields an earlier
+        # year left alone. Joined, not looked up in a dictionary (1,000,000 rows: seconds of Python objects).
+        enterprise_ids = pl.concat(
+            [
+                enterprises.ids.select("uscc", "id"),
+                self._enterprise_ids(latest.filter(~pl.col("uscc").is_in(current["uscc"].implode()))),
+            ]
+        ).rename({"id": "enterprise_id"})
+        frame = frame.join(enterprise_ids, on="uscc", how="left", maintain_order="left")
         year_fields = [name for name in YEAR_FIGURES if name in self.present]
         years = self.upsert(
-            EnterpriseYear,
-            frame.select(
-                pl.col("uscc").replace_strict(enterprise_ids, return_dtype=pl.Int64).alias("enterprise_id"),
-                pl.col("year"),
-                *year_fields,
-            ),
-            key=("enterprise_id", "year"),
-        )
-        written = frame.select(
-            pl.col("year"), pl.col("uscc").replace_strict(enterprise_ids, return_dtype=pl.Int64).alias("id")
+            EnterpriseYear, frame.select("enterprise_id", "year", *year_fields), key=("enterprise_id", "year")
         )
         enterprise_years_imported.send(
             sender=EnterpriseYear,
-            years={year: ids for year, ids in written.group_by("year").agg("id").iter_rows()},
+            years={year: ids for year, ids in frame.group_by("year").agg("enterprise_id").iter_rows()},
         )
         return ImportResult(
             counts={
@@ -170,8 +168,11 @@ class EnterpriseImporter(Importer):
             )
 
     @staticmethod
-    def _enterprise_ids(frame: pl.DataFrame) -> dict[str, int]:
+    def _enterprise_ids(frame: pl.DataFrame) -> pl.DataFrame:
+        """``uscc`` and ``id`` of the stored enterprises of ``frame``'s credit codes."""
+        schema = {"uscc": pl.Utf8, "id": pl.Int64}
         if frame.height == 0:
-            return {}
+            return pl.DataFrame(schema=schema)
         with values_table("usccs", frame.select("uscc")) as table:
-            return dict(Enterprise.objects.filter(uscc__in=keys_in(table, "uscc")).values_list("uscc", "pk"))
+            rows = Enterprise.objects.filter(uscc__in=keys_in(table, "uscc")).values_list("uscc", "pk")
+            return pl.DataFrame(list(rows), schema=schema, orient="row")

@@ -1,11 +1,13 @@
 """Importing the evaluation input table: all rows or none, every problem named by row and field."""
 
+import csv
 import datetime
 import io
 import re
 
 import openpyxl
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from mujun.core.imports import ImportFailed
@@ -31,8 +33,11 @@ def workbook(rows, headers=HEADERS_ZH, title="湖州市2023年度工业企业亩
 
 
 def csv_bytes(rows, headers=HEADERS_EN) -> bytes:
-    lines = [",".join(headers)] + [",".join("" if v is None else str(v) for v in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode()
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return text.getvalue().encode()
 
 
 def run(user, data: bytes, filename="data.xlsx", **options):
@@ -276,3 +281,88 @@ def test_an_invalid_landlord_code_is_refused_as_the_form_refuses_it(city_admin, 
     with pytest.raises(Exception) as refused:
         year.full_clean(exclude=["enterprise"])
     assert "landlord_uscc" in refused.value.message_dict
+
+
+# -- a first load: indexes built after the rows, large inserts staged (SQLite) ------------------------------
+
+
+def index_definitions(model) -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [model._meta.db_table])
+        else:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [model._meta.db_table]
+            )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def attached_databases() -> list[str]:
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        return [row[1] for row in cursor.fetchall() if row[1] not in ("main", "temp")]
+
+
+@pytest.fixture
+def first_load(monkeypatch, city_admin, regions, uscc):
+    """A file for an empty database, every insert of it large enough to be staged on SQLite."""
+    from mujun.core import bulk
+
+    monkeypatch.setattr(bulk, "STAGED_ROWS", 1)
+    staged = []
+    insert_staged = bulk._insert_staged
+    monkeypatch.setattr(
+        bulk,
+        "_insert_staged",
+        lambda cursor, staging, table, *args: staged.append(table) or insert_staged(cursor, staging, table, *args),
+    )
+    rows = [
+        [uscc(n), f'湖州"织里"{n},童装', "吴兴区" if n % 2 else "南浔区", "是" if n % 3 else "否",
+         3.25 + n, None if n % 5 == 0 else n * 1.5, None if n % 4 == 0 else n, "2010-05-01" if n % 2 else None]
+        for n in range(1, 41)
+    ]  # fmt: skip
+    models = [Enterprise, EnterpriseYear, Enterprise.history.model, EnterpriseYear.history.model]
+    return rows, {model: index_definitions(model) for model in models}, staged
+
+
+@pytest.mark.django_db(transaction=True)  # staging needs the import's own transaction
+def test_first_load_stores_every_value_and_builds_the_indexes_again(first_load, city_admin, uscc):
+    rows, indexes, staged = first_load
+    result = run(city_admin, csv_bytes(rows), filename="first.csv", year=2023)
+
+    assert [c.created for c in result.counts.values()] == [40, 40]
+    stored = {
+        e.uscc: (e.name, e.region.name, e.above_scale, e.land_mu, str(e.established_on) if e.established_on else None)
+        for e in Enterprise.objects.select_related("region")
+    }
+    assert stored == {row[0]: (row[1], row[2], row[3] == "是", row[4], row[7]) for row in rows}
+    figures = dict(EnterpriseYear.objects.values_list("enterprise__uscc", "tax"))
+    assert figures == {row[0]: row[5] for row in rows}
+    assert dict(EnterpriseYear.objects.values_list("enterprise__uscc", "value_added")) == {
+        row[0]: row[6] for row in rows
+    }
+    assert Enterprise.history.filter(history_type="+", history_user=city_admin).count() == 40
+    assert EnterpriseYear.history.filter(history_type="+", history_user=city_admin).count() == 40
+    assert {model: index_definitions(model) for model in indexes} == indexes
+    # SQLite: both inserts went through a staging file, detached afterwards (PostgreSQL takes COPY).
+    assert staged == (
+        ['"enterprises_enterprise"', '"enterprises_enterpriseyear"'] if connection.vendor == "sqlite" else []
+    )
+    assert attached_databases() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_load_that_fails_leaves_nothing_and_every_index(first_load, city_admin, monkeypatch):
+    rows, indexes, _staged = first_load
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr("mujun.core.imports.write_history_of", refuse)  # after the enterprises are inserted
+    with pytest.raises(RuntimeError):
+        run(city_admin, csv_bytes(rows), filename="first.csv", year=2023)
+    assert not Enterprise.objects.exists() and not Enterprise.history.exists()
+    assert {model: index_definitions(model) for model in indexes} == indexes
+    assert attached_databases() == []
