@@ -1,7 +1,7 @@
 """Rows of a Polars frame written straight into a model's table, for imports of hundreds of thousands of rows.
 
 Model instances are not built: PostgreSQL takes the rows with COPY (CSV written by Polars); SQLite takes
-large inserts from a staging file that ADBC writes (:func:`_insert_staged`, within :func:`bulk_writes`), others
+large inserts from staging files that ADBC writes (:func:`_insert_staged`, within :func:`bulk_writes`), others
 with one prepared statement over all rows (``executemany``). Values are typed as the model's fields store them
 (:func:`typed_frame`), so a frame read back from the database (:func:`stored_frame`) compares with a file's.
 Many keys go to the database as a temporary table joined in one query (:func:`values_table`), not as lists of
@@ -15,6 +15,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -33,6 +34,9 @@ QUERY_CHUNK = 2000  # keys per ``__in`` query: well under every database's param
 # the file's fixed cost is not worth it.
 STAGED_ROWS = 20_000
 MAX_STAGED = 8  # staging files attached at once: SQLite attaches at most 10 databases to a connection
+# A large insert is staged in up to this many parts: ADBC writes the next part in a thread while SQLite
+# copies the last one in (both in C, without Python's lock), so the two costs overlap on two cores.
+STAGED_PARTS = 3
 COPY_BATCH = 50_000  # rows per CSV chunk handed to COPY: bounded memory for files of millions of rows
 SQL_TYPES = {pl.Int64: "bigint", pl.Int32: "bigint", pl.Utf8: "text", pl.Date: "date", pl.Float64: "double precision",
              pl.Boolean: "boolean"}  # fmt: skip
@@ -94,16 +98,21 @@ def values_table(name: str, frame: pl.DataFrame):
 @contextmanager
 def bulk_writes():
     """Around the transaction of a bulk write (enter before it opens, leave after it has ended). On SQLite: a
-    page cache of :data:`SQLITE_WRITE_CACHE_KIB` for the connection, the previous one afterwards; and large
-    inserts go through staging files (:func:`_insert_staged`), detached and deleted at the end. Elsewhere
-    nothing."""
+    page cache of :data:`SQLITE_WRITE_CACHE_KIB` for the connection, the previous one afterwards; large inserts
+    go through staging files (:func:`_insert_staged`), detached and deleted at the end; and the commit does not
+    fold the write-ahead log into the database file (a checkpoint: 4-7 s after 1,000,000 enterprise-years,
+    bench/README, Imports). The connection's next commit does, the import job's "done" (readers and writers go
+    on meanwhile): the user learns of the result first. Elsewhere nothing."""
     if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
-        previous = cursor.fetchone()[0]
+        previous_cache = cursor.fetchone()[0]
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        previous_checkpoint = cursor.fetchone()[0]
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
     # SQLite detaches a database only outside a transaction: inside a caller's transaction nothing is staged.
     staging = None if connection.in_atomic_block else Staging(_staging_directory())
     token = _staging.set(staging)
@@ -112,7 +121,8 @@ def bulk_writes():
     finally:
         _staging.reset(token)
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")  # the pages beyond it are freed
+            cursor.execute(f"PRAGMA cache_size = {int(previous_cache)}")  # the pages beyond it are freed
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(previous_checkpoint)}")
             if staging is not None:
                 for alias in staging.attached:
                     cursor.execute(f"DETACH DATABASE {alias}")
@@ -136,22 +146,34 @@ _staging: ContextVar[Staging | None] = ContextVar("mujun_bulk_staging", default=
 
 
 def _insert_staged(cursor, staging: Staging, table: str, columns: str, values: pl.DataFrame) -> None:
-    """SQLite: rows into ``table`` by way of a staging file. ADBC writes the frame there from its Arrow
-    columns, in C; the connection attaches the file and copies the rows over in one INSERT … SELECT. One
-    prepared INSERT bound from Python objects row by row costs about twice as much (1,000,000 rows of 24
-    columns: 14.5 s against 3.5 + 4.1 s, bench/README, Imports). A file per insert: a database read in a
-    transaction keeps that transaction's snapshot of it, and stays attached until the transaction ends."""
+    """SQLite: rows into ``table`` by way of staging files. ADBC writes the frame there from its Arrow columns,
+    in C; the connection attaches each file and copies its rows over with INSERT … SELECT. One prepared INSERT
+    bound from Python objects row by row costs about twice as much (1,000,000 rows of 24 columns: 14.5 s
+    against 3.5 + 4.1 s, bench/README, Imports). In parts (:data:`STAGED_PARTS`): a thread writes the next
+    part while the connection copies one. A file per part: a database read in a transaction keeps that
+    transaction's snapshot of it, and stays attached until the transaction ends."""
+    parts = max(1, min(STAGED_PARTS, values.height // STAGED_ROWS, MAX_STAGED - len(staging.attached)))
+    size = -(-values.height // parts)
+    starts = range(0, values.height, size)  # no empty part: 4 rows in 3 parts are 2, 2
+    aliases = [f"mujun_staged_{len(staging.attached) + part}" for part in range(len(starts))]
+    staged = ", ".join(connection.ops.quote_name(name) for name in values.columns)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mujun-staging") as writer:  # one part after another
+        files = [writer.submit(_stage, staging.directory / f"{alias}.sqlite3", values.slice(start, size))
+                 for start, alias in zip(starts, aliases)]  # fmt: skip
+        for alias, written in zip(aliases, files):
+            cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(written.result())])
+            staging.attached.append(alias)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {staged} FROM {alias}.rows")
+
+
+def _stage(path: Path, rows: pl.DataFrame) -> Path:
+    """``rows`` into a new SQLite file at ``path``, as its table ``rows``, by ADBC."""
     from adbc_driver_sqlite import dbapi as adbc  # loaded by the imports that need it, not by every process
 
-    alias = f"mujun_staged_{len(staging.attached)}"
-    path = staging.directory / f"{alias}.sqlite3"
     with adbc.connect(str(path)) as stage, stage.cursor() as stage_cursor:
-        stage_cursor.adbc_ingest("rows", values, mode="create")
+        stage_cursor.adbc_ingest("rows", rows, mode="create")
         stage.commit()
-    cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(path)])
-    staging.attached.append(alias)
-    staged = ", ".join(connection.ops.quote_name(name) for name in values.columns)
-    cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {staged} FROM {alias}.rows")
+    return path
 
 
 def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
