@@ -353,7 +353,7 @@ def test_first_load_stores_every_value_and_builds_the_indexes_again(first_load, 
     assert staged == (
         ['"enterprises_enterprise"', '"enterprises_enterpriseyear"'] if connection.vendor == "sqlite" else []
     )
-    # Each in three files (40 rows), none empty, written while the one before was copied in.
+    # Each insert in three files (40 rows), none empty.
     assert parts == ([14, 14, 12] * 2 if connection.vendor == "sqlite" else [])
     assert attached_databases() == []
 
