@@ -157,13 +157,17 @@ def _insert_staged(cursor, staging: Staging, table: str, columns: str, values: p
     starts = range(0, values.height, size)  # no empty part: 4 rows in 3 parts are 2, 2
     aliases = [f"mujun_staged_{len(staging.attached) + part}" for part in range(len(starts))]
     staged = ", ".join(connection.ops.quote_name(name) for name in values.columns)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mujun-staging") as writer:  # one part after another
-        files = [writer.submit(_stage, staging.directory / f"{alias}.sqlite3", values.slice(start, size))
-                 for start, alias in zip(starts, aliases)]  # fmt: skip
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mujun-staging")  # one part after another
+    files = [writer.submit(_stage, staging.directory / f"{alias}.sqlite3", values.slice(start, size))
+             for start, alias in zip(starts, aliases)]  # fmt: skip
+    try:
         for alias, written in zip(aliases, files):
             cursor.execute(f"ATTACH DATABASE %s AS {alias}", [str(written.result())])
             staging.attached.append(alias)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {staged} FROM {alias}.rows")
+    finally:
+        # An insert that failed reports at once: the parts not yet begun are not written for nothing.
+        writer.shutdown(cancel_futures=True)
 
 
 def _stage(path: Path, rows: pl.DataFrame) -> Path:
