@@ -157,6 +157,15 @@ def test_the_wsgi_application_refuses_the_development_key_when_debug_is_off(tmp_
     assert done.returncode == 0, done.stderr
 
 
+def test_the_wsgi_application_freezes_what_it_loaded_before_the_workers_are_forked(tmp_path):
+    # A web worker's full garbage collection then walks only what its requests made, not Django and the views.
+    script = "import gc; frozen = gc.get_freeze_count(); import mujun.wsgi; print(frozen, gc.get_freeze_count())"
+    done = subprocess.run([sys.executable, "-c", script], env=production_environment(tmp_path), cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    before, after = map(int, done.stdout.split())
+    assert before == 0 and after > 50_000
+
+
 @pytest.mark.parametrize(("cores", "workers"), [(1, 3), (2, 5), (4, 9), (32, serve_command.MAX_WEB_WORKERS)])
 def test_the_server_starts_twice_the_cores_plus_one_workers_up_to_a_limit(monkeypatch, cores, workers):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)

@@ -1,5 +1,7 @@
-"""What a server with DEBUG off needs before it answers a request: a secret key of its own."""
+"""What a server with DEBUG off needs before it answers a request: a secret key of its own, and what it
+loaded frozen out of the garbage collector's reach."""
 
+import gc
 import secrets
 
 from django.conf import settings
@@ -32,3 +34,12 @@ def ensure_secret_key_file() -> None:
     settings.SECRET_KEY_FILE.touch(mode=0o600)
     settings.SECRET_KEY_FILE.write_text(key + "\n")
     settings.SECRET_KEY = key
+
+
+def freeze_loaded_objects() -> None:
+    """Moves every object alive now (Django, the URL configuration, the views, Polars) out of the garbage
+    collector's reach, as Python's documentation advises before a fork. A full collection in a web worker
+    then walks only what its requests made: unfrozen, it walked some 180,000 objects for about 160 ms, inside
+    whichever request set it off; and it no longer writes to the memory pages the workers share with the master."""
+    gc.collect()
+    gc.freeze()
