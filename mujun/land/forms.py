@@ -9,6 +9,7 @@ from mujun.enterprises.models import Enterprise
 from mujun.land.geometry import area_mu, parse_boundary
 from mujun.engine.land import DATE_COLUMNS
 from mujun.land.models import Acceptance
+from mujun.regions.forms import CountyTargetForm
 from mujun.land.models import (
     PARCEL_FIELDS, DisposalCase, DisposalProgress, IdleCause, LandTarget, Parcel, Thresholds,
 )  # fmt: skip
@@ -104,7 +105,7 @@ class ThresholdsForm(ScopedModelForm):
         ]  # fmt: skip
 
 
-class LandTargetForm(ScopedModelForm):
+class LandTargetForm(CountyTargetForm):
     class Meta:
         model = LandTarget
         fields = ["region", "year", "disposal_target_mu", "supply_target_mu"]

@@ -15,6 +15,7 @@ from mujun.core.links import reverse
 from mujun.core.rules import rule_errors
 from mujun.core.validators import year_validators
 from mujun.engine.land import CASE_RULES, PARCEL_COLUMNS
+from mujun.regions.models import CountyTarget
 
 SQUARE_METRES_PER_MU = 10000 / 15  # 666.67 m²
 
@@ -346,25 +347,18 @@ class DisposalProgress(ProgressNote):
     )
 
 
-class LandTarget(models.Model):
+class LandTarget(CountyTarget):
     """A county's yearly targets: mu of inefficient land to dispose of and mu of land to supply."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("county"), on_delete=models.CASCADE, related_name="land_targets"
-    )
-    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
+    figures = ("disposal_target_mu", "supply_target_mu")
+
     disposal_target_mu = models.FloatField(_("disposal target (mu)"), default=0)
     supply_target_mu = models.FloatField(_("supply guarantee (mu)"), default=0)
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["-year", "region__code"]
-        constraints = [models.UniqueConstraint(fields=["region", "year"], name="unique_land_target")]
+    class Meta(CountyTarget.Meta):
         verbose_name = _("land target")
         verbose_name_plural = _("land targets")
-
-    def __str__(self) -> str:
-        return f"{self.region} {self.year}"
 
     def get_absolute_url(self) -> str:
         return reverse("land:targets")

@@ -17,3 +17,11 @@ class RegionForm(ScopedModelForm):
             # A county operator keeps the towns and parks of their county (mujun.core.scoping.can_edit_record).
             offered = ("", Region.Level.TOWN, Region.Level.PARK)
             self.fields["level"].choices = [(value, label) for value, label in self.fields["level"].choices if value in offered]
+
+
+class CountyTargetForm(ScopedModelForm):
+    """A domain's county targets (models.CountyTarget): only counties are offered, as only they may be set."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = self.fields["region"].queryset.filter(level=Region.Level.COUNTY)

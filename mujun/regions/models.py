@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from mujun.core.links import reverse
+from mujun.core.rules import rule_errors
+from mujun.core.validators import year_validators
+from mujun.engine.rules import not_negative
 
 # Official administrative division codes: ASCII digits only (a full-width "３" is not a digit here).
 DIGITS = re.compile(r"[0-9]+")
@@ -167,3 +170,31 @@ def county_map() -> dict[int, int | None]:
 def _names(regions, shown: int = 5) -> str:
     names = "、".join(str(r) for r in regions[:shown])
     return names + ("…" if len(regions) > shown else "")
+
+
+class CountyTarget(models.Model):
+    """A county's figures to reach in a year (land to dispose of and supply; firms to remediate and land to
+    release): a domain app's targets, under its overview. Set per county; ``figures`` names the figure fields,
+    none of which may be negative."""
+
+    figures: tuple[str, ...] = ()
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("county"), on_delete=models.CASCADE, related_name="%(app_label)s_targets"
+    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
+
+    class Meta:
+        abstract = True
+        ordering = ["-year", "region__code"]
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="unique_%(app_label)s_target")]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year}"
+
+    def clean(self):
+        errors = rule_errors(self, [not_negative(name) for name in self.figures])
+        if self.region_id is not None and self.region.level != Region.Level.COUNTY:
+            errors["region"] = _("Targets are set per county.")
+        if errors:
+            raise ValidationError(errors)

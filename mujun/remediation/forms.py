@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from mujun.core import cases
 from mujun.core.forms import ScopedModelForm
 from mujun.land.forms import DATE_WIDGET
+from mujun.regions.forms import CountyTargetForm
 from mujun.regions.models import Region
 from mujun.remediation.models import RemediationCase, RemediationProgress, RemediationTarget, Thresholds
 
@@ -48,11 +49,7 @@ class CloseCaseForm(forms.Form):
     land_released_mu = forms.FloatField(label=_("land released (mu)"), required=False)
 
 
-class RemediationTargetForm(ScopedModelForm):
+class RemediationTargetForm(CountyTargetForm):
     class Meta:
         model = RemediationTarget
         fields = ["region", "year", "firms_target", "land_target_mu"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = self.fields["region"].queryset.filter(level=Region.Level.COUNTY)

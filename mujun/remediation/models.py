@@ -19,6 +19,7 @@ from mujun.core.validators import year_validators
 from mujun.engine.low_efficiency import RULES
 from mujun.engine.rules import Rule, greater_than_zero, not_negative
 from mujun.engine.text import in_language
+from mujun.regions.models import CountyTarget
 
 THRESHOLD_RULES: list[Rule] = [
     not_negative("above_scale_tax_per_mu"),
@@ -38,7 +39,6 @@ CASE_RULES: list[Rule] = [
         "不能早于立案日期", "must not be before the case was opened",
     ),  # fmt: skip
 ]
-TARGET_RULES: list[Rule] = [not_negative("firms_target"), not_negative("land_target_mu")]
 
 
 def rule_labels(rules: list[str]) -> list[str]:
@@ -214,32 +214,18 @@ class RemediationProgress(ProgressNote):
     )
 
 
-class RemediationTarget(models.Model):
+class RemediationTarget(CountyTarget):
     """A county's yearly targets: firms to remediate and land to release."""
 
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("county"), on_delete=models.CASCADE, related_name="remediation_targets"
-    )
-    year = models.PositiveSmallIntegerField(_("year"), validators=year_validators())
+    figures = ("firms_target", "land_target_mu")
+
     firms_target = models.PositiveIntegerField(_("firms to remediate"), default=0)
     land_target_mu = models.FloatField(_("land to release (mu)"), default=0)
     history = HistoricalRecords()
 
-    class Meta:
-        ordering = ["-year", "region__code"]
-        constraints = [models.UniqueConstraint(fields=["region", "year"], name="unique_remediation_target")]
+    class Meta(CountyTarget.Meta):
         verbose_name = _("remediation target")
         verbose_name_plural = _("remediation targets")
 
-    def __str__(self) -> str:
-        return f"{self.region} {self.year}"
-
     def get_absolute_url(self) -> str:
         return reverse("remediation:remediation_targets")
-
-    def clean(self):
-        errors = rule_errors(self, TARGET_RULES)
-        if self.region_id is not None and self.region.level != "county":
-            errors["region"] = _("Targets are set per county.")
-        if errors:
-            raise ValidationError(errors)
