@@ -9,10 +9,10 @@ from mujun.enterprises.models import Enterprise
 from mujun.land.geometry import area_mu, parse_boundary
 from mujun.engine.land import DATE_COLUMNS
 from mujun.land.models import Acceptance
-from mujun.regions.forms import CountyTargetForm
 from mujun.land.models import (
     PARCEL_FIELDS, DisposalCase, DisposalProgress, IdleCause, LandTarget, Parcel, Thresholds,
 )  # fmt: skip
+from mujun.regions.forms import CountyTargetForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

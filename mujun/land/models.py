@@ -350,7 +350,7 @@ class DisposalProgress(ProgressNote):
 class LandTarget(CountyTarget):
     """A county's yearly targets: mu of inefficient land to dispose of and mu of land to supply."""
 
-    figures = ("disposal_target_mu", "supply_target_mu")
+    target_fields = ("disposal_target_mu", "supply_target_mu")
 
     disposal_target_mu = models.FloatField(_("disposal target (mu)"), default=0)
     supply_target_mu = models.FloatField(_("supply guarantee (mu)"), default=0)

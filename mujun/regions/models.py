@@ -174,10 +174,10 @@ def _names(regions, shown: int = 5) -> str:
 
 class CountyTarget(models.Model):
     """A county's figures to reach in a year (land to dispose of and supply; firms to remediate and land to
-    release): a domain app's targets, under its overview. Set per county; ``figures`` names the figure fields,
+    release): a domain app's targets, under its overview. Set per county; ``target_fields`` names the figures,
     none of which may be negative."""
 
-    figures: tuple[str, ...] = ()
+    target_fields: tuple[str, ...] = ()
 
     region = models.ForeignKey(
         Region, verbose_name=_("county"), on_delete=models.CASCADE, related_name="%(app_label)s_targets"
@@ -193,7 +193,7 @@ class CountyTarget(models.Model):
         return f"{self.region} {self.year}"
 
     def clean(self):
-        errors = rule_errors(self, [not_negative(name) for name in self.figures])
+        errors = rule_errors(self, [not_negative(name) for name in self.target_fields])
         if self.region_id is not None and self.region.level != Region.Level.COUNTY:
             errors["region"] = _("Targets are set per county.")
         if errors:

@@ -217,7 +217,7 @@ class RemediationProgress(ProgressNote):
 class RemediationTarget(CountyTarget):
     """A county's yearly targets: firms to remediate and land to release."""
 
-    figures = ("firms_target", "land_target_mu")
+    target_fields = ("firms_target", "land_target_mu")
 
     firms_target = models.PositiveIntegerField(_("firms to remediate"), default=0)
     land_target_mu = models.FloatField(_("land to release (mu)"), default=0)
