@@ -12,7 +12,7 @@ from mujun.land.models import Acceptance
 from mujun.land.models import (
     PARCEL_FIELDS, DisposalCase, DisposalProgress, IdleCause, LandTarget, Parcel, Thresholds,
 )  # fmt: skip
-from mujun.regions.forms import CountyTargetForm
+from mujun.regions.forms import CountyForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -105,7 +105,7 @@ class ThresholdsForm(ScopedModelForm):
         ]  # fmt: skip
 
 
-class LandTargetForm(CountyTargetForm):
+class LandTargetForm(CountyForm):
     class Meta:
         model = LandTarget
         fields = ["region", "year", "disposal_target_mu", "supply_target_mu"]

@@ -7,6 +7,7 @@ from mujun.core.forms import ScopedModelForm
 from mujun.engine.projects import PLANNED_COLUMNS
 from mujun.enterprises.models import Enterprise
 from mujun.projects.models import ElementNeed, Lead, ListThresholds, Project, Stage, StartTarget, Team, parcels_problem
+from mujun.regions.forms import CountyForm
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLANNED_FIELDS = PLANNED_COLUMNS
@@ -111,7 +112,7 @@ class TeamForm(ScopedModelForm):
         fields = ["name", "region", "leader"]
 
 
-class StartTargetForm(ScopedModelForm):
+class StartTargetForm(CountyForm):
     class Meta:
         model = StartTarget
         fields = ["year", "region", "q1", "q2", "q3", "october", "red_margin"]

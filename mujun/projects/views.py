@@ -542,11 +542,6 @@ class StartTargetEditView(ObjectEditView):
         services.require_city_admin(request.user, _("set start-rate targets"))
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form(self, obj):
-        form = super().get_form(obj)
-        form.fields["region"].queryset = Region.objects.filter(level=Region.Level.COUNTY)
-        return form
-
 
 class KeyListsView(View):
     """The five key lists (在谈, 签约未开工, 在建, 投产未上规, 县重点投资) of a region at the end of a month; their

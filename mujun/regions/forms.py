@@ -19,8 +19,9 @@ class RegionForm(ScopedModelForm):
             self.fields["level"].choices = [(value, label) for value, label in self.fields["level"].choices if value in offered]
 
 
-class CountyTargetForm(ScopedModelForm):
-    """A domain's county targets (models.CountyTarget): only counties are offered, as only they may be set."""
+class CountyForm(ScopedModelForm):
+    """A record set per county (targets, rules): its region field offers only the counties the user may edit,
+    as the record's clean() accepts no other level."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

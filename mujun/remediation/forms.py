@@ -2,10 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mujun.core import cases
-from mujun.core.forms import ScopedModelForm
 from mujun.land.forms import DATE_WIDGET
-from mujun.regions.forms import CountyTargetForm
-from mujun.regions.models import Region
+from mujun.regions.forms import CountyForm
 from mujun.remediation.models import RemediationCase, RemediationProgress, RemediationTarget, Thresholds
 
 THRESHOLD_FIELDS = [
@@ -14,14 +12,10 @@ THRESHOLD_FIELDS = [
 ]  # fmt: skip
 
 
-class ThresholdsForm(ScopedModelForm):
+class ThresholdsForm(CountyForm):
     class Meta:
         model = Thresholds
         fields = THRESHOLD_FIELDS
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = self.fields["region"].queryset.filter(level=Region.Level.COUNTY)
 
 
 class RemediationCaseForm(forms.ModelForm):
@@ -49,7 +43,7 @@ class CloseCaseForm(forms.Form):
     land_released_mu = forms.FloatField(label=_("land released (mu)"), required=False)
 
 
-class RemediationTargetForm(CountyTargetForm):
+class RemediationTargetForm(CountyForm):
     class Meta:
         model = RemediationTarget
         fields = ["region", "year", "firms_target", "land_target_mu"]

@@ -31,3 +31,10 @@ def test_a_county_target_is_set_per_county_with_figures_not_negative(client_as, 
     assert saved.status_code == 302
     assert model.objects.get(region=regions.wuxing, year=2026).year == 2026
     assert str(model.objects.get()) == f"{regions.wuxing} 2026"
+
+
+@pytest.mark.parametrize("add_url", ["land:target_add", "remediation:remediation_target_add", "remediation:lowfirm_rules_add",
+                                     "projects:start_target_add"])  # fmt: skip
+def test_every_form_of_a_record_set_per_county_offers_only_counties(client_as, city_admin, regions, add_url):
+    form = client_as(city_admin).get(reverse(add_url)).context["form"]
+    assert set(form.fields["region"].queryset) == {regions.wuxing, regions.nanxun}
