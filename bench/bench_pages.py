@@ -244,6 +244,8 @@ def time_pages(pages: list[tuple[str, str]], rounds: int) -> list[str]:
     median with django-tables2's stock rendering, in the same rounds."""
     import re
 
+    from mujun.core.deployment import freeze_loaded_objects
+
     client = signed_in_client()
     requests = []
     for name, path in pages:
@@ -254,8 +256,6 @@ def time_pages(pages: list[tuple[str, str]], rounds: int) -> list[str]:
         last = max((int(number) for number in re.findall(rb"[?&]page=(\d+)", response.content)), default=1)
         if last > 1:
             requests.append((f"{name} (page {last:,})", path, {"page": last}))
-    from mujun.core.deployment import freeze_loaded_objects
-
     freeze_loaded_objects()  # as mujun.wsgi does in the server's master before it forks the web workers
     # Wall time is what the user waits; the process's CPU time is the page's own work, which a machine busy
     # with other processes barely changes: the stock rendering is compared on it.
