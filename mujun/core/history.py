@@ -35,6 +35,12 @@ def bulk_create(model, objs, *, user=None, batch_size: int = BATCH_SIZE) -> list
     return created
 
 
+def history_models(model) -> list:
+    """The models a record's history is written to: its historical model, and those of its links."""
+    history = model.history.model
+    return [history, *(getattr(history, field.name).model for field in getattr(history, "_history_m2m_fields", []))]
+
+
 def write_history_of(model, ids: list[int], history_type: str, *, user=None, reason: str | None = None, date=None) -> None:
     """:func:`write_history` for the records of ``model`` with primary keys ``ids``, any number of them, in
     one statement (the ids in a temporary table rather than a list of parameters; an unbroken run of ids,

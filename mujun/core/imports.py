@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mujun.core import bulk
 from mujun.core.bulk import chunks  # noqa: F401 (apps take it from here: land's panels, collection)
-from mujun.core.history import write_history_of
+from mujun.core.history import history_models, write_history_of
 from mujun.core.scoping import editable_regions, region_model
 from mujun.engine import evaluation as engine_evaluation
 from mujun.engine.text import in_language
@@ -289,7 +289,7 @@ class Importer:
         # history rows are copied by one range of ids.
         created = new.select(*key).with_columns(bulk.new_ids(model, new.height).alias("id"))
         defaults = bulk.column_defaults(model, new.columns, self.started)
-        with bulk.indexes_built_after(model, new.height), bulk.indexes_built_after(model.history.model, new.height):
+        with bulk.first_load((model, *history_models(model)), new.height):
             bulk.insert(model, new.with_columns(*defaults, id=created["id"]))
             write_history_of(model, created["id"].to_list(), "+", **history)
         bulk.update(model, changed)

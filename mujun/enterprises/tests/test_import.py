@@ -3,13 +3,19 @@
 import csv
 import datetime
 import io
+import os
 import re
+from contextlib import contextmanager
 
 import openpyxl
+import polars as pl
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
+from mujun.core import bulk
+from mujun.core.history import history_models
 from mujun.core.imports import ImportFailed
 from mujun.enterprises.imports import EnterpriseImporter
 from mujun.enterprises.models import Enterprise, EnterpriseYear
@@ -308,8 +314,6 @@ def attached_databases() -> list[str]:
 @pytest.fixture
 def first_load(monkeypatch, city_admin, regions, uscc):
     """A file for an empty database, every insert of it large enough to be staged on SQLite."""
-    from mujun.core import bulk
-
     monkeypatch.setattr(bulk, "STAGED_ROWS", 1)
     staged = []
     insert_staged = bulk._insert_staged
@@ -370,8 +374,6 @@ def wal_autocheckpoint() -> int | None:
 def test_an_import_leaves_folding_the_log_to_the_next_commit(first_load, city_admin, monkeypatch):
     """SQLite: the import's commit does not copy its pages from the write-ahead log into the database file;
     the connection's next commit (the job's "done") does, as every commit did before."""
-    from mujun.core import bulk
-
     rows = first_load[0]
     before = wal_autocheckpoint()
     during = []
@@ -395,3 +397,99 @@ def test_first_load_that_fails_leaves_nothing_and_every_index(first_load, city_a
     assert not Enterprise.objects.exists() and not Enterprise.history.exists()
     assert {model: index_definitions(model) for model in indexes} == indexes
     assert attached_databases() == []
+
+
+# -- a first load's foreign keys: one query each at its end (PostgreSQL, where the role may) -------------------
+
+
+def replication_role() -> str | None:
+    """PostgreSQL's ``session_replication_role`` ("replica": the per-row triggers, foreign keys' checks
+    among them, set aside); None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('session_replication_role')")
+        return cursor.fetchone()[0]
+
+
+def new_enterprise(uscc, region_id: int) -> pl.DataFrame:
+    """One new enterprise as an import writes it: every column of the table, its id taken as an import's."""
+    frame = pl.DataFrame({"uscc": [uscc(1)], "name": ["湖州织里童装有限公司"], "region_id": [region_id]})
+    return frame.with_columns(*bulk.column_defaults(Enterprise, frame.columns, timezone.now()),
+                              id=bulk.new_ids(Enterprise, 1))  # fmt: skip
+
+
+def load_first(frame: pl.DataFrame, roles: list) -> None:
+    """``frame`` written as an import's first load of enterprises writes it; ``roles`` gets the replication
+    role inside the load."""
+    with bulk.first_load((Enterprise, *history_models(Enterprise)), frame.height):
+        roles.append(replication_role())
+        bulk.insert(Enterprise, frame)
+
+
+@pytest.mark.django_db(transaction=True)  # the load's own transaction, refused at its end or at its commit
+def test_a_first_load_refuses_a_region_that_is_not_there(regions, uscc):
+    missing = regions.lianshi.pk + 1000
+    roles = []
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        load_first(new_enterprise(uscc, missing), roles)
+    # PostgreSQL: the load's own check, the triggers set aside (superuser here); SQLite: the commit's.
+    assert roles == (["replica"] if connection.vendor == "postgresql" else [None])
+    assert f"({missing})" in str(refused.value) or connection.vendor == "sqlite"
+    assert not Enterprise.objects.exists()
+    assert replication_role() in ("origin", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_region_a_first_load_refers_to_stays_until_the_load_commits(regions, uscc, monkeypatch):
+    """Another connection deleting the town an open first load's enterprise lies in waits for the load:
+    the database's check of the deletion reads the table the load locked (PostgreSQL), or the load holds the
+    one write lock (SQLite). Here it waits no longer than a moment, and gives up. The indexes stay in place,
+    so that dropping them does not lock the table in the load's stead."""
+    monkeypatch.setattr(bulk, "_indexes_set_aside", lambda cursor, table: [])
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with transaction.atomic():
+            load_first(new_enterprise(uscc, regions.lianshi.pk), [])
+            with pytest.raises(connection.Database.OperationalError, match="lock"):
+                if connection.vendor == "postgresql":
+                    other.execute("SET lock_timeout = '300ms'")
+                else:
+                    other.execute("PRAGMA busy_timeout = 300")
+                other.execute(f"DELETE FROM regions_region WHERE id = {regions.lianshi.pk:d}")
+                other.commit()
+            other.rollback()
+    finally:
+        other.close()
+    assert Enterprise.objects.get().region == regions.lianshi
+
+
+@contextmanager
+def plain_role(granted: bool):
+    """PostgreSQL: the rest of the test's transaction as a new role that owns what the test's user owns but
+    is no superuser, with ``GRANT SET ON PARAMETER session_replication_role`` (as README's production
+    install) or without it; all of it rolled back with the test. Elsewhere nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    role = f"mujun_plain_{os.getpid()}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        cursor.execute(f"CREATE ROLE {role} NOSUPERUSER IN ROLE {cursor.fetchone()[0]}")
+        if granted:
+            cursor.execute(f"GRANT SET ON PARAMETER session_replication_role TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+    yield
+
+
+@pytest.mark.parametrize("granted", [False, True])
+def test_a_role_that_may_not_set_the_triggers_aside_loads_with_them(granted, city_admin, rows, monkeypatch):
+    roles = []
+    insert = bulk.insert
+    monkeypatch.setattr(bulk, "insert", lambda model, frame: roles.append(replication_role()) or insert(model, frame))
+    with plain_role(granted):
+        result = run(city_admin, workbook(rows), year=2023)
+    assert [c.created for c in result.counts.values()] == [3, 3]
+    expected = ("replica" if granted else "origin") if connection.vendor == "postgresql" else None
+    assert roles == [expected, expected] and replication_role() in ("origin", None)
+    assert Enterprise.history.filter(history_type="+", history_user=city_admin).count() == 3
