@@ -382,11 +382,6 @@ def _due_frame(as_of: date, queryset) -> pl.DataFrame:
     return due.filter(~pl.col("id").is_in(settled_parcel_ids().implode()))
 
 
-def due_parcels(as_of: date | None = None, queryset=None):
-    """The parcels of :func:`due_frame`, as a queryset."""
-    return Parcel.objects.filter(pk__in=due_frame(as_of, queryset)["id"].to_list())
-
-
 def figures_years(holders_due: list[tuple[int, date]]) -> dict[tuple[int, date], tuple[int, str]]:
     """For each (holder, due date): the published evaluation year used and its grade — the year the period
     ends if the holder's figures of that year are published, else the latest published year."""
@@ -466,7 +461,11 @@ def accept_parcels(queryset, user, as_of: date | None = None) -> list[Acceptance
     new record, or the pending one checked again. Each parcel's actual values are written on it and its
     five-wei findings classified again, so 投而未达标 and the acceptance agree."""
     as_of = as_of or timezone.localdate()
-    due = acceptance_due(queryset).filter(pl.col("due_on") <= as_of)
+    return _accept(acceptance_due(queryset).filter(pl.col("due_on") <= as_of), user, as_of)
+
+
+def _accept(due: pl.DataFrame, user, as_of: date) -> list[Acceptance]:
+    """:func:`accept_parcels` of the parcels of ``due`` (:func:`acceptance_due`'s rows, due by ``as_of``)."""
     frame = parcels_frame(Parcel.objects.filter(pk__in=due["id"].to_list()).exclude(holder=None))
     if frame.is_empty():
         return []
@@ -533,7 +532,8 @@ def accept_parcel(parcel: Parcel, user, as_of: date | None = None) -> Acceptance
 def accept_due_parcels(user, as_of: date | None = None) -> list[Acceptance]:
     """Every parcel due by ``as_of`` (today) and not yet accepted, at once (the city administrator's button, the
     ``accept_due_parcels`` command)."""
-    return accept_parcels(due_parcels(as_of), user, as_of)
+    as_of = as_of or timezone.localdate()
+    return _accept(due_frame(as_of), user, as_of)
 
 
 def decide_acceptance(acceptance: Acceptance, decision: str, decided_on: date | None, note: str, user) -> Acceptance:

@@ -149,7 +149,7 @@ def test_the_decision_is_checked(land, city_admin, operator_wuxing):
     with pytest.raises(ValidationError):
         services.decide_acceptance(decided, "waived", TODAY, "", operator_wuxing)
     # "Re-check later" makes the parcel due again.
-    assert land["poor"].pk in set(services.due_parcels(TODAY).values_list("pk", flat=True))
+    assert land["poor"].pk in services.due_frame(TODAY)["id"].to_list()
 
 
 def test_bad_contract_terms_are_refused(regions, client_as, operator_wuxing):
