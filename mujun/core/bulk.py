@@ -1,11 +1,12 @@
 """Rows of a Polars frame written straight into a model's table, for imports of hundreds of thousands of rows.
 
-Model instances are not built: PostgreSQL takes the rows with COPY (CSV written by Polars); SQLite takes
+Model instances are not built: PostgreSQL takes the rows with COPY (binary, written by pgpq from the frame's
+Arrow columns; CSV written by Polars for a table with a column type pgpq does not write); SQLite takes
 large inserts from staging files that ADBC writes (:func:`_insert_staged`, within :func:`bulk_writes`), others
 with one prepared statement over all rows (``executemany``). Values are typed as the model's fields store them
 (:func:`typed_frame`), so a frame read back from the database (:func:`stored_frame`) compares with a file's.
 Many keys go to the database as a temporary table joined in one query (:func:`values_table`), not as lists of
-parameters.
+parameters. A county's first load sets indexes and per-row checks aside (:func:`first_load`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ MAX_STAGED = 8  # staging files attached at once: SQLite attaches at most 10 dat
 # A large insert is staged in up to this many parts: ADBC writes the next part in a thread while SQLite
 # copies the last one in (both in C, without Python's lock), so the two costs overlap on two cores.
 STAGED_PARTS = 3
-COPY_BATCH = 50_000  # rows per CSV chunk handed to COPY: bounded memory for files of millions of rows
+COPY_BATCH = 50_000  # rows per chunk handed to COPY: bounded memory for files of millions of rows
 INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL's SQLSTATE for a setting the role may not change
 # PostgreSQL column types (``format_type``) whose binary COPY form pgpq writes, with the Polars type it takes.
 # Others (numeric, jsonb, …) are written as CSV.
