@@ -525,7 +525,7 @@ def accept_parcel(parcel: Parcel, user, as_of: date | None = None) -> Acceptance
     decided = parcel.acceptances.exclude(decision__in=[Acceptance.Decision.PENDING, Acceptance.Decision.RECHECK])
     if decided.exists():
         raise ValidationError(_("Parcel %(parcel)s is accepted and decided.") % {"parcel": parcel})
-    (record,) = accept_parcels(Parcel.objects.filter(pk=parcel.pk), user, as_of)
+    (record,) = _accept(due, user, as_of)
     return record
 
 
